@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createAppStore, resetForNewTrace } from './app.js';
+import { clampWindow, followWindow, MIN_SPAN, panWindow, zoomWindow } from './viewMath.js';
+
+describe('view window arithmetic', () => {
+  it('zooms about a point, keeping that time under the cursor', () => {
+    const w = zoomWindow({ t0: 0, t1: 1000 }, 250, 2, 10_000);
+    expect(w).toEqual({ t0: 125, t1: 625 });
+  });
+
+  it('never zooms narrower than MIN_SPAN nor pans before 0 or after the end', () => {
+    expect(zoomWindow({ t0: 0, t1: 1000 }, 500, 1e9, 10_000).t1 - zoomWindow({ t0: 0, t1: 1000 }, 500, 1e9, 10_000).t0).toBe(MIN_SPAN);
+    expect(panWindow({ t0: 100, t1: 600 }, -1, 10_000)).toEqual({ t0: 0, t1: 500 });
+    expect(panWindow({ t0: 9000, t1: 9500 }, 2, 10_000)).toEqual({ t0: 9500, t1: 10_000 });
+    expect(clampWindow({ t0: -50, t1: 1e9 }, 2000)).toEqual({ t0: 0, t1: 2000 });
+  });
+
+  it('follows the newest events with the same width', () => {
+    expect(followWindow({ t0: 0, t1: 100 }, 1000)).toEqual({ t0: 900, t1: 1000 });
+    expect(followWindow({ t0: 0, t1: 5000 }, 1000)).toEqual({ t0: 0, t1: 5000 });
+  });
+});
+
+describe('app store', () => {
+  it('keeps following live events until the user pans, then stays put', () => {
+    const store = createAppStore();
+    store.getState().setWindow({ t0: 0, t1: 1000 });
+    store.getState().setFollow(true);
+    store.getState().advanceEnd(5000);
+    expect(store.getState().window).toEqual({ t0: 4000, t1: 5000 });
+    store.getState().pan(-0.5);
+    expect(store.getState().follow).toBe(false);
+    const held = store.getState().window;
+    store.getState().advanceEnd(9000);
+    expect(store.getState().window).toEqual(held);
+    store.getState().setFollow(true);
+    expect(store.getState().window).toEqual({ t0: 8000, t1: 9000 });
+  });
+
+  it('bumps one slot version without touching the other', () => {
+    const store = createAppStore();
+    store.getState().bump('main');
+    store.getState().bump('main');
+    store.getState().bump('compare');
+    expect(store.getState().versions).toEqual({ main: 2, compare: 1 });
+  });
+
+  it('resets selection and window for a new trace but keeps the versions moving', () => {
+    const store = createAppStore();
+    store.getState().select(42);
+    store.getState().bump('main');
+    store.getState().advanceEnd(100);
+    resetForNewTrace(store);
+    expect(store.getState().selected).toBe(-1);
+    expect(store.getState().end).toBe(0);
+    expect(store.getState().follow).toBe(true);
+    expect(store.getState().versions.main).toBe(1);
+  });
+
+  it('merges compare settings and clears them on stop', () => {
+    const store = createAppStore();
+    store.getState().setCompare({ status: 'running', preset: 'today', runId: 'abc' });
+    expect(store.getState().compare).toMatchObject({ status: 'running', preset: 'today', runId: 'abc' });
+    store.getState().stopCompare();
+    expect(store.getState().compare.status).toBe('off');
+  });
+});

@@ -1,0 +1,187 @@
+// UI state in small zustand slices. Event data is not here (see traces.ts): only the version
+// counters that tell the canvas to redraw after new events were ingested.
+
+import { create, type StateCreator } from 'zustand';
+import type { TraceSlot } from './traces.js';
+import { clampWindow, followWindow, panWindow, zoomWindow, type TimeWindow } from './viewMath.js';
+
+// ---- run / connection ----
+
+export type Source =
+  | { kind: 'none' }
+  | { kind: 'live'; runId: string; config: RunConfig }
+  | { kind: 'recording'; id: string; name?: string }
+  | { kind: 'file'; name: string };
+
+/** What a simulated run is made of; also what a /s share URL carries. */
+export interface RunConfig {
+  scenario: string;
+  params: Record<string, number>;
+  preset: string;
+  set: Record<string, string | number>;
+  seed: number;
+}
+
+export type Connection = 'idle' | 'loading' | 'connecting' | 'live' | 'paused' | 'done' | 'error';
+
+export interface RunStatusView {
+  state: string;
+  reason?: string;
+  simTimeNs: number;
+  events: number;
+  speed: number | 'max';
+  strategy?: Record<string, unknown>;
+}
+
+export interface RunSlice {
+  source: Source;
+  connection: Connection;
+  error: string | null;
+  status: RunStatusView | null;
+  versions: Record<TraceSlot, number>;
+  setSource(source: Source): void;
+  setConnection(connection: Connection, error?: string | null): void;
+  setStatus(status: RunStatusView): void;
+  /** Called after events were ingested into a slot: the canvas and statistics redraw. */
+  bump(slot: TraceSlot): void;
+}
+
+// ---- view window ----
+
+export interface ViewSlice {
+  window: TimeWindow;
+  /** Keep the newest events in view (live runs), until the user pans or zooms away. */
+  follow: boolean;
+  /** Trace end time the window is clamped to. */
+  end: number;
+  setWindow(w: TimeWindow): void;
+  zoomAt(at: number, factor: number): void;
+  pan(fraction: number): void;
+  setFollow(follow: boolean): void;
+  /** New events arrived up to `end`: extend bounds and, when following, slide the window. */
+  advanceEnd(end: number): void;
+}
+
+// ---- selection / hover / search ----
+
+export interface Hover {
+  slot: TraceSlot;
+  interval: number;
+  x: number;
+  y: number;
+}
+
+export interface SelectionSlice {
+  /** Selected interval id in the main trace, or -1. */
+  selected: number;
+  hover: Hover | null;
+  search: string;
+  select(interval: number): void;
+  setHover(hover: Hover | null): void;
+  setSearch(search: string): void;
+}
+
+// ---- strategy ----
+
+export interface StrategyChangeMark {
+  /** Sim time the change was sent at (the trace's own mark is authoritative). */
+  label: string;
+}
+
+export interface StrategySlice {
+  /** Knob -> value in effect, as the run reports it. */
+  strategy: Record<string, unknown>;
+  /** Changes sent from this page, newest last (feedback until the run's mark arrives). */
+  sent: string[];
+  setStrategy(strategy: Record<string, unknown>): void;
+  noteSent(label: string): void;
+}
+
+// ---- compare ----
+
+export interface CompareSlice {
+  compare: { status: 'off' | 'running' | 'done' | 'error'; preset: string; set: Record<string, string | number>; runId?: string; error?: string };
+  setCompare(c: Partial<CompareSlice['compare']>): void;
+  stopCompare(): void;
+}
+
+export type AppState = RunSlice & ViewSlice & SelectionSlice & StrategySlice & CompareSlice;
+
+const INITIAL_WINDOW: TimeWindow = { t0: 0, t1: 1e9 };
+
+export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set) => ({
+  source: { kind: 'none' },
+  connection: 'idle',
+  error: null,
+  status: null,
+  versions: { main: 0, compare: 0 },
+  setSource: (source) => set({ source }),
+  setConnection: (connection, error = null) => set({ connection, error }),
+  setStatus: (status) => set({ status }),
+  bump: (slot) => set((s) => ({ versions: { ...s.versions, [slot]: s.versions[slot] + 1 } })),
+});
+
+export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set, get) => ({
+  window: INITIAL_WINDOW,
+  follow: true,
+  end: 0,
+  setWindow: (w) => set({ window: clampWindow(w, get().end), follow: false }),
+  zoomAt: (at, factor) => set((s) => ({ window: zoomWindow(s.window, at, factor, s.end), follow: false })),
+  pan: (fraction) => set((s) => ({ window: panWindow(s.window, fraction, s.end), follow: false })),
+  setFollow: (follow) => set((s) => ({ follow, window: follow ? followWindow(s.window, s.end) : s.window })),
+  advanceEnd: (end) =>
+    set((s) => {
+      if (end <= s.end) return {};
+      return { end, window: s.follow ? followWindow(s.window, end) : s.window };
+    }),
+});
+
+export const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice> = (set) => ({
+  selected: -1,
+  hover: null,
+  search: '',
+  select: (selected) => set({ selected }),
+  setHover: (hover) => set({ hover }),
+  setSearch: (search) => set({ search }),
+});
+
+export const createStrategySlice: StateCreator<AppState, [], [], StrategySlice> = (set) => ({
+  strategy: {},
+  sent: [],
+  setStrategy: (strategy) => set({ strategy }),
+  noteSent: (label) => set((s) => ({ sent: [...s.sent, label] })),
+});
+
+export const createCompareSlice: StateCreator<AppState, [], [], CompareSlice> = (set) => ({
+  compare: { status: 'off', preset: '', set: {} },
+  setCompare: (c) => set((s) => ({ compare: { ...s.compare, ...c } })),
+  stopCompare: () => set({ compare: { status: 'off', preset: '', set: {} } }),
+});
+
+export function createAppStore() {
+  return create<AppState>()((...a) => ({
+    ...createRunSlice(...a),
+    ...createViewSlice(...a),
+    ...createSelectionSlice(...a),
+    ...createStrategySlice(...a),
+    ...createCompareSlice(...a),
+  }));
+}
+
+/** The application's store. */
+export const useApp = createAppStore();
+
+/** Resets everything that belongs to one opened trace (a new run or recording). */
+export function resetForNewTrace(store = useApp): void {
+  store.setState({
+    window: INITIAL_WINDOW,
+    follow: true,
+    end: 0,
+    selected: -1,
+    hover: null,
+    status: null,
+    strategy: {},
+    sent: [],
+    error: null,
+  });
+}

@@ -1,0 +1,60 @@
+// The large data lives here, outside React state: the trace columns, the derived timeline index
+// and the statistics. zustand only holds a version number per slot, bumped after each ingest,
+// so components redraw without React ever diffing a million intervals.
+
+import { Trace } from '@lockscope/trace';
+import { StatsAccumulator, type StatsSnapshot } from '../derived/stats.js';
+import { TimelineIndex } from '../derived/timelineIndex.js';
+
+export type TraceSlot = 'main' | 'compare';
+
+export interface LoadedTrace {
+  trace: Trace;
+  index: TimelineIndex;
+  stats: StatsAccumulator;
+  /** Last statistics snapshot (recomputed at most a few times per second while live). */
+  snapshot: StatsSnapshot | null;
+  snapshotAt: number;
+}
+
+const slots: Record<TraceSlot, LoadedTrace | null> = { main: null, compare: null };
+
+export function loaded(slot: TraceSlot = 'main'): LoadedTrace | null {
+  return slots[slot];
+}
+
+/** Starts a slot on a (possibly empty, growing) trace. */
+export function attachTrace(slot: TraceSlot, trace: Trace = new Trace()): LoadedTrace {
+  const index = new TimelineIndex(trace);
+  const entry: LoadedTrace = { trace, index, stats: new StatsAccumulator(index), snapshot: null, snapshotAt: -Infinity };
+  slots[slot] = entry;
+  ingest(slot);
+  return entry;
+}
+
+export function clearTrace(slot: TraceSlot): void {
+  slots[slot] = null;
+}
+
+/** Derives intervals and statistics from events appended since the last call. */
+export function ingest(slot: TraceSlot): number {
+  const entry = slots[slot];
+  if (!entry) return 0;
+  const n = entry.index.update();
+  entry.stats.update();
+  return n;
+}
+
+/**
+ * The statistics snapshot, recomputed when older than `maxAgeMs` (percentiles sort, so a live
+ * run does not redo them for every frame).
+ */
+export function statsSnapshot(slot: TraceSlot, now: number, maxAgeMs = 250): StatsSnapshot | null {
+  const entry = slots[slot];
+  if (!entry) return null;
+  if (!entry.snapshot || now - entry.snapshotAt >= maxAgeMs) {
+    entry.snapshot = entry.stats.snapshot();
+    entry.snapshotAt = now;
+  }
+  return entry.snapshot;
+}
