@@ -1,1 +1,4 @@
 export * from './model.js';
+export * from './validate.js';
+export * from './binary.js';
+export * from './testing.js';

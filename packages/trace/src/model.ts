@@ -158,6 +158,24 @@ export class Trace {
     this.labelIds = new Map(labels.map((s, i) => [s, i]));
   }
 
+  /**
+   * Appends labels exactly as given, so that their ids are their positions (decoders). A text
+   * that is already present keeps its first id for interning.
+   */
+  appendLabels(texts: readonly string[]): void {
+    for (const text of texts) {
+      const id = this.labels.length;
+      this.labels.push(text);
+      if (!this.labelIds.has(text)) this.labelIds.set(text, id);
+    }
+  }
+
+  /** Makes room for `extra` more events without further reallocation (decoders, bulk appends). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need > this.time.length) this.grow(Math.max(need, this.time.length * 2));
+  }
+
   // ---- appending events ----
 
   /** Appends one raw event; the typed helpers below are what producers normally call. */
