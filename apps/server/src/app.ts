@@ -1,0 +1,73 @@
+// buildApp(config): the Fastify instance with every plugin registered; main.ts listens on it,
+// tests `inject` into it.
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { HttpError } from './errors.js';
+import { catalogue } from './plugins/catalogue.js';
+import { errorHandling } from './plugins/errors.js';
+import { health } from './plugins/health.js';
+import { recordingRoutes } from './plugins/recordings.js';
+import { runsRoutes } from './plugins/runs.js';
+import { securityHeaders } from './plugins/security.js';
+import { shareRoutes } from './plugins/share.js';
+import { staticRoutes } from './plugins/static.js';
+import { streamRoutes } from './plugins/stream.js';
+import { RunManager } from './runs/manager.js';
+import type { RecordingStore } from './store/recording-store.js';
+import { SqliteRecordingStore } from './store/sqlite-store.js';
+import { WebApp } from './web-app.js';
+
+export interface BuildOptions {
+  /** Use this store instead of the SQLite file in `config.dataDir`. */
+  store?: RecordingStore;
+}
+
+export interface LockscopeApp extends FastifyInstance {
+  lockscope: AppContext;
+}
+
+export function buildApp(config: ServerConfig, options: BuildOptions = {}): LockscopeApp {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    // Unknown fields are errors (400 naming the field), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  });
+  const store = options.store ?? new SqliteRecordingStore(config.dataDir);
+  const runs = new RunManager({
+    maxRuns: config.maxRuns,
+    maxEvents: config.maxEventsPerRun,
+    tickMs: config.tickMs,
+    idleGraceMs: config.idleGraceMs,
+    retainMs: config.retainMs,
+  });
+  const ctx: AppContext = { config, store, runs, web: new WebApp(config.webDir) };
+  const lockscope = app as unknown as LockscopeApp;
+  lockscope.lockscope = ctx;
+
+  errorHandling(app);
+  securityHeaders(app);
+  app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'rate_limited', `too many requests: at most ${context.max} per ${context.after}; retry in ${Math.ceil(context.ttl / 1000)} s`),
+  });
+  app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.register(health, ctx);
+  app.register(catalogue);
+  app.register(runsRoutes, ctx);
+  app.register(streamRoutes, ctx);
+  app.register(recordingRoutes, ctx);
+  app.register(shareRoutes, ctx);
+  app.register(staticRoutes, ctx);
+
+  app.addHook('onClose', async () => {
+    runs.closeAll();
+    await store.close();
+  });
+  return lockscope;
+}

@@ -1,0 +1,117 @@
+// Server configuration, read from the environment. Every variable has a default so that
+// `pnpm start` works on a fresh checkout; an invalid value stops the server with exit code 2.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  host: string;
+  /** Folder holding the SQLite recordings file (created if missing). */
+  dataDir: string;
+  /** Largest accepted trace upload, in bytes. */
+  uploadLimit: number;
+  /** Largest accepted body for every other route, in bytes. */
+  bodyLimit: number;
+  /** Built web app served at `/` (index.html for the share URLs); missing -> a placeholder page. */
+  webDir: string;
+  /** Runs alive at once, over all clients. */
+  maxRuns: number;
+  /** Events a run may hold in memory; the run ends ("done", reason event-limit) when reached. */
+  maxEventsPerRun: number;
+  /** Viewers of one run at once. */
+  maxViewersPerRun: number;
+  /** A run nobody watches is stopped after this long (ms). */
+  idleGraceMs: number;
+  /** A stopped or finished run is forgotten after this long (ms); recordings keep it. */
+  retainMs: number;
+  /** Wall-time batching interval of a run's stream (ms). */
+  tickMs: number;
+  /** Requests creating runs, uploads or snapshots per client and per minute. */
+  rateLimitPerMinute: number;
+  /** Log level of the structured (pino) logs. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MiB = 1024 * 1024;
+
+/** The repository root when running from apps/server/{src,dist}; undefined when installed elsewhere. */
+function repoRoot(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = resolve(here, '..', '..', '..');
+  return existsSync(join(root, 'pnpm-workspace.yaml')) ? root : undefined;
+}
+
+export function defaultConfig(): ServerConfig {
+  const root = repoRoot() ?? process.cwd();
+  return {
+    port: 8080,
+    host: '127.0.0.1',
+    dataDir: join(root, 'data'),
+    uploadLimit: 256 * MiB,
+    bodyLimit: 1 * MiB,
+    webDir: join(root, 'apps', 'web', 'dist'),
+    maxRuns: 16,
+    maxEventsPerRun: 5_000_000,
+    maxViewersPerRun: 100,
+    idleGraceMs: 30_000,
+    retainMs: 10 * 60_000,
+    tickMs: 50,
+    rateLimitPerMinute: 60,
+    logLevel: 'info',
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `${value} is out of bounds [${min}, ${max}]`);
+  return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Reads the configuration from environment variables (see the README's server section):
+ * PORT, HOST, LOCKSCOPE_DATA_DIR, LOCKSCOPE_UPLOAD_LIMIT, LOCKSCOPE_BODY_LIMIT, LOCKSCOPE_WEB_DIR,
+ * LOCKSCOPE_MAX_RUNS, LOCKSCOPE_MAX_EVENTS_PER_RUN, LOCKSCOPE_MAX_VIEWERS, LOCKSCOPE_IDLE_GRACE_MS,
+ * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const d = defaultConfig();
+  const host = env.HOST?.trim() || d.host;
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `not a host name or address: ${JSON.stringify(host)}`);
+  const logLevel = env.LOCKSCOPE_LOG_LEVEL?.trim() || d.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOCKSCOPE_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    port: int(env, 'PORT', d.port, 0, 65535),
+    host,
+    dataDir: env.LOCKSCOPE_DATA_DIR?.trim() ? resolve(env.LOCKSCOPE_DATA_DIR.trim()) : d.dataDir,
+    uploadLimit: int(env, 'LOCKSCOPE_UPLOAD_LIMIT', d.uploadLimit, 1024, 2 ** 31 - 1),
+    bodyLimit: int(env, 'LOCKSCOPE_BODY_LIMIT', d.bodyLimit, 1024, 64 * MiB),
+    webDir: env.LOCKSCOPE_WEB_DIR?.trim() ? resolve(env.LOCKSCOPE_WEB_DIR.trim()) : d.webDir,
+    maxRuns: int(env, 'LOCKSCOPE_MAX_RUNS', d.maxRuns, 1, 1000),
+    maxEventsPerRun: int(env, 'LOCKSCOPE_MAX_EVENTS_PER_RUN', d.maxEventsPerRun, 1000, 100_000_000),
+    maxViewersPerRun: int(env, 'LOCKSCOPE_MAX_VIEWERS', d.maxViewersPerRun, 1, 10_000),
+    idleGraceMs: int(env, 'LOCKSCOPE_IDLE_GRACE_MS', d.idleGraceMs, 0, 24 * 3600_000),
+    retainMs: int(env, 'LOCKSCOPE_RETAIN_MS', d.retainMs, 0, 7 * 24 * 3600_000),
+    tickMs: d.tickMs,
+    rateLimitPerMinute: int(env, 'LOCKSCOPE_RATE_LIMIT', d.rateLimitPerMinute, 1, 1_000_000),
+    logLevel: logLevel as ServerConfig['logLevel'],
+  };
+}

@@ -1,0 +1,12 @@
+// What every route plugin receives: the configuration and the server's long-lived parts.
+import type { ServerConfig } from './config.js';
+import type { RunManager } from './runs/manager.js';
+import type { RecordingStore } from './store/recording-store.js';
+import type { WebApp } from './web-app.js';
+
+export interface AppContext {
+  config: ServerConfig;
+  store: RecordingStore;
+  runs: RunManager;
+  web: WebApp;
+}

@@ -1,0 +1,105 @@
+// Runs over HTTP: create one, describe it, control it, stop it. The stream is in stream.ts.
+import { ConfigError, resolveConfig } from '@lockscope/sim';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../context.js';
+import { HttpError, badInput, notFound } from '../errors.js';
+import { ID_PATTERN } from '../ids.js';
+import { ControlMessageError, MAX_SPEED, applyControl, parseControl, parseSpeed } from '../runs/control.js';
+import { TooManyRunsError } from '../runs/manager.js';
+import type { Run } from '../runs/run.js';
+import { SimulationSource } from '../runs/sim-source.js';
+import { ControlError } from '../runs/source.js';
+
+export interface CreateRunBody {
+  scenario: string;
+  params?: Record<string, number | string>;
+  preset?: string;
+  set?: Record<string, number | string>;
+  seed?: number;
+  speed?: number | 'max';
+}
+
+const nameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
+export const createRunSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['scenario'],
+  properties: {
+    scenario: nameSchema,
+    params: { type: 'object', maxProperties: 64, additionalProperties: { type: ['integer', 'string'], maxLength: 100 } },
+    preset: nameSchema,
+    set: { type: 'object', maxProperties: 64, additionalProperties: { type: ['number', 'string'], maxLength: 100 } },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    speed: { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: MAX_SPEED }, { type: 'string', const: 'max' }] },
+  },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: ID_PATTERN } },
+} as const;
+
+/** Resolves a run's configuration with the simulator, turning its ConfigError into a 400 naming the field. */
+export function resolveRunConfig(body: Omit<CreateRunBody, 'speed'>): ReturnType<typeof resolveConfig> {
+  try {
+    return resolveConfig({ scenario: body.scenario, params: body.params, preset: body.preset, set: body.set, seed: body.seed });
+  } catch (error) {
+    if (error instanceof ConfigError) throw badInput(error.field, error.message);
+    throw error;
+  }
+}
+
+export function findRun(ctx: AppContext, id: string): Run {
+  const run = ctx.runs.get(id);
+  if (!run) throw notFound(`run ${id}`);
+  return run;
+}
+
+export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
+  app.post<{ Body: CreateRunBody }>(
+    '/api/runs',
+    { schema: { body: createRunSchema }, config: { rateLimit: { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 } } },
+    async (request, reply) => {
+      const body = request.body;
+      const speed = body.speed === undefined ? 1 : parseSpeed(body.speed);
+      const simConfig = resolveRunConfig(body);
+      try {
+        ctx.runs.reserve();
+      } catch (error) {
+        if (error instanceof TooManyRunsError) throw new HttpError(503, 'too_many_runs', error.message);
+        throw error;
+      }
+      const source = new SimulationSource(simConfig);
+      const config: Record<string, unknown> = { scenario: body.scenario, params: body.params ?? {}, preset: body.preset ?? null, set: body.set ?? {}, seed: simConfig.seed };
+      const run = ctx.runs.create(source, config, speed);
+      request.log.info({ run: run.id, scenario: body.scenario, preset: body.preset }, 'run created');
+      return reply.code(201).send({ id: run.id, url: `/api/runs/${run.id}`, stream: `/api/runs/${run.id}/stream` });
+    },
+  );
+
+  app.get('/api/runs', async () => ({ runs: ctx.runs.list().map((r) => r.describe()) }));
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id', { schema: { params: idParams } }, async (request) => findRun(ctx, request.params.id).describe());
+
+  /** The stream's control messages over HTTP, for scripts: same body, same errors (as 400s). */
+  app.post<{ Params: { id: string }; Body: unknown }>('/api/runs/:id/control', { schema: { params: idParams } }, async (request) => {
+    const run = findRun(ctx, request.params.id);
+    try {
+      const message = parseControl(request.body);
+      if (!run.live && message.type !== 'stop') throw new HttpError(409, 'conflict', `run is ${run.state}`);
+      applyControl(run, message);
+    } catch (error) {
+      if (error instanceof ControlMessageError || error instanceof ControlError) throw badInput(error.field, error.message);
+      throw error;
+    }
+    return run.status();
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/runs/:id', { schema: { params: idParams } }, async (request) => {
+    const run = findRun(ctx, request.params.id);
+    run.stop('requested');
+    return run.status();
+  });
+};

@@ -1,0 +1,282 @@
+// One run: a source, the trace it appends to, its pace (speed of simulated time) and its viewers.
+import type { RunSource, StrategyChange } from './source.js';
+import type { Viewer } from './viewer.js';
+
+export type RunState = 'running' | 'paused' | 'done' | 'stopped';
+/** Why a run ended: its source finished, it reached the event cap, nobody watched, or it was asked to. */
+export type EndReason = 'finished' | 'event-limit' | 'idle' | 'requested' | 'shutdown' | 'source-error';
+/** Simulated seconds per wall second, or as fast as the viewers take them. */
+export type Speed = number | 'max';
+
+export interface RunLimits {
+  maxEvents: number;
+  tickMs: number;
+  idleGraceMs: number;
+}
+
+/** A live change as recorded with the run (and with recordings made from it). */
+export interface AppliedChange {
+  simTimeNs: number;
+  change: StrategyChange;
+}
+
+/** At "max" speed the source may run this many events ahead of its furthest viewer. */
+const MAX_LEAD_EVENTS = 1_000_000;
+/** At "max" speed, produce for about this long before letting the sockets write (ms). */
+const MAX_SPEED_SLICE_MS = 8;
+const STATUS_EVERY_MS = 1000;
+const MAX_EVENTS_PER_TICK = 500_000;
+
+export interface RunStatus {
+  type: 'status';
+  state: RunState;
+  reason?: EndReason;
+  simTimeNs: number;
+  speed: Speed;
+  events: number;
+  strategy: Record<string, unknown> | undefined;
+  viewers: number;
+  /** Wall time (ms since epoch) at which simulated time was `simTimeNs`: a viewer derives each event's due time from it. */
+  clock: { wallMs: number; simTimeNs: number };
+}
+
+export class Run {
+  state: RunState = 'running';
+  reason: EndReason | undefined;
+  readonly createdAt = new Date().toISOString();
+  readonly viewers = new Set<Viewer>();
+  readonly changes: AppliedChange[] = [];
+  endedAt: number | undefined;
+  /** Simulated time the clock has reached (ns). */
+  private simTarget = 0;
+  private lastTickWall = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastStatusWall = 0;
+
+  constructor(
+    readonly id: string,
+    readonly source: RunSource,
+    /** What the run was created from (scenario, params, preset, set, seed), echoed to clients. */
+    readonly config: Record<string, unknown>,
+    private speedValue: Speed,
+    private readonly limits: RunLimits,
+    private readonly onEnd: (run: Run) => void,
+  ) {
+    this.armIdleTimer();
+    this.schedule();
+  }
+
+  get speed(): Speed {
+    return this.speedValue;
+  }
+
+  get live(): boolean {
+    return this.state === 'running' || this.state === 'paused';
+  }
+
+  get events(): number {
+    return this.source.trace.length;
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      id: this.id,
+      source: this.source.kind,
+      state: this.state,
+      ...(this.reason ? { reason: this.reason } : {}),
+      createdAt: this.createdAt,
+      config: this.config,
+      speed: this.speedValue,
+      simTimeNs: this.simTimeNs,
+      events: this.events,
+      strategy: this.source.strategy(),
+      changes: this.changes,
+      viewers: this.viewers.size,
+      limits: { maxEvents: this.limits.maxEvents },
+    };
+  }
+
+  get simTimeNs(): number {
+    return this.source.paced ? Math.min(this.simTarget, this.source.now) : this.source.now;
+  }
+
+  status(): RunStatus {
+    const s: RunStatus = {
+      type: 'status',
+      state: this.state,
+      simTimeNs: this.simTimeNs,
+      speed: this.speedValue,
+      events: this.events,
+      strategy: this.source.strategy(),
+      viewers: this.viewers.size,
+      clock: { wallMs: Date.now(), simTimeNs: this.simTarget },
+    };
+    if (this.reason) s.reason = this.reason;
+    return s;
+  }
+
+  // ---- viewers ----
+
+  attach(viewer: Viewer): void {
+    this.viewers.add(viewer);
+    viewer.onDrain = () => this.schedule();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.broadcastStatus();
+    viewer.pump();
+  }
+
+  detach(viewer: Viewer): void {
+    viewer.close();
+    this.viewers.delete(viewer);
+    if (this.viewers.size === 0) this.armIdleTimer();
+    else this.broadcastStatus();
+  }
+
+  broadcastStatus(): void {
+    const status = this.status();
+    for (const v of this.viewers) v.sendJson(status);
+    this.lastStatusWall = performance.now();
+  }
+
+  // ---- controls ----
+
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.advanceClock();
+    this.state = 'paused';
+    this.unschedule();
+    this.broadcastStatus();
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    this.lastTickWall = performance.now();
+    this.schedule();
+    this.broadcastStatus();
+  }
+
+  setSpeed(speed: Speed): void {
+    this.advanceClock();
+    if (speed !== 'max' && this.speedValue === 'max') this.simTarget = this.source.now;
+    this.speedValue = speed;
+    this.unschedule();
+    this.schedule();
+    this.broadcastStatus();
+  }
+
+  /** Applies a strategy change from the current simulated time; throws ControlError if refused. */
+  change(change: StrategyChange): void {
+    if (!this.live) throw new Error(`run is ${this.state}`);
+    this.advanceClock();
+    this.source.change(change);
+    this.changes.push({ simTimeNs: this.source.now, change });
+    for (const v of this.viewers) v.pump();
+    this.broadcastStatus();
+  }
+
+  stop(reason: EndReason = 'requested'): void {
+    this.end('stopped', reason);
+  }
+
+  // ---- the clock ----
+
+  private schedule(): void {
+    if (this.state !== 'running') return;
+    if (this.speedValue === 'max' && this.source.paced) {
+      if (!this.immediate) this.immediate = setImmediate(this.maxSpeedSlice);
+    } else if (!this.timer) {
+      this.lastTickWall = performance.now();
+      this.timer = setInterval(this.tick, this.limits.tickMs);
+      this.timer.unref?.();
+    }
+  }
+
+  private unschedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+
+  /** Moves the paced clock to the current wall time. */
+  private advanceClock(): void {
+    const wall = performance.now();
+    if (this.state === 'running' && this.speedValue !== 'max') this.simTarget += (wall - this.lastTickWall) * 1e6 * this.speedValue;
+    this.lastTickWall = wall;
+  }
+
+  private readonly tick = (): void => {
+    if (this.state !== 'running') return;
+    this.advanceClock();
+    // Bounded per tick so a very high speed cannot block the event loop for long.
+    if (this.source.paced) this.produce(this.simTarget, Math.min(MAX_EVENTS_PER_TICK, this.limits.maxEvents - this.events));
+    this.afterProduce();
+  };
+
+  private readonly maxSpeedSlice = (): void => {
+    this.immediate = undefined;
+    if (this.state !== 'running' || this.speedValue !== 'max') return;
+    const lead = this.events - this.furthestCursor();
+    if (lead < MAX_LEAD_EVENTS) {
+      const start = performance.now();
+      // Small sub-slices so each viewer gets frames while the source keeps producing.
+      do {
+        this.produce(Infinity, Math.min(MAX_LEAD_EVENTS - lead, 65_536, this.limits.maxEvents - this.events));
+      } while (!this.source.done && this.events < this.limits.maxEvents && performance.now() - start < MAX_SPEED_SLICE_MS && this.events - this.furthestCursor() < MAX_LEAD_EVENTS);
+      this.simTarget = this.source.now;
+    }
+    this.afterProduce();
+    // Keep going while there is room ahead of the viewers; otherwise a viewer's drain resumes us.
+    if (this.state === 'running' && this.events - this.furthestCursor() < MAX_LEAD_EVENTS) this.schedule();
+  };
+
+  private furthestCursor(): number {
+    let c = 0;
+    for (const v of this.viewers) if (v.cursor > c) c = v.cursor;
+    return c;
+  }
+
+  private produce(untilNs: number, maxEvents: number): void {
+    if (maxEvents <= 0) return;
+    try {
+      this.source.advance(untilNs, maxEvents);
+    } catch (error) {
+      for (const v of this.viewers) v.sendJson({ type: 'error', error: 'internal', message: `the run's source failed: ${(error as Error).message}` });
+      this.end('stopped', 'source-error');
+    }
+  }
+
+  private afterProduce(): void {
+    for (const v of this.viewers) v.pump();
+    if (this.live) {
+      if (this.events >= this.limits.maxEvents) this.end('done', 'event-limit');
+      else if (this.source.done) this.end('done', 'finished');
+    }
+    if (this.live && performance.now() - this.lastStatusWall >= STATUS_EVERY_MS) this.broadcastStatus();
+  }
+
+  private end(state: 'done' | 'stopped', reason: EndReason): void {
+    if (!this.live) return;
+    this.advanceClock();
+    this.state = state;
+    this.reason = reason;
+    this.endedAt = Date.now();
+    this.unschedule();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.source.stop();
+    for (const v of this.viewers) v.pump();
+    this.broadcastStatus();
+    this.onEnd(this);
+  }
+
+  private armIdleTimer(): void {
+    if (!this.live || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => this.stop('idle'), this.limits.idleGraceMs);
+    this.idleTimer.unref?.();
+  }
+}

@@ -1,0 +1,107 @@
+// One viewer of a run: its own encoder and its own cursor into the run's shared trace, so a slow
+// viewer only slows itself. Memory per viewer is bounded by the socket's high-water mark: frames
+// are encoded only when the socket has room, never queued ahead.
+import { FrameEncoder, type Trace } from '@lockscope/trace';
+import type { WebSocket } from 'ws';
+
+export type StreamFormat = 'binary' | 'ndjson';
+
+/** What a viewer needs from a socket (ws's WebSocket has it). */
+export type ViewerSocket = Pick<WebSocket, 'send' | 'bufferedAmount' | 'readyState' | 'close'>;
+
+/** Stop encoding while more than this many bytes wait in the socket. */
+export const HIGH_WATER_BYTES = 1 << 20;
+/** Events per frame, at most: a frame is a few hundred kB at worst. */
+export const MAX_EVENTS_PER_FRAME = 65_536;
+
+const OPEN = 1;
+
+interface ChunkEncoder {
+  encode(trace: Trace, from: number, to: number): Uint8Array | string;
+}
+
+/**
+ * NDJSON over the socket (the benchmark's baseline, and handy with `websocat`): dictionary
+ * entries as `{"thread":…}` / `{"lock":…}` lines when first needed, then one `TraceEvent` per line.
+ */
+export class NdjsonChunkEncoder implements ChunkEncoder {
+  private threadsSent = 0;
+  private locksSent = 0;
+
+  encode(trace: Trace, from: number, to: number): string {
+    const lines: string[] = [];
+    for (; this.threadsSent < trace.threads.length; this.threadsSent++) lines.push(JSON.stringify({ thread: trace.threads[this.threadsSent] }));
+    for (; this.locksSent < trace.locks.length; this.locksSent++) lines.push(JSON.stringify({ lock: trace.locks[this.locksSent] }));
+    for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
+    return lines.join('\n') + '\n';
+  }
+}
+
+export class Viewer {
+  /** Index of the next event this viewer has not been sent. */
+  cursor = 0;
+  bytesSent = 0;
+  framesSent = 0;
+  private readonly encoder: ChunkEncoder;
+  private waitingForDrain = false;
+  private closed = false;
+
+  constructor(
+    readonly socket: ViewerSocket,
+    private readonly trace: () => Trace,
+    readonly format: StreamFormat,
+  ) {
+    this.encoder = format === 'binary' ? new FrameEncoder() : new NdjsonChunkEncoder();
+  }
+
+  get open(): boolean {
+    return !this.closed && this.socket.readyState === OPEN;
+  }
+
+  /** Sends JSON text (hello, status, error) ahead of any frame not yet encoded. */
+  sendJson(message: object): void {
+    if (this.open) this.socket.send(JSON.stringify(message), this.onSent);
+  }
+
+  /** Encodes and sends what the viewer has not seen yet, while the socket has room. */
+  pump(): void {
+    if (this.waitingForDrain) {
+      if (this.socket.bufferedAmount > HIGH_WATER_BYTES / 2) return;
+      this.waitingForDrain = false;
+    }
+    const trace = this.trace();
+    while (this.open && this.cursor < trace.length) {
+      if (this.socket.bufferedAmount > HIGH_WATER_BYTES) {
+        this.waitingForDrain = true;
+        return;
+      }
+      const to = Math.min(trace.length, this.cursor + MAX_EVENTS_PER_FRAME);
+      const chunk = this.encoder.encode(trace, this.cursor, to);
+      this.cursor = to;
+      this.framesSent++;
+      this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      this.socket.send(chunk, { binary: typeof chunk !== 'string' }, this.onSent);
+    }
+  }
+
+  /** True when this viewer is behind the trace's end. */
+  get behind(): boolean {
+    return this.cursor < this.trace().length;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private readonly onSent = (error?: Error): void => {
+    if (error || !this.waitingForDrain) return;
+    if (this.socket.bufferedAmount <= HIGH_WATER_BYTES / 2) {
+      this.waitingForDrain = false;
+      this.pump();
+      this.onDrain?.();
+    }
+  };
+
+  /** Called after the socket drained below the low-water mark (the run may produce more). */
+  onDrain?: () => void;
+}
