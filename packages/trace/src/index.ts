@@ -2,3 +2,4 @@ export * from './model.js';
 export * from './validate.js';
 export * from './binary.js';
 export * from './testing.js';
+export * from './stats.js';

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventKind, Trace } from './model.js';
+import { StatsAccumulator, computeStats } from './stats.js';
+import { eventsOf, withEvents } from './test-helpers.js';
+import { mulberry32, randomValidTrace } from './testing.js';
+
+function scenario(): Trace {
+  const t = new Trace();
+  const w0 = t.addThread('w0', 'worker');
+  const w1 = t.addThread('w1', 'worker');
+  const w2 = t.addThread('w2', 'priority-worker');
+  const a = t.addLock({ name: 'domain list', class: 'domain-list', kind: 'mutex' });
+  const b = t.addLock({ name: 'security manager', class: 'security-manager', kind: 'mutex' });
+  t.beginSpan(0, w0, 'api', 'virDomainCreateXML', 'vm-1');
+  t.request(0, w0, a);
+  t.acquired(0, w0, a);
+  t.beginSpan(10, w1, 'api', 'virDomainDefineXML', 'vm-2');
+  t.request(10, w1, a);
+  t.request(12, w2, a);
+  t.released(30, w0, a);
+  t.acquired(30, w1, a);
+  t.released(35, w1, a);
+  t.acquired(35, w2, a);
+  t.released(40, w2, a);
+  t.request(40, w0, b);
+  t.acquired(40, w0, b);
+  t.released(50, w0, b);
+  t.endSpan(60, w0);
+  t.endSpan(70, w1);
+  return t;
+}
+
+describe('computeStats', () => {
+  it('counts a small scenario as lockstat would', () => {
+    const s = computeStats(scenario());
+    expect(s.makespan).toBe(70);
+    const list = s.locks[0];
+    expect(list).toMatchObject({ name: 'domain list', class: 'domain-list', acquisitions: 3, contended: 2, maxWaiters: 2, ownerChanges: 2 });
+    expect(list.contendedPct).toBeCloseTo(200 / 3);
+    expect(list.wait).toEqual({ count: 3, total: 43, avg: 43 / 3, p50: 20, p95: 23, max: 23 });
+    expect(list.hold).toEqual({ count: 3, total: 40, avg: 40 / 3, max: 30 });
+    expect(s.locks[1]).toMatchObject({ acquisitions: 1, contended: 0, contendedPct: 0, hold: { count: 1, total: 10, max: 10 } });
+    expect(s.classes.map((c) => c.class)).toEqual(['security-manager', 'domain-list']);
+    const define = s.apiCalls.find((c) => c.label === 'virDomainDefineXML');
+    expect(define).toMatchObject({ count: 1, latency: { p50: 60, max: 60 }, waitByClass: { 'domain-list': 20 }, waitTotal: 20 });
+    const create = s.apiCalls.find((c) => c.label === 'virDomainCreateXML');
+    expect(create).toMatchObject({ count: 1, waitByClass: {}, waitTotal: 0 });
+  });
+
+  it('is the same computed incrementally in any chunks', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.array(fc.nat(400), { maxLength: 6 }), (s, cuts) => {
+        const full = randomValidTrace(mulberry32(s), { events: 400 });
+        const events = eventsOf(full);
+        const growing = withEvents(full, []);
+        const acc = new StatsAccumulator();
+        for (const cut of [...cuts].sort((a, b) => a - b).concat(events.length)) {
+          while (growing.length < cut) growing.append(events[growing.length]);
+          acc.update(growing);
+          acc.snapshot();
+        }
+        expect(acc.snapshot()).toEqual(computeStats(full));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('agrees with a direct count of events', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (s) => {
+        const trace = randomValidTrace(mulberry32(s), { events: 300 });
+        const stats = computeStats(trace);
+        for (const l of stats.locks) {
+          let acquired = 0;
+          for (let i = 0; i < trace.length; i++) if (trace.kind[i] === EventKind.LockAcquired && trace.ref[i] === l.lock) acquired++;
+          expect(l.acquisitions).toBe(acquired);
+          expect(l.wait.count).toBe(acquired);
+          expect(l.contended).toBeLessThanOrEqual(acquired);
+          if (l.wait.count) expect(l.wait.p50).toBeLessThanOrEqual(l.wait.p95);
+          expect(l.wait.p95).toBeLessThanOrEqual(l.wait.max);
+        }
+        const perClass = stats.classes.reduce((n, c) => n + c.acquisitions, 0);
+        expect(perClass).toBe(stats.locks.reduce((n, l) => n + l.acquisitions, 0));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

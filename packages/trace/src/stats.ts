@@ -1,0 +1,342 @@
+// Statistics per lock, per lock class and per API call, the vocabulary of perf lock / lockstat.
+//
+// Units: every duration is in ns, as trace times are. Definitions:
+// - acquisitions: lock.acquired events. wait = acquired.t - request.t (0 when uncontended);
+//   contended: acquisitions whose wait is > 0; contendedPct = 100 * contended / acquisitions.
+// - wait total/avg/p50/p95/max: over all acquisitions (avg = total / acquisitions). Percentiles
+//   are exact, nearest rank (the smallest value >= p % of the values), over every wait seen.
+// - hold total/avg/max: completed holds only (acquired -> released); a hold still open at the
+//   end of the trace is not counted.
+// - maxWaiters: the most threads waiting (requested, not yet acquired) on the lock at once.
+// - ownerChanges: acquisitions by a thread other than the lock's previous acquirer.
+// - per lock class: the same, over all locks of the class (maxWaiters: the largest of one lock).
+// - per API call (span kind `api`, grouped by label): completed calls only; latency = end - begin;
+//   waitByClass = total wait of the acquisitions made on the call's thread while the call was the
+//   innermost open API span there, per lock class.
+// - makespan: time of the last event - time of the first.
+//
+// The accumulator is incremental (update() reads only the events added since the last call);
+// snapshot() sorts a copy of the waits of each lock that changed since the previous snapshot.
+import { EventKind, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type LockKind, type Trace } from './model.js';
+import { GrowableF64, percentileOfSorted } from './growable.js';
+
+export interface DurationStats {
+  count: number;
+  total: number;
+  avg: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+export interface HoldStats {
+  count: number;
+  total: number;
+  avg: number;
+  max: number;
+}
+
+export interface LockContention {
+  acquisitions: number;
+  contended: number;
+  contendedPct: number;
+  wait: DurationStats;
+  hold: HoldStats;
+  maxWaiters: number;
+  ownerChanges: number;
+}
+
+export interface LockStats extends LockContention {
+  lock: number;
+  name: string;
+  class: LockClass;
+  kind: LockKind;
+  subject?: string;
+}
+
+export interface LockClassStats extends LockContention {
+  class: LockClass;
+  locks: number;
+}
+
+export interface ApiCallStats {
+  label: string;
+  count: number;
+  latency: DurationStats;
+  /** Total ns waited for locks inside these calls, per lock class (classes with waits only). */
+  waitByClass: Partial<Record<LockClass, number>>;
+  waitTotal: number;
+}
+
+export interface TraceStats {
+  events: number;
+  /** Time of the first and last events, ns (0 for an empty trace). */
+  start: number;
+  end: number;
+  makespan: number;
+  locks: LockStats[];
+  classes: LockClassStats[];
+  apiCalls: ApiCallStats[];
+}
+
+const API_KIND = SPAN_KINDS.indexOf('api');
+const CLASS_COUNT = LOCK_CLASSES.length;
+
+interface LockAcc {
+  acquisitions: number;
+  contended: number;
+  waits: GrowableF64;
+  waitTotal: number;
+  waitMax: number;
+  holdCount: number;
+  holdTotal: number;
+  holdMax: number;
+  waiters: number;
+  maxWaiters: number;
+  lastAcquirer: number;
+  ownerChanges: number;
+  sorted: Float64Array | null;
+}
+
+interface OpenSpan {
+  api: boolean;
+  label: number;
+  begin: number;
+  waitByClass: Float64Array | null;
+}
+
+interface ApiAcc {
+  latencies: GrowableF64;
+  waitByClass: Float64Array;
+  sorted: Float64Array | null;
+}
+
+function newLockAcc(): LockAcc {
+  return {
+    acquisitions: 0,
+    contended: 0,
+    waits: new GrowableF64(16),
+    waitTotal: 0,
+    waitMax: 0,
+    holdCount: 0,
+    holdTotal: 0,
+    holdMax: 0,
+    waiters: 0,
+    maxWaiters: 0,
+    lastAcquirer: NONE,
+    ownerChanges: 0,
+    sorted: null,
+  };
+}
+
+export class StatsAccumulator {
+  private next = 0;
+  private start = 0;
+  private end = 0;
+  private locks: LockAcc[] = [];
+  private lockClass: number[] = [];
+  private requestTime: number[] = [];
+  private held: Map<number, number>[] = [];
+  private spans: OpenSpan[][] = [];
+  private apis = new Map<number, ApiAcc>();
+  private trace: Trace | null = null;
+
+  /** Reads the events added since the last update. Expects a valid trace (see validate.ts). */
+  update(trace: Trace): void {
+    this.trace = trace;
+    while (this.locks.length < trace.locks.length) {
+      this.lockClass.push(Math.max(0, LOCK_CLASSES.indexOf(trace.locks[this.locks.length].class)));
+      this.locks.push(newLockAcc());
+    }
+    while (this.held.length < trace.threads.length) {
+      this.requestTime.push(NaN);
+      this.held.push(new Map());
+      this.spans.push([]);
+    }
+    const { time, thread, kind, ref, mode } = trace;
+    const n = trace.length;
+    if (this.next === 0 && n > 0) this.start = time[0];
+    for (let i = this.next; i < n; i++) {
+      const t = time[i];
+      const th = thread[i];
+      switch (kind[i]) {
+        case EventKind.LockRequest: {
+          const acc = this.locks[ref[i]];
+          this.requestTime[th] = t;
+          if (++acc.waiters > acc.maxWaiters) acc.maxWaiters = acc.waiters;
+          break;
+        }
+        case EventKind.LockAcquired: {
+          const lock = ref[i];
+          const acc = this.locks[lock];
+          const requested = this.requestTime[th];
+          const wait = Number.isNaN(requested) ? 0 : t - requested;
+          this.requestTime[th] = NaN;
+          acc.waiters--;
+          acc.acquisitions++;
+          if (wait > 0) acc.contended++;
+          acc.waits.push(wait);
+          acc.sorted = null;
+          acc.waitTotal += wait;
+          if (wait > acc.waitMax) acc.waitMax = wait;
+          if (acc.lastAcquirer !== th) {
+            if (acc.lastAcquirer !== NONE) acc.ownerChanges++;
+            acc.lastAcquirer = th;
+          }
+          this.held[th].set(lock, t);
+          if (wait > 0) {
+            const stack = this.spans[th];
+            for (let s = stack.length - 1; s >= 0; s--) {
+              const span = stack[s];
+              if (span.waitByClass) {
+                span.waitByClass[this.lockClass[lock]] += wait;
+                break;
+              }
+            }
+          }
+          break;
+        }
+        case EventKind.LockReleased: {
+          const lock = ref[i];
+          const since = this.held[th].get(lock);
+          if (since === undefined) break;
+          this.held[th].delete(lock);
+          const acc = this.locks[lock];
+          const hold = t - since;
+          acc.holdCount++;
+          acc.holdTotal += hold;
+          if (hold > acc.holdMax) acc.holdMax = hold;
+          break;
+        }
+        case EventKind.SpanBegin: {
+          const api = mode[i] === API_KIND;
+          this.spans[th].push({ api, label: ref[i], begin: t, waitByClass: api ? new Float64Array(CLASS_COUNT) : null });
+          break;
+        }
+        case EventKind.SpanEnd: {
+          const span = this.spans[th].pop();
+          if (!span || !span.api || !span.waitByClass) break;
+          let acc = this.apis.get(span.label);
+          if (!acc) {
+            acc = { latencies: new GrowableF64(16), waitByClass: new Float64Array(CLASS_COUNT), sorted: null };
+            this.apis.set(span.label, acc);
+          }
+          acc.latencies.push(t - span.begin);
+          acc.sorted = null;
+          for (let c = 0; c < CLASS_COUNT; c++) acc.waitByClass[c] += span.waitByClass[c];
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (n > this.next) this.end = time[n - 1];
+    this.next = n;
+  }
+
+  /** The statistics of the events read so far (names come from the trace last updated from). */
+  snapshot(): TraceStats {
+    const trace = this.trace;
+    const lockStats: LockStats[] = [];
+    const byClass: LockAcc[][] = Array.from({ length: CLASS_COUNT }, () => []);
+    for (let l = 0; l < this.locks.length; l++) {
+      const acc = this.locks[l];
+      byClass[this.lockClass[l]].push(acc);
+      if (!acc.sorted) acc.sorted = acc.waits.view().slice().sort();
+      const info = trace?.locks[l];
+      const s: LockStats = {
+        lock: l,
+        name: info?.name ?? `lock ${l}`,
+        class: LOCK_CLASSES[this.lockClass[l]],
+        kind: info?.kind ?? 'mutex',
+        ...contention([acc], acc.sorted),
+      };
+      if (info?.subject !== undefined) s.subject = info.subject;
+      lockStats.push(s);
+    }
+    const classes: LockClassStats[] = [];
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      const accs = byClass[c];
+      if (accs.length === 0) continue;
+      let total = 0;
+      for (const a of accs) total += a.waits.length;
+      const all = new Float64Array(total);
+      let at = 0;
+      for (const a of accs) {
+        all.set(a.waits.view(), at);
+        at += a.waits.length;
+      }
+      classes.push({ class: LOCK_CLASSES[c], locks: accs.length, ...contention(accs, all.sort()) });
+    }
+    const apiCalls: ApiCallStats[] = [];
+    for (const [label, acc] of this.apis) {
+      if (!acc.sorted) acc.sorted = acc.latencies.view().slice().sort();
+      const waitByClass: Partial<Record<LockClass, number>> = {};
+      let waitTotal = 0;
+      for (let c = 0; c < CLASS_COUNT; c++) {
+        if (acc.waitByClass[c] > 0) waitByClass[LOCK_CLASSES[c]] = acc.waitByClass[c];
+        waitTotal += acc.waitByClass[c];
+      }
+      let latencyTotal = 0;
+      for (const v of acc.sorted) latencyTotal += v;
+      apiCalls.push({
+        label: trace?.labels[label] ?? `label ${label}`,
+        count: acc.sorted.length,
+        latency: durations(acc.sorted, latencyTotal),
+        waitByClass,
+        waitTotal,
+      });
+    }
+    apiCalls.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    return { events: this.next, start: this.start, end: this.end, makespan: this.end - this.start, locks: lockStats, classes, apiCalls };
+  }
+}
+
+function durations(sorted: Float64Array, total: number): DurationStats {
+  const count = sorted.length;
+  return {
+    count,
+    total,
+    avg: count ? total / count : 0,
+    p50: count ? percentileOfSorted(sorted, 50) : 0,
+    p95: count ? percentileOfSorted(sorted, 95) : 0,
+    max: count ? sorted[count - 1] : 0,
+  };
+}
+
+function contention(accs: LockAcc[], sortedWaits: Float64Array): LockContention {
+  let acquisitions = 0;
+  let contended = 0;
+  let waitTotal = 0;
+  let holdCount = 0;
+  let holdTotal = 0;
+  let holdMax = 0;
+  let maxWaiters = 0;
+  let ownerChanges = 0;
+  for (const a of accs) {
+    acquisitions += a.acquisitions;
+    contended += a.contended;
+    waitTotal += a.waitTotal;
+    holdCount += a.holdCount;
+    holdTotal += a.holdTotal;
+    if (a.holdMax > holdMax) holdMax = a.holdMax;
+    if (a.maxWaiters > maxWaiters) maxWaiters = a.maxWaiters;
+    ownerChanges += a.ownerChanges;
+  }
+  return {
+    acquisitions,
+    contended,
+    contendedPct: acquisitions ? (100 * contended) / acquisitions : 0,
+    wait: durations(sortedWaits, waitTotal),
+    hold: { count: holdCount, total: holdTotal, avg: holdCount ? holdTotal / holdCount : 0, max: holdMax },
+    maxWaiters,
+    ownerChanges,
+  };
+}
+
+/** Statistics of a whole trace in one pass. */
+export function computeStats(trace: Trace): TraceStats {
+  const acc = new StatsAccumulator();
+  acc.update(trace);
+  return acc.snapshot();
+}
