@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Validates the top-level docker-compose.yml with Debian's `docker-compose config` (there is no
+# Docker engine on CI machines; this checks the file's syntax and references only).
+# Exit 0 when valid, 1 when invalid, 0 with a "skipped" message when docker-compose is missing.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "check-compose: skipped (docker-compose is not installed; apt-get install docker-compose)"
+  exit 0
+fi
+out="$(docker-compose -f "$root/docker-compose.yml" --project-directory "$root" config 2>&1)" || {
+  echo "check-compose: docker-compose.yml is invalid:" >&2
+  echo "$out" >&2
+  exit 1
+}
+grep -q 'lockscope-data' <<<"$out" || { echo "check-compose: the data volume is missing" >&2; exit 1; }
+grep -q 'LOCKSCOPE_DATA_DIR: /data' <<<"$out" || { echo "check-compose: LOCKSCOPE_DATA_DIR is not the volume" >&2; exit 1; }
+echo "check-compose: docker-compose.yml is valid"
