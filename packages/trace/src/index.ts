@@ -3,3 +3,4 @@ export * from './validate.js';
 export * from './binary.js';
 export * from './testing.js';
 export * from './stats.js';
+export * from './intervals.js';

@@ -7,7 +7,8 @@
 //   are exact, nearest rank (the smallest value >= p % of the values), over every wait seen.
 // - hold total/avg/max: completed holds only (acquired -> released); a hold still open at the
 //   end of the trace is not counted.
-// - maxWaiters: the most threads waiting (requested, not yet acquired) on the lock at once.
+// - maxWaiters: the most threads waiting (requested, not yet acquired) on the lock at once,
+//   counted after all events of one ns (a request acquired in the same ns does not count).
 // - ownerChanges: acquisitions by a thread other than the lock's previous acquirer.
 // - per lock class: the same, over all locks of the class (maxWaiters: the largest of one lock).
 // - per API call (span kind `api`, grouped by label): completed calls only; latency = end - begin;
@@ -92,6 +93,8 @@ interface LockAcc {
   holdTotal: number;
   holdMax: number;
   waiters: number;
+  /** time of the last change of `waiters`; `maxWaiters` includes values before that time */
+  waitersSince: number;
   maxWaiters: number;
   lastAcquirer: number;
   ownerChanges: number;
@@ -122,6 +125,7 @@ function newLockAcc(): LockAcc {
     holdTotal: 0,
     holdMax: 0,
     waiters: 0,
+    waitersSince: -Infinity,
     maxWaiters: 0,
     lastAcquirer: NONE,
     ownerChanges: 0,
@@ -163,7 +167,7 @@ export class StatsAccumulator {
         case EventKind.LockRequest: {
           const acc = this.locks[ref[i]];
           this.requestTime[th] = t;
-          if (++acc.waiters > acc.maxWaiters) acc.maxWaiters = acc.waiters;
+          setWaiters(acc, t, acc.waiters + 1);
           break;
         }
         case EventKind.LockAcquired: {
@@ -172,7 +176,7 @@ export class StatsAccumulator {
           const requested = this.requestTime[th];
           const wait = Number.isNaN(requested) ? 0 : t - requested;
           this.requestTime[th] = NaN;
-          acc.waiters--;
+          setWaiters(acc, t, acc.waiters - 1);
           acc.acquisitions++;
           if (wait > 0) acc.contended++;
           acc.waits.push(wait);
@@ -292,6 +296,15 @@ export class StatsAccumulator {
   }
 }
 
+/** Changes the waiter count at time t, committing the value that held until then to the max. */
+function setWaiters(acc: LockAcc, t: number, waiters: number): void {
+  if (t !== acc.waitersSince) {
+    if (acc.waiters > acc.maxWaiters) acc.maxWaiters = acc.waiters;
+    acc.waitersSince = t;
+  }
+  acc.waiters = waiters;
+}
+
 function durations(sorted: Float64Array, total: number): DurationStats {
   const count = sorted.length;
   return {
@@ -320,7 +333,7 @@ function contention(accs: LockAcc[], sortedWaits: Float64Array): LockContention 
     holdCount += a.holdCount;
     holdTotal += a.holdTotal;
     if (a.holdMax > holdMax) holdMax = a.holdMax;
-    if (a.maxWaiters > maxWaiters) maxWaiters = a.maxWaiters;
+    maxWaiters = Math.max(maxWaiters, a.maxWaiters, a.waiters);
     ownerChanges += a.ownerChanges;
   }
   return {

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd } from './intervals.js';
+import { Mode, NONE, Trace } from './model.js';
+import { computeStats } from './stats.js';
+import { eventsOf, withEvents } from './test-helpers.js';
+import { mulberry32, randomValidTrace } from './testing.js';
+
+const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+
+function threeThreads(): Trace {
+  const t = new Trace();
+  t.addThread('a', 'worker');
+  t.addThread('b', 'worker');
+  t.addThread('c', 'worker');
+  t.addLock({ name: 'list', class: 'domain-list', kind: 'mutex' });
+  t.addLock({ name: 'vm-1', class: 'domain-object', kind: 'mutex', subject: 'vm-1' });
+  return t;
+}
+
+describe('IntervalBuilder', () => {
+  it('derives waits, holds, spans, queue depth and blocked-by edges', () => {
+    const t = threeThreads();
+    t.beginSpan(0, 0, 'api', 'virDomainCreateXML', 'vm-1');
+    t.request(0, 0, 0);
+    t.acquired(0, 0, 0);
+    t.request(10, 1, 0);
+    t.request(12, 2, 0);
+    t.released(30, 0, 0);
+    t.acquired(30, 1, 0);
+    t.endSpan(40, 0);
+    const b = deriveIntervals(t);
+    const iv = b.intervals;
+    const rows = [...Array(iv.length).keys()].map((i) => [iv.type[i], iv.thread[i], iv.ref[i], iv.start[i], iv.end[i]]);
+    expect(rows).toEqual([
+      [IntervalType.Span, 0, t.label('virDomainCreateXML'), 0, 40],
+      [IntervalType.Wait, 0, 0, 0, 0],
+      [IntervalType.Hold, 0, 0, 0, 30],
+      [IntervalType.Wait, 1, 0, 10, 30],
+      [IntervalType.Wait, 2, 0, 12, NaN],
+      [IntervalType.Hold, 1, 0, 30, NaN],
+    ]);
+    expect(iv.subject[0]).toBe(t.label('vm-1'));
+    expect(intervalEnd(iv, 4, t.endTime)).toBe(40);
+    expect([...b.queueDepth[0].time.view()]).toEqual([0, 10, 12, 30]);
+    expect([...b.queueDepth[0].waiters.view()]).toEqual([0, 1, 2, 1]);
+    expect([0, 1].map((k) => b.edge(k))).toEqual([
+      { time: 10, waiter: 1, holder: 0, lock: 0, waitInterval: 3, holdInterval: 2 },
+      { time: 12, waiter: 2, holder: 0, lock: 0, waitInterval: 4, holdInterval: 2 },
+    ]);
+    expect(b.blockingChain(4)).toEqual({ steps: [{ waitInterval: 4, waiter: 2, lock: 0, holdInterval: 2, holder: 0 }], root: 0, cycle: false });
+  });
+
+  it('follows a chain to its root holder and detects a deadlock', () => {
+    const t = threeThreads();
+    // b holds vm-1 (a long start); a holds the list and scans: waits for vm-1; c waits for the list.
+    t.request(0, 1, 1);
+    t.acquired(0, 1, 1);
+    t.request(1, 0, 0);
+    t.acquired(1, 0, 0);
+    t.request(2, 0, 1);
+    t.request(3, 2, 0);
+    const b = deriveIntervals(t);
+    const cWait = b.waitsByThread[2].data[0];
+    const chain = b.blockingChain(cWait);
+    expect(chain.steps.map((s) => [s.waiter, s.lock, s.holder])).toEqual([
+      [2, 0, 0],
+      [0, 1, 1],
+    ]);
+    expect(chain).toMatchObject({ root: 1, cycle: false });
+    // b now asks for the list: a cycle.
+    t.request(4, 1, 0);
+    b.update(t);
+    const bWait = b.waitsByThread[1].data[1];
+    expect(b.blockingChain(bWait)).toMatchObject({ root: 1, cycle: true });
+  });
+
+  it('shared holders block exclusive waiters only', () => {
+    const t = new Trace();
+    t.addThread('a', 'worker');
+    t.addThread('b', 'worker');
+    t.addThread('c', 'worker');
+    t.addLock({ name: 'list', class: 'domain-list', kind: 'rwlock' });
+    t.request(0, 0, 0, Mode.Shared);
+    t.acquired(0, 0, 0, Mode.Shared);
+    t.request(1, 1, 0, Mode.Shared);
+    t.acquired(1, 1, 0, Mode.Shared);
+    t.request(2, 2, 0, Mode.Exclusive);
+    const b = deriveIntervals(t);
+    expect(b.edges.length).toBe(2);
+    expect([...b.edges.holder.view()]).toEqual([0, 1]);
+    expect(b.holdsAt(0, 1.5).length).toBe(2);
+  });
+
+  it('is the same built incrementally in any chunks', () => {
+    fc.assert(
+      fc.property(seed, fc.array(fc.nat(400), { maxLength: 6 }), (s, cuts) => {
+        const full = randomValidTrace(mulberry32(s), { events: 400 });
+        const events = eventsOf(full);
+        const growing = withEvents(full, []);
+        const inc = new IntervalBuilder();
+        for (const cut of [...cuts].sort((a, b) => a - b).concat(events.length)) {
+          while (growing.length < cut) growing.append(events[growing.length]);
+          inc.update(growing);
+        }
+        const one = deriveIntervals(full);
+        const cols = (b: IntervalBuilder) => {
+          const iv = b.intervals;
+          const n = iv.length;
+          return [iv.start, iv.end, iv.thread, iv.ref, iv.type, iv.mode, iv.depth, iv.subject, iv.startEvent, iv.endEvent].map((c) => [...c.subarray(0, n)]);
+        };
+        expect(cols(inc)).toEqual(cols(one));
+        expect([...Array(inc.edges.length).keys()].map((k) => inc.edge(k))).toEqual([...Array(one.edges.length).keys()].map((k) => one.edge(k)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('agrees with the statistics and never overlaps exclusive holds', () => {
+    fc.assert(
+      fc.property(seed, (s) => {
+        const trace = randomValidTrace(mulberry32(s), { events: 400 });
+        const b = deriveIntervals(trace);
+        const stats = computeStats(trace);
+        const iv = b.intervals;
+        for (const l of stats.locks) {
+          let waitTotal = 0;
+          let closedWaits = 0;
+          for (const w of b.waitsByLock[l.lock].view()) {
+            if (!Number.isNaN(iv.end[w])) (waitTotal += iv.end[w] - iv.start[w]), closedWaits++;
+          }
+          expect(closedWaits).toBe(l.acquisitions);
+          expect(waitTotal).toBeCloseTo(l.wait.total, 6);
+          let maxQueue = 0;
+          for (const q of b.queueDepth[l.lock].waiters.view()) maxQueue = Math.max(maxQueue, q);
+          expect(maxQueue).toBe(l.maxWaiters);
+          const holds = [...b.holdsByLock[l.lock].view()];
+          for (let x = 0; x < holds.length; x++) {
+            for (let y = x + 1; y < holds.length; y++) {
+              const [p, q] = [holds[x], holds[y]];
+              if (iv.mode[p] === Mode.Shared && iv.mode[q] === Mode.Shared) continue;
+              const pEnd = intervalEnd(iv, p, Infinity);
+              // q starts no earlier than p: it must start at or after p's end.
+              expect(iv.start[q]).toBeGreaterThanOrEqual(pEnd);
+            }
+          }
+        }
+        for (let i = 0; i < iv.length; i++) {
+          if (!Number.isNaN(iv.end[i])) expect(iv.end[i]).toBeGreaterThanOrEqual(iv.start[i]);
+          else expect(iv.endEvent[i]).toBe(NONE);
+        }
+        // Every edge's holder really holds the lock when the wait begins (it may release it at
+        // that same ns, later in the log).
+        for (let k = 0; k < b.edges.length; k++) {
+          const e = b.edge(k);
+          const h = e.holdInterval;
+          expect([iv.type[h], iv.thread[h], iv.ref[h]]).toEqual([IntervalType.Hold, e.holder, e.lock]);
+          expect(iv.start[h]).toBeLessThanOrEqual(e.time);
+          expect(intervalEnd(iv, h, Infinity)).toBeGreaterThanOrEqual(e.time);
+          if (intervalEnd(iv, h, Infinity) > e.time) expect(b.holdsAt(e.lock, e.time)).toContain(h);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
