@@ -76,8 +76,9 @@ export class Run {
     return this.state === 'running' || this.state === 'paused';
   }
 
+  /** Events of the run: what the source produced, cut at the run's cap. */
   get events(): number {
-    return this.source.trace.length;
+    return Math.min(this.source.trace.length, this.limits.maxEvents);
   }
 
   describe(): Record<string, unknown> {

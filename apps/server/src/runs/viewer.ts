@@ -46,10 +46,15 @@ export class Viewer {
   private waitingForDrain = false;
   private closed = false;
 
+  /**
+   * `trace` gives the run's shared trace; `end` how many of its events may be streamed (the
+   * run's cap can cut the last slice a source produced).
+   */
   constructor(
     readonly socket: ViewerSocket,
     private readonly trace: () => Trace,
     readonly format: StreamFormat,
+    private readonly end: () => number = () => trace().length,
   ) {
     this.encoder = format === 'binary' ? new FrameEncoder() : new NdjsonChunkEncoder();
   }
@@ -70,12 +75,13 @@ export class Viewer {
       this.waitingForDrain = false;
     }
     const trace = this.trace();
-    while (this.open && this.cursor < trace.length) {
+    const end = Math.min(trace.length, this.end());
+    while (this.open && this.cursor < end) {
       if (this.socket.bufferedAmount > HIGH_WATER_BYTES) {
         this.waitingForDrain = true;
         return;
       }
-      const to = Math.min(trace.length, this.cursor + MAX_EVENTS_PER_FRAME);
+      const to = Math.min(end, this.cursor + MAX_EVENTS_PER_FRAME);
       const chunk = this.encoder.encode(trace, this.cursor, to);
       this.cursor = to;
       this.framesSent++;
@@ -86,7 +92,7 @@ export class Viewer {
 
   /** True when this viewer is behind the trace's end. */
   get behind(): boolean {
-    return this.cursor < this.trace().length;
+    return this.cursor < Math.min(this.trace().length, this.end());
   }
 
   close(): void {
