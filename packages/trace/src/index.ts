@@ -4,3 +4,4 @@ export * from './binary.js';
 export * from './testing.js';
 export * from './stats.js';
 export * from './intervals.js';
+export * from './ndjson.js';

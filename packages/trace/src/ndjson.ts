@@ -1,0 +1,190 @@
+// NDJSON, the format for humans and for line tools (grep, jq): one JSON object per line.
+//
+//   {"type":"header","format":"lockscope-ndjson","version":1,"meta":{...}}     first line
+//   {"type":"thread","id":0,"name":"worker-1","role":"worker"}
+//   {"type":"lock","id":0,"name":"vm-1","class":"domain-object","kind":"mutex","subject":"vm-1"}
+//   {"type":"labels","from":0,"labels":["virDomainCreateXML", ...]}
+//   {"t":0,"kind":"lock.request","thread":0,"lock":0,"mode":"exclusive"}      a TraceEvent
+//   {"type":"end","events":12345}                                              last line
+//
+// The end line is required: it is how a file cut at a line boundary is seen as truncated.
+// Dictionary lines may appear anywhere before the events that use them; ids must come in order.
+// A mark without a thread has "thread": 4294967295 (NONE), as in TraceEvent; null is accepted.
+import {
+  EVENT_KIND_NAMES,
+  LOCK_CLASSES,
+  LOCK_KINDS,
+  LOCK_MODES,
+  NONE,
+  SPAN_KINDS,
+  THREAD_ROLES,
+  Trace,
+  TraceError,
+  type LockInfo,
+  type TraceEvent,
+} from './model.js';
+
+export const NDJSON_FORMAT = 'lockscope-ndjson';
+export const NDJSON_VERSION = 1;
+const LINES_PER_CHUNK = 8192;
+
+/** The trace as NDJSON chunks of whole lines (for traces too big for one string). */
+export function* toNdjsonChunks(trace: Trace): Generator<string> {
+  const head: string[] = [JSON.stringify({ type: 'header', format: NDJSON_FORMAT, version: NDJSON_VERSION, meta: trace.meta ?? {} })];
+  for (const t of trace.threads) head.push(JSON.stringify({ type: 'thread', id: t.id, name: t.name, role: t.role }));
+  for (const l of trace.locks) head.push(JSON.stringify({ type: 'lock', ...l }));
+  for (let from = 0; from < trace.labels.length; from += LINES_PER_CHUNK) {
+    head.push(JSON.stringify({ type: 'labels', from, labels: trace.labels.slice(from, from + LINES_PER_CHUNK) }));
+  }
+  yield head.join('\n') + '\n';
+  for (let from = 0; from < trace.length; from += LINES_PER_CHUNK) {
+    const lines: string[] = [];
+    const to = Math.min(trace.length, from + LINES_PER_CHUNK);
+    for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
+    yield lines.join('\n') + '\n';
+  }
+  yield JSON.stringify({ type: 'end', events: trace.length }) + '\n';
+}
+
+export function toNdjson(trace: Trace): string {
+  let out = '';
+  for (const chunk of toNdjsonChunks(trace)) out += chunk;
+  return out;
+}
+
+type Json = Record<string, unknown>;
+
+const KIND_NAMES = new Set<string>(EVENT_KIND_NAMES);
+
+/**
+ * Parses NDJSON (text or UTF-8 bytes). Throws `TraceError` naming the line on any malformed or
+ * truncated input (a last line without its newline is accepted only if it is complete JSON);
+ * never returns a partial trace. Ids are checked against the dictionaries; the lock invariants
+ * are the validator's job.
+ */
+export function fromNdjson(input: string | Uint8Array): Trace {
+  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  const trace = new Trace();
+  let sawHeader = false;
+  let sawEnd = false;
+  let lineNo = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    if (line === '') continue;
+    const fail = (msg: string): never => {
+      throw new TraceError(`NDJSON line ${lineNo}: ${msg}`);
+    };
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      fail('not valid JSON (truncated or malformed)');
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail('not a JSON object');
+    const o = obj as Json;
+    if (sawEnd) fail('content after the end line');
+    if (o.type === 'end') {
+      if (o.events !== trace.length) fail(`the end line counts ${JSON.stringify(o.events)} events, the file holds ${trace.length}`);
+      sawEnd = true;
+      continue;
+    }
+    if (!sawHeader) {
+      if (o.type !== 'header' || o.format !== NDJSON_FORMAT) fail(`the first line must be the header {"type":"header","format":"${NDJSON_FORMAT}",...}`);
+      if (o.version !== NDJSON_VERSION) fail(`unsupported version ${JSON.stringify(o.version)} (this Lockscope reads version ${NDJSON_VERSION})`);
+      if (o.meta !== undefined && (typeof o.meta !== 'object' || o.meta === null || Array.isArray(o.meta))) fail('meta must be an object');
+      trace.meta = (o.meta as Json | undefined) ?? {};
+      sawHeader = true;
+      continue;
+    }
+    if ('type' in o) readDictionaryLine(trace, o, fail);
+    else trace.append(readEvent(trace, o, fail));
+  }
+  if (!sawHeader) throw new TraceError('NDJSON: empty input (no header line)');
+  if (!sawEnd) throw new TraceError(`NDJSON: truncated after ${lineNo} lines (no {"type":"end"} line)`);
+  trace.compact();
+  return trace;
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new TraceError('NDJSON: input is not valid UTF-8');
+  }
+}
+
+function str(o: Json, key: string, fail: (m: string) => never): string {
+  const v = o[key];
+  if (typeof v !== 'string') fail(`"${key}" must be a string`);
+  return v as string;
+}
+
+function oneOf<T extends string>(values: readonly T[], o: Json, key: string, fail: (m: string) => never): T {
+  const v = o[key];
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) fail(`"${key}" must be one of ${values.join(', ')}`);
+  return v as T;
+}
+
+function readDictionaryLine(trace: Trace, o: Json, fail: (m: string) => never): void {
+  switch (o.type) {
+    case 'thread': {
+      if (o.id !== trace.threads.length) fail(`thread id ${JSON.stringify(o.id)} out of order (expected ${trace.threads.length})`);
+      trace.addThread(str(o, 'name', fail), oneOf(THREAD_ROLES, o, 'role', fail));
+      return;
+    }
+    case 'lock': {
+      if (o.id !== trace.locks.length) fail(`lock id ${JSON.stringify(o.id)} out of order (expected ${trace.locks.length})`);
+      const info: Omit<LockInfo, 'id'> = { name: str(o, 'name', fail), class: oneOf(LOCK_CLASSES, o, 'class', fail), kind: oneOf(LOCK_KINDS, o, 'kind', fail) };
+      if (o.subject !== undefined) info.subject = str(o, 'subject', fail);
+      trace.addLock(info);
+      return;
+    }
+    case 'labels': {
+      if (o.from !== trace.labels.length) fail(`labels from ${JSON.stringify(o.from)} out of order (expected ${trace.labels.length})`);
+      const labels = o.labels;
+      if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) fail('"labels" must be an array of strings');
+      trace.appendLabels(labels as string[]);
+      return;
+    }
+    case 'header':
+      return fail('a second header');
+    default:
+      return fail(`unknown line type ${JSON.stringify(o.type)}`);
+  }
+}
+
+function readEvent(trace: Trace, o: Json, fail: (m: string) => never): TraceEvent {
+  const t = o.t;
+  if (typeof t !== 'number' || !Number.isFinite(t)) fail('"t" must be a finite number (ns)');
+  const kind = o.kind;
+  if (typeof kind !== 'string' || !KIND_NAMES.has(kind)) fail(`"kind" must be one of ${EVENT_KIND_NAMES.join(', ')}`);
+  const threadId = (allowNone: boolean): number => {
+    const v = o.thread;
+    if (allowNone && (v === null || v === undefined || v === NONE)) return NONE;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= trace.threads.length) fail(`unknown thread ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  switch (kind) {
+    case 'lock.request':
+    case 'lock.acquired':
+    case 'lock.released': {
+      const lock = o.lock;
+      if (typeof lock !== 'number' || !Number.isInteger(lock) || lock < 0 || lock >= trace.locks.length) fail(`unknown lock ${JSON.stringify(lock)}`);
+      return { t: t as number, kind, thread: threadId(false), lock: lock as number, mode: oneOf(LOCK_MODES, o, 'mode', fail) };
+    }
+    case 'span.begin': {
+      const e: TraceEvent = { t: t as number, kind, thread: threadId(false), spanKind: oneOf(SPAN_KINDS, o, 'spanKind', fail), label: str(o, 'label', fail) };
+      if (o.subject !== undefined) e.subject = str(o, 'subject', fail);
+      return e;
+    }
+    case 'span.end':
+      return { t: t as number, kind, thread: threadId(false) };
+    default:
+      return { t: t as number, kind: 'mark', thread: threadId(true), label: str(o, 'label', fail) };
+  }
+}
