@@ -281,8 +281,9 @@ describe('recordings', () => {
 
   it('POST /api/runs/:id/recording snapshots a run with its configuration', async () => {
     const a = app();
-    const { id: runId } = (await a.inject({ method: 'POST', url: '/api/runs', payload: { scenario: 'create-storm', params: { domains: 3 }, seed: 9, speed: 'max' } })).json() as { id: string };
-    await a.inject({ method: 'POST', url: `/api/runs/${runId}/control`, payload: { type: 'set', knob: 'security.lock', value: 'domain' } });
+    const { id: runId } = (await a.inject({ method: 'POST', url: '/api/runs', payload: { scenario: 'create-storm', params: { domains: 3 }, seed: 9, speed: 1 } })).json() as { id: string };
+    const changed = await a.inject({ method: 'POST', url: `/api/runs/${runId}/control`, payload: { type: 'set', knob: 'security.lock', value: 'domain' } });
+    expect(changed.statusCode).toBe(200);
     const res = await a.inject({ method: 'POST', url: `/api/runs/${runId}/recording`, payload: { title: 'storm of 3' } });
     expect(res.statusCode).toBe(201);
     const { id, url } = res.json() as { id: string; url: string };

@@ -34,7 +34,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     // Unknown fields are errors (400 naming the field), not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
   });
   const store = options.store ?? new SqliteRecordingStore(config.dataDir);

@@ -1,5 +1,5 @@
 // The simulator as a run's source: the run's clock asks it for the events up to a simulated time.
-import { ConfigError, createSimulation, type SimConfig, type Simulation, type Strategy } from '@lockscope/sim';
+import { ConfigError, createSimulation, type SimConfig, type Simulation, type StrategyChange as SimStrategyChange } from '@lockscope/sim';
 import type { Trace } from '@lockscope/trace';
 import { ControlError, type RunSource, type StrategyChange } from './source.js';
 
@@ -47,7 +47,7 @@ export class SimulationSource implements RunSource {
   }
 
   change(change: StrategyChange): void {
-    const arg = 'preset' in change ? { preset: change.preset } : ({ [change.knob]: change.value } as Partial<Strategy>);
+    const arg: SimStrategyChange = 'preset' in change ? { preset: change.preset } : { [change.knob]: change.value };
     try {
       this.sim.setStrategy(arg);
     } catch (error) {
