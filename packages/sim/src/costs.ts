@@ -1,0 +1,134 @@
+// The one cost table of the model: how long each step of libvirtd's code path takes.
+// Every number says where it comes from:
+//   S = sourced (a measurement or the code; see /work/shared/design/libvirt-locking.md §4),
+//   D = derived from sourced figures,
+//   A = assumption (order of magnitude, a user can change it by editing this table),
+//   F = fitted, and to what.
+// Calibrated once against the seed's figures (S1..S4 in fidelity.md), then left alone.
+import type { Rng } from './rng.js';
+
+export const COST_PROFILES = ['host-2013', 'this-machine'] as const;
+export type CostProfile = (typeof COST_PROFILES)[number];
+
+export interface Cost {
+  /** Median duration in ms. */
+  ms: number;
+  /** Uniform relative jitter: the draw is ms * (1 ± jitter). */
+  jitter: number;
+  /** CPU-bound: shares the host CPUs with the other CPU-bound phases. */
+  cpu: boolean;
+  source: string;
+}
+
+export type CostName =
+  | 'parseXML'
+  | 'prepareHost'
+  | 'tapSetup'
+  | 'forkExec'
+  | 'childHook'
+  | 'fsyncStatus'
+  | 'saveConfig'
+  | 'deleteConfig'
+  | 'qemuExecToSocket'
+  | 'monitorPoll'
+  | 'qemuInit'
+  | 'qmpRoundTrip'
+  | 'vcpuCgroup'
+  | 'killPoll'
+  | 'qemuExitAfterTerm'
+  | 'stopCleanup'
+  | 'procStat'
+  | 'eofHandler'
+  | 'aaLoadProfile'
+  | 'aaReloadProfile'
+  | 'aaRemoveProfile'
+  | 'dacChown'
+  | 'dacRestore'
+  | 'dacFork'
+  | 'dacGroupList'
+  | 'selinuxGenLabel'
+  | 'selinuxSetFiles'
+  | 'selinuxRestoreFiles'
+  | 'labelNoop'
+  | 'virtlogd';
+
+export type CostTable = Record<CostName, Cost>;
+
+const c = (ms: number, jitter: number, cpu: boolean, source: string): Cost => ({ ms, jitter, cpu, source });
+
+/** A KVM host of 2013 (the seed's): libvirt 1.0.x, AppArmor + DAC, local disks. */
+const HOST_2013: CostTable = {
+  parseXML: c(3, 0.3, false, 'A: libxml2 parse + post-parse of a small domain XML, ms scale'),
+  prepareHost: c(10, 0.3, false, 'A: transient def, id, hostdev lists, port allocation, caps copy (1.0.5 qemuProcessStart steps 1+3)'),
+  tapSetup: c(15, 0.3, false, 'A: tap creation, bridge port and MAC ioctls for one NIC'),
+  forkExec: c(20, 0.3, true, 'A: fork of the daemon + exec until the pidfile exists (virCommandRun, daemonised)'),
+  childHook: c(1135, 0.15, true,
+    'F: the rest of the host-side start until QEMU\'s monitor can be opened (child hook: cgroups, NUMA, ' +
+    'lock manager; handshake; qemu exec and chardev set-up), all under L_vm. No per-step figure for 2013 ' +
+    'hardware exists; fitted so that S2 (20 concurrent creations, DAC only) takes 25 s'),
+  fsyncStatus: c(20, 0.3, false, 'A: write + fsync of the status XML on a 2013 local disk'),
+  saveConfig: c(20, 0.3, false, 'A: virFileRewrite of the persistent XML (write, fsync, rename); S4 says a whole DefineXML took tens of ms'),
+  deleteConfig: c(0.5, 0.3, false, 'A: unlink of the persistent XML'),
+  qemuExecToSocket: c(80, 0.3, true, 'S: "qemu -version takes 60ms" (dynamic linking, rwmj 2016) + A: option parsing until the monitor socket listens'),
+  monitorPoll: c(200, 0, false, 'S: 1.0.5 qemuMonitorOpenUnix retries connect every 200 ms (fixed in beaa447a29, v1.3.4)'),
+  qemuInit: c(250, 0.2, true, 'S: qemu 494e95e910: KVM_GET_SUPPORTED_CPUID ">100 ms, almost half" of QEMU start, so ~250 ms until QMP answers'),
+  qmpRoundTrip: c(1, 0.5, false, 'A: 0.2-2 ms per simple QMP command'),
+  vcpuCgroup: c(5, 0.3, false, 'A: vCPU and emulator cgroups under L_vm'),
+  killPoll: c(200, 0, false, 'S: virProcessKillPainfully polls every 200 ms, at least one sleep'),
+  qemuExitAfterTerm: c(30, 0.3, false, 'A: a KVM QEMU exits within tens of ms of SIGTERM'),
+  stopCleanup: c(20, 0.3, false, 'A: qemuProcessStop besides security: monitor close, network release, cgroup removal'),
+  procStat: c(0.05, 0.3, false, 'A: read /proc/<pid>/stat'),
+  eofHandler: c(0.1, 0.3, false, 'A: monitor EOF callback bookkeeping'),
+  aaLoadProfile: c(520, 0.15, true,
+    'D/F: virt-aa-helper -c + apparmor_parser -a (uncached compile). Fidelity: S1 - S2 = 10 s for 20 VMs, i.e. ~0.5 s per VM ' +
+    'serialised by the security manager lock; consistent with 160-200 ms per load on 2020 hardware (kvm-vmi#69) plus the helper'),
+  aaReloadProfile: c(200, 0.2, true, 'S: kvm-vmi#69 audit log, profile_replace every 160-200 ms (virt-aa-helper -r / -F)'),
+  aaRemoveProfile: c(150, 0.2, true, 'S/A: kvm-vmi#69, removal ~0.25 s after a failed start, less the rest of the stop'),
+  dacChown: c(4, 0.3, false, 'A: chown of 3 files (disk + 2 backing images), each with a header probe'),
+  dacRestore: c(3, 0.3, false, 'A: chown back of the top image, chardevs, kernel/initrd'),
+  dacFork: c(5, 0.3, true, 'S/A: 9.x runs DAC transactions in a fork of the daemon; a2f0b97ab7 calls them a bottleneck; 1-10 ms assumed'),
+  dacGroupList: c(1, 0.3, false, 'A: getgrouplist (NSS) in DAC PreFork, 9.x'),
+  selinuxGenLabel: c(2, 0.3, false, 'A: MCS pick, checked against the other domains'),
+  selinuxSetFiles: c(4, 0.3, false, 'A: setfilecon on the same files DAC chowns'),
+  selinuxRestoreFiles: c(60, 0.3, true, 'A: matchpathcon loads file_contexts, then setfilecon'),
+  labelNoop: c(0.01, 0, false, 'A: a security call that only formats strings'),
+  virtlogd: c(2, 0.3, false, 'A: 9.x opens the log through virtlogd RPC'),
+};
+
+/** This machine (Debian 12, libvirt 9.0, QEMU 7.2 under TCG, 2 cores), for comparing with the
+ * real daemon traced by packages/tracer (real-libvirtd.md). */
+const THIS_MACHINE: CostTable = {
+  ...HOST_2013,
+  forkExec: c(10, 0.3, true, 'A: fork + exec on a small daemon'),
+  childHook: c(30, 0.3, true, 'A: session mode, no cgroups: hook and handshake only'),
+  fsyncStatus: c(2, 0.3, false, 'A: overlay/SSD fsync'),
+  saveConfig: c(3, 0.3, false, 'A: overlay/SSD write + fsync + rename'),
+  qemuInit: c(900, 0.15, true, 'S: real-libvirtd.md, a TCG domain start takes about 1 s'),
+  qemuExitAfterTerm: c(1500, 0.2, false, 'F: real-libvirtd.md, destroy holds the domain object lock ~1.8 s (TCG QEMU slow to exit)'),
+  qmpRoundTrip: c(0.5, 0.5, false, 'A: local QMP exchange'),
+  stopCleanup: c(10, 0.3, false, 'A: no cgroups in session mode'),
+};
+
+export const COST_TABLES: Record<CostProfile, CostTable> = {
+  'host-2013': HOST_2013,
+  'this-machine': THIS_MACHINE,
+};
+
+/** Draws durations from a table with seeded jitter. */
+export class Costs {
+  constructor(
+    public table: CostTable,
+    private readonly rng: Rng,
+  ) {}
+
+  /** A duration in ns, jittered. */
+  ns(name: CostName): number {
+    const e = this.table[name];
+    const f = e.jitter === 0 ? 1 : 1 + e.jitter * (2 * this.rng.next() - 1);
+    return Math.round(e.ms * f * 1e6);
+  }
+
+  cpu(name: CostName): boolean {
+    return this.table[name].cpu;
+  }
+}

@@ -1,0 +1,382 @@
+// The simulated libvirtd: its domain list, domain objects, security managers and threads, plus
+// the small building blocks every API call is made of (list lookups, the job, the monitor,
+// security calls). A strategy decides which lock each block takes; the blocks keep their shape.
+import { Mode, type Trace } from '@lockscope/trace';
+import { Costs, COST_TABLES, type CostName } from './costs.js';
+import { Cond, Engine, SerialThread, condWait, endSpan, lock, mark, signal, span, unlock, work, type Gen, type SimLock } from './engine.js';
+import type { Rng } from './rng.js';
+import type { Strategy } from './strategy.js';
+
+/** QEMU_JOB_WAIT_TIME / VIR_JOB_WAIT_TIME: 30 s in both versions. */
+export const JOB_WAIT_NS = 30e9;
+
+export type JobType = 'query' | 'modify' | 'destroy' | 'async-start';
+
+export interface Domain {
+  name: string;
+  /** L_vm: the virDomainObj mutex. */
+  lock: SimLock;
+  /** J: the job, a condition on L_vm. */
+  job: SimLock;
+  jobCond: Cond;
+  jobType: JobType | null;
+  /** M: the qemuMonitor mutex. */
+  monitor: SimLock;
+  /** Per-domain security lock (security.lock = domain), created on first use. */
+  secLock: SimLock | null;
+  /** 9.x per-domain event thread, created on first use. */
+  monitorThread: SerialThread | null;
+  persistent: boolean;
+  active: boolean;
+  beingDestroyed: boolean;
+  removed: boolean;
+  /** A workload has an operation in flight on it (workload bookkeeping, not libvirt state). */
+  busy: boolean;
+}
+
+export type SecurityDriver = 'apparmor' | 'dac' | 'selinux';
+
+export class Daemon {
+  readonly costs: Costs;
+  readonly domains: Domain[] = [];
+  private readonly byName = new Map<string, Domain>();
+  private listMutex: SimLock | null = null;
+  private listRw: SimLock | null = null;
+  private securityStack: SimLock | null = null;
+  private readonly driverLocks = new Map<SecurityDriver, SimLock>();
+  readonly eventLoop: SerialThread;
+
+  constructor(
+    readonly engine: Engine,
+    public strategy: Strategy,
+    readonly rng: Rng,
+  ) {
+    this.costs = new Costs(COST_TABLES[strategy.costs], rng);
+    this.eventLoop = new SerialThread(this.trace.addThread('main event loop', 'event-loop'));
+  }
+
+  get trace(): Trace {
+    return this.engine.trace;
+  }
+
+  get now(): number {
+    return this.engine.now;
+  }
+
+  get modern(): boolean {
+    return this.strategy.code === '9.0';
+  }
+
+  // ---- objects ----
+
+  /** The domain list lock as the strategy has it now. */
+  listLock(): SimLock {
+    if (this.strategy['list.lock'] === 'rwlock') {
+      this.listRw ??= this.engine.newLock('virDomainObjList (rwlock)', 'domain-list', 'rwlock');
+      return this.listRw;
+    }
+    this.listMutex ??= this.engine.newLock('virDomainObjList', 'domain-list', 'mutex');
+    return this.listMutex;
+  }
+
+  newDomain(name: string, persistent: boolean): Domain {
+    return {
+      name,
+      lock: this.engine.newLock(`virDomainObj ${name}`, 'domain-object', 'mutex', name),
+      job: this.engine.newLock(`job ${name}`, 'domain-job', 'job', name),
+      jobCond: new Cond(),
+      jobType: null,
+      monitor: this.engine.newLock(`qemuMonitor ${name}`, 'monitor', 'mutex', name),
+      secLock: null,
+      monitorThread: null,
+      persistent,
+      active: false,
+      beingDestroyed: false,
+      removed: false,
+      busy: false,
+    };
+  }
+
+  /** Puts a domain in the list without any event (domains that exist before the trace starts). */
+  insert(vm: Domain): void {
+    this.domains.push(vm);
+    this.byName.set(vm.name, vm);
+  }
+
+  find(name: string): Domain | undefined {
+    return this.byName.get(name);
+  }
+
+  private remove(vm: Domain): void {
+    const i = this.domains.indexOf(vm);
+    if (i >= 0) this.domains.splice(i, 1);
+    this.byName.delete(vm.name);
+    vm.removed = true;
+  }
+
+  securityDrivers(): SecurityDriver[] {
+    switch (this.strategy['security.drivers']) {
+      case 'apparmor+dac':
+        return ['apparmor', 'dac'];
+      case 'selinux+dac':
+        return ['selinux', 'dac'];
+      case 'dac':
+        return ['dac'];
+      case 'none':
+        return [];
+    }
+  }
+
+  private stackLock(): SimLock {
+    this.securityStack ??= this.engine.newLock('virSecurityManager (stack)', 'security-manager', 'mutex');
+    return this.securityStack;
+  }
+
+  private driverLock(d: SecurityDriver): SimLock {
+    let l = this.driverLocks.get(d);
+    if (!l) {
+      l = this.engine.newLock(`virSecurityManager ${d}`, 'security-driver', 'mutex');
+      this.driverLocks.set(d, l);
+    }
+    return l;
+  }
+
+  private domainSecLock(vm: Domain): SimLock {
+    vm.secLock ??= this.engine.newLock(`security ${vm.name}`, 'security-driver', 'mutex', vm.name);
+    return vm.secLock;
+  }
+
+  monitorThread(vm: Domain): SerialThread {
+    vm.monitorThread ??= new SerialThread(this.trace.addThread(`vm-${vm.name}`, 'monitor'));
+    return vm.monitorThread;
+  }
+
+  // ---- building blocks (generators) ----
+
+  /** A work phase whose duration comes from the cost table. */
+  *phase(cost: CostName, label: string): Gen {
+    yield work(this.costs.ns(cost), label, this.costs.cpu(cost));
+  }
+
+  /**
+   * The name check of virDomainObjListAdd / FindByName, under the list lock held by the caller.
+   * lock-objects: virHashSearch(SearchName) locks and unlocks every domain object in turn, so it
+   * waits for any domain whose object lock is held (a start in progress holds it for seconds).
+   */
+  *nameLookup(): Gen {
+    switch (this.strategy['list.lookup']) {
+      case 'lock-objects': {
+        yield span('phase', 'virHashSearch: SearchName (locks each domain)');
+        const list = this.domains;
+        for (let i = 0; i < list.length; i++) {
+          const vm = list[i];
+          yield lock(vm.lock);
+          yield unlock(vm.lock);
+        }
+        yield endSpan();
+        return;
+      }
+      case 'name-copy':
+        // Reading immutable name copies: ~20 ns per entry, no domain lock.
+        yield work(20 * this.domains.length, 'virHashSearch: compare name copies');
+        return;
+      case 'name-hash':
+        return;
+    }
+  }
+
+  /** virDomainObjListAdd: returns the new domain locked, or null on a name clash. */
+  *listAdd(name: string, persistent: boolean): Gen<Domain | null> {
+    const l = this.listLock();
+    yield lock(l, Mode.Exclusive);
+    yield* this.nameLookup();
+    if (this.byName.has(name)) {
+      yield unlock(l);
+      return null;
+    }
+    const vm = this.newDomain(name, persistent);
+    yield lock(vm.lock);
+    this.insert(vm);
+    yield unlock(l);
+    return vm;
+  }
+
+  /** virDomainObjListRemove: the caller holds L_vm; unlock it, take the list, relock, remove. */
+  *listRemove(vm: Domain): Gen {
+    const l = this.listLock();
+    yield unlock(vm.lock);
+    yield lock(l, Mode.Exclusive);
+    yield lock(vm.lock);
+    this.remove(vm);
+    yield unlock(l);
+  }
+
+  /** FindByUUID: list lock (shared if an rwlock), then the target locked under it. */
+  *findByUUID(vm: Domain): Gen<boolean> {
+    const l = this.listLock();
+    yield lock(l, Mode.Shared);
+    if (vm.removed) {
+      yield unlock(l);
+      return false;
+    }
+    yield lock(vm.lock);
+    yield unlock(l);
+    return true;
+  }
+
+  /** FindByName: 1.0.5 scans (per list.lookup); the found domain is locked under the list lock. */
+  *findByName(name: string): Gen<Domain | null> {
+    const l = this.listLock();
+    yield lock(l, Mode.Shared);
+    yield* this.nameLookup();
+    const vm = this.byName.get(name);
+    if (vm === undefined) {
+      yield unlock(l);
+      return null;
+    }
+    yield lock(vm.lock);
+    yield unlock(l);
+    return vm;
+  }
+
+  /**
+   * BeginJob, entered with L_vm held: waits (a condition wait that releases L_vm) while another
+   * job is active, for at most 30 s; then fails with "cannot acquire state change lock".
+   */
+  *beginJob(vm: Domain, type: JobType): Gen<boolean> {
+    const deadline = this.now + JOB_WAIT_NS;
+    while (vm.job.owner !== null) {
+      yield span('phase', `virCondWaitUntil: job (${vm.jobType ?? 'none'} active)`);
+      const signalled = yield condWait(vm.jobCond, vm.lock, deadline);
+      yield endSpan();
+      if (signalled === 0 && vm.job.owner !== null) {
+        yield mark(`${vm.name}: cannot acquire state change lock (held by ${vm.jobType ?? 'unknown'} job)`);
+        return false;
+      }
+    }
+    yield lock(vm.job);
+    vm.jobType = type;
+    return true;
+  }
+
+  /** EndJob: 1.0.5 signals one waiter, 9.x broadcasts. */
+  *endJob(vm: Domain): Gen {
+    vm.jobType = null;
+    yield unlock(vm.job);
+    yield signal(vm.jobCond, this.modern);
+  }
+
+  /** One QMP exchange: lock M, release L_vm, talk, unlock M, relock L_vm. */
+  *qmp(vm: Domain, label: string, cost: CostName = 'qmpRoundTrip'): Gen {
+    yield lock(vm.monitor);
+    yield unlock(vm.lock);
+    yield work(this.costs.ns(cost), label, this.costs.cpu(cost));
+    yield unlock(vm.monitor);
+    yield lock(vm.lock);
+  }
+
+  /** The phase a security driver runs for an operation, or null if it is a no-op for it. */
+  private driverWork(d: SecurityDriver, op: SecurityOp): [CostName, string] | null {
+    const modern = this.modern;
+    switch (d) {
+      case 'apparmor':
+        if (op === 'GenLabel') return ['aaLoadProfile', 'virt-aa-helper -c: load profile'];
+        if (op === 'RestoreAllLabel') return ['aaRemoveProfile', modern ? 'virt-aa-helper -D: unload profile' : 'virt-aa-helper -R: remove profile'];
+        if (op === 'SetPathLabel') return ['aaReloadProfile', 'virt-aa-helper -r -F: reload profile'];
+        if (op === 'SetTapFDLabel') return ['aaReloadProfile', 'virt-aa-helper -r: reload profile (tap fd)'];
+        return null;
+      case 'dac':
+        if (op === 'SetAllLabel') return modern ? null : ['dacChown', 'chown disks'];
+        if (op === 'RestoreAllLabel') return modern ? null : ['dacRestore', 'chown back disks'];
+        if (op === 'TransactionCommit') return ['dacFork', 'DAC transaction: fork + chown'];
+        if (op === 'PreFork') return modern ? ['dacGroupList', 'getgrouplist'] : null;
+        return null;
+      case 'selinux':
+        if (op === 'GenLabel') return ['selinuxGenLabel', 'SELinux: pick MCS label'];
+        if (op === 'SetAllLabel') return ['selinuxSetFiles', 'setfilecon disks'];
+        if (op === 'RestoreAllLabel') return ['selinuxRestoreFiles', 'matchpathcon + setfilecon'];
+        return null;
+    }
+  }
+
+  /**
+   * A virSecurityManager call for `vm`. The work per driver is the same under every strategy;
+   * security.lock decides the lock around it:
+   * - manager: the stack's lock around the whole call, and each nested driver's own lock
+   *   around its part (GenLabel calls the drivers directly, without their locks);
+   * - driver: only each driver's own lock, around that driver's work;
+   * - domain: one lock per domain around the call.
+   * `keepLocked` (PreFork) returns the lock still held, for PostFork to release.
+   */
+  *security(vm: Domain, op: SecurityOp, keepLocked = false): Gen<SimLock | null> {
+    const drivers = this.securityDrivers();
+    const scope = this.strategy['security.lock'];
+    if (scope === 'manager') {
+      const s = this.stackLock();
+      yield lock(s);
+      for (const d of drivers) {
+        const w = this.driverWork(d, op);
+        const nested = op !== 'GenLabel';
+        if (nested) yield lock(this.driverLock(d));
+        if (w) yield work(this.costs.ns(w[0]), w[1], this.costs.cpu(w[0]));
+        if (nested) yield unlock(this.driverLock(d));
+      }
+      if (keepLocked) return s;
+      yield unlock(s);
+      return null;
+    }
+    if (scope === 'driver') {
+      for (const d of drivers) {
+        const w = this.driverWork(d, op);
+        if (!w) continue;
+        const l = this.driverLock(d);
+        yield lock(l);
+        yield work(this.costs.ns(w[0]), w[1], this.costs.cpu(w[0]));
+        yield unlock(l);
+      }
+      return null;
+    }
+    let l: SimLock | null = null;
+    for (const d of drivers) {
+      const w = this.driverWork(d, op);
+      if (!w) continue;
+      if (l === null) {
+        l = this.domainSecLock(vm);
+        yield lock(l);
+      }
+      yield work(this.costs.ns(w[0]), w[1], this.costs.cpu(w[0]));
+    }
+    if (l !== null && !keepLocked) {
+      yield unlock(l);
+      return null;
+    }
+    return l;
+  }
+
+  /** QEMU has exited: its monitor reports EOF on the event loop (1.0.5) or the domain's event
+   * thread (9.x); the handler locks the domain object, so it waits for whoever holds it. */
+  deliverEof(vm: Domain): void {
+    const thread = this.modern ? this.monitorThread(vm) : this.eventLoop;
+    const self = this;
+    this.engine.runOn(thread, function* eof(): Gen {
+      yield span('phase', 'qemuProcessHandleMonitorEOF', vm.name);
+      yield lock(vm.lock);
+      yield* self.phase('eofHandler', vm.beingDestroyed ? 'EOF expected: domain being destroyed' : 'EOF: domain stopped');
+      yield unlock(vm.lock);
+      yield endSpan();
+    });
+  }
+}
+
+export type SecurityOp =
+  | 'GenLabel'
+  | 'SetAllLabel'
+  | 'RestoreAllLabel'
+  | 'ReleaseLabel'
+  | 'SetDaemonSocketLabel'
+  | 'ClearSocketLabel'
+  | 'PreFork'
+  | 'SetPathLabel'
+  | 'SetTapFDLabel'
+  | 'TransactionStart'
+  | 'TransactionCommit';

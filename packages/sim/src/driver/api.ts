@@ -1,0 +1,166 @@
+// The API calls, one generator each, following the QEMU driver's code path for 1.0.5 and 9.x
+// (libvirt-locking.md §2.2). Each runs on an RPC worker inside an `api` span opened by the pool.
+import { Mode } from '@lockscope/trace';
+import { lock, unlock, type CallRequest, type Gen } from '../engine.js';
+import type { Daemon, Domain } from '../daemon.js';
+import { processKill, processStart, processStop } from './process.js';
+
+export const API_NAMES = [
+  'virDomainCreateXML',
+  'virDomainDefineXML',
+  'virDomainCreate',
+  'virDomainDestroy',
+  'virDomainUndefine',
+  'virDomainLookupByName',
+  'virConnectListAllDomains',
+  'virDomainGetInfo',
+] as const;
+export type ApiName = (typeof API_NAMES)[number];
+
+/** `@priority: high` in remote_protocol.x: may also run on the priority workers. */
+const HIGH_PRIORITY: ReadonlySet<ApiName> = new Set<ApiName>([
+  'virDomainDefineXML',
+  'virDomainDestroy',
+  'virDomainUndefine',
+  'virDomainLookupByName',
+  'virConnectListAllDomains',
+]);
+
+const OK = 1;
+const FAILED = 0;
+
+function request(api: ApiName, subject: string | undefined, run: () => Gen<number>): CallRequest {
+  return { api, subject, prio: HIGH_PRIORITY.has(api), run, client: null, result: 0 };
+}
+
+/** virDomainCreateXML: a transient domain, defined and started in one call. */
+export function createXML(d: Daemon, name: string): CallRequest {
+  return request('virDomainCreateXML', name, function* (): Gen<number> {
+    yield* d.phase('parseXML', 'virDomainDefParseString');
+    const vm = yield* d.listAdd(name, false);
+    if (vm === null) return FAILED;
+    if (!(yield* d.beginJob(vm, d.modern ? 'async-start' : 'modify'))) {
+      yield unlock(vm.lock);
+      return FAILED;
+    }
+    const ok = yield* processStart(d, vm);
+    yield* d.endJob(vm);
+    if (!ok) yield* d.listRemove(vm);
+    yield unlock(vm.lock);
+    return ok ? OK : FAILED;
+  });
+}
+
+/** virDomainDefineXML: parse, add to the list (the name check), save the config. */
+export function defineXML(d: Daemon, name: string): CallRequest {
+  return request('virDomainDefineXML', name, function* (): Gen<number> {
+    yield* d.phase('parseXML', 'virDomainDefParseString');
+    const vm = yield* d.listAdd(name, true);
+    if (vm === null) return FAILED;
+    yield* d.phase('saveConfig', 'virDomainSaveConfig: write + fsync + rename');
+    yield unlock(vm.lock);
+    return OK;
+  });
+}
+
+/** virDomainCreate: start a defined domain. */
+export function create(d: Daemon, vm: Domain): CallRequest {
+  return request('virDomainCreate', vm.name, function* (): Gen<number> {
+    if (!(yield* d.findByUUID(vm))) return FAILED;
+    if (vm.active || !(yield* d.beginJob(vm, d.modern ? 'async-start' : 'modify'))) {
+      yield unlock(vm.lock);
+      return FAILED;
+    }
+    const ok = yield* processStart(d, vm);
+    yield* d.endJob(vm);
+    yield unlock(vm.lock);
+    return ok ? OK : FAILED;
+  });
+}
+
+/** virDomainDestroy: kill under L_vm before any job, then the DESTROY job and qemuProcessStop. */
+export function destroy(d: Daemon, vm: Domain): CallRequest {
+  return request('virDomainDestroy', vm.name, function* (): Gen<number> {
+    if (!(yield* d.findByUUID(vm))) return FAILED;
+    if (!vm.active) {
+      yield unlock(vm.lock);
+      return FAILED;
+    }
+    vm.beingDestroyed = true;
+    yield* processKill(d, vm);
+    if (!(yield* d.beginJob(vm, 'destroy'))) {
+      vm.beingDestroyed = false;
+      yield unlock(vm.lock);
+      return FAILED;
+    }
+    yield* processStop(d, vm);
+    vm.beingDestroyed = false;
+    yield* d.endJob(vm);
+    if (!vm.persistent) yield* d.listRemove(vm);
+    yield unlock(vm.lock);
+    return OK;
+  });
+}
+
+/** virDomainUndefine: delete the config; remove from the list if inactive (9.x inside a job). */
+export function undefine(d: Daemon, vm: Domain): CallRequest {
+  return request('virDomainUndefine', vm.name, function* (): Gen<number> {
+    if (!(yield* d.findByUUID(vm))) return FAILED;
+    const modern = d.modern;
+    if (modern && !(yield* d.beginJob(vm, 'modify'))) {
+      yield unlock(vm.lock);
+      return FAILED;
+    }
+    yield* d.phase('deleteConfig', 'virDomainDeleteConfig: unlink');
+    vm.persistent = false;
+    if (!vm.active) yield* d.listRemove(vm);
+    if (modern) yield* d.endJob(vm);
+    yield unlock(vm.lock);
+    return OK;
+  });
+}
+
+/** virDomainLookupByName: the name lookup (a scan in 1.0.5), target locked under the list lock. */
+export function lookupByName(d: Daemon, name: string): CallRequest {
+  return request('virDomainLookupByName', name, function* (): Gen<number> {
+    const vm = yield* d.findByName(name);
+    if (vm === null) return FAILED;
+    yield unlock(vm.lock);
+    return OK;
+  });
+}
+
+/** virConnectListAllDomains: 1.0.5 locks every domain under the list lock; 9.x (v1.2.16+)
+ * collects references under the list lock and locks each domain after releasing it. */
+export function listAllDomains(d: Daemon): CallRequest {
+  return request('virConnectListAllDomains', undefined, function* (): Gen<number> {
+    const l = d.listLock();
+    yield lock(l, Mode.Shared);
+    if (!d.modern) {
+      const list = d.domains;
+      for (let i = 0; i < list.length; i++) {
+        yield lock(list[i].lock);
+        yield unlock(list[i].lock);
+      }
+      yield unlock(l);
+      return OK;
+    }
+    const refs = d.domains.slice();
+    yield unlock(l);
+    for (let i = 0; i < refs.length; i++) {
+      yield lock(refs[i].lock);
+      yield unlock(refs[i].lock);
+    }
+    return OK;
+  });
+}
+
+/** virDomainGetInfo: /proc read under L_vm (no job: QEMU has the balloon event). */
+export function getInfo(d: Daemon, vm: Domain): CallRequest {
+  return request('virDomainGetInfo', vm.name, function* (): Gen<number> {
+    if (!(yield* d.findByUUID(vm))) return FAILED;
+    if (vm.active) yield* d.phase('procStat', 'read /proc/<pid>/stat');
+    yield unlock(vm.lock);
+    return OK;
+  });
+}

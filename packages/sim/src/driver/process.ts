@@ -1,0 +1,112 @@
+// qemuProcessStart and qemuProcessStop, the shared core of CreateXML/Create and Destroy, for the
+// 1.0.5 and 9.x code paths (libvirt-locking.md §2.1). Entered with L_vm and the job held.
+import { lock, unlock, work, type Gen } from '../engine.js';
+import type { Daemon, Domain } from '../daemon.js';
+
+/** QMP round-trips after qmp_capabilities in a 9.x start (roughly 10-20; these are the usual ones). */
+const MODERN_QMP = [
+  'QMP query-migrate-capabilities',
+  'QMP query-cpu-model-expansion',
+  'QMP query-cpus-fast',
+  'QMP query-iothreads',
+  'QMP query-chardev',
+  'QMP query-block',
+  'QMP qom-list (balloon)',
+  'QMP migrate-set-capabilities',
+  'QMP cont',
+];
+
+/** Returns true when the domain runs. */
+export function* processStart(d: Daemon, vm: Domain): Gen<boolean> {
+  return d.modern ? yield* processStart9(d, vm) : yield* processStart105(d, vm);
+}
+
+function* processStart105(d: Daemon, vm: Domain): Gen<boolean> {
+  yield* d.phase('prepareHost', 'qemuProcessStart: prepare host (hostdevs, ports, caps)');
+  yield* d.security(vm, 'GenLabel');
+  yield* d.phase('tapSetup', 'qemuBuildCommandLine: tap + bridge');
+  // PreFork takes the security lock and keeps it across the fork until PostFork.
+  const held = yield* d.security(vm, 'PreFork', true);
+  yield* d.phase('forkExec', 'virCommandRun: fork qemu (daemonised)');
+  if (held !== null) yield unlock(held);
+  yield* d.phase('fsyncStatus', 'virDomainSaveStatus: fsync status XML');
+  yield* d.phase('childHook', 'virCommandHandshakeWait: qemuProcessHook (cgroups, NUMA, lock manager)');
+  yield* d.security(vm, 'SetAllLabel');
+  // HandshakeNotify: QEMU execs. Its monitor socket appears a little later; 1.0.5 polls connect
+  // every 200 ms with L_vm released.
+  yield* d.security(vm, 'SetDaemonSocketLabel');
+  const ready = d.costs.ns('qemuExecToSocket');
+  const poll = d.costs.ns('monitorPoll');
+  const connectNs = poll > 0 ? Math.max(1, Math.ceil(ready / poll)) * poll : ready;
+  yield unlock(vm.lock);
+  yield work(connectNs, 'qemuMonitorOpenUnix: connect (retry every 200 ms)');
+  yield lock(vm.lock);
+  yield* d.security(vm, 'ClearSocketLabel');
+  // qmp_capabilities is answered once QEMU has initialised (CPU-bound, on the host's CPUs).
+  yield* d.qmp(vm, 'QMP qmp_capabilities (QEMU initialising)', 'qemuInit');
+  yield* d.qmp(vm, 'QMP query-chardev');
+  yield* d.qmp(vm, 'QMP query-cpus');
+  yield* d.phase('vcpuCgroup', 'cgroups: vCPUs + emulator');
+  yield* d.qmp(vm, 'QMP balloon');
+  yield* d.qmp(vm, 'QMP cont');
+  yield* d.phase('fsyncStatus', 'virDomainSaveStatus: fsync status XML');
+  vm.active = true;
+  return true;
+}
+
+function* processStart9(d: Daemon, vm: Domain): Gen<boolean> {
+  // qemuProcessPrepareDomain
+  yield* d.phase('prepareHost', 'qemuProcessPrepareDomain');
+  yield* d.security(vm, 'GenLabel');
+  // qemuProcessPrepareHost: libDir, channelTargetDir, master key; each a path relabel transaction.
+  for (let i = 0; i < 3; i++) {
+    yield* d.security(vm, 'TransactionStart');
+    yield* d.security(vm, 'SetPathLabel');
+    yield* d.security(vm, 'TransactionCommit');
+  }
+  // qemuProcessLaunch
+  yield* d.phase('virtlogd', 'virtlogd: open log');
+  yield* d.phase('tapSetup', 'qemuBuildInterfaceConnect: tap + bridge');
+  yield* d.security(vm, 'SetTapFDLabel');
+  const held = yield* d.security(vm, 'PreFork', true);
+  yield* d.phase('forkExec', 'virCommandRun: fork qemu');
+  if (held !== null) yield unlock(held);
+  yield* d.phase('childHook', 'virCommandHandshakeWait: qemuProcessHook');
+  yield* d.phase('forkExec', 'qemuDomainBuildNamespace: fork + setns + mknod');
+  yield* d.phase('vcpuCgroup', 'cgroups + affinity');
+  yield* d.security(vm, 'TransactionStart');
+  yield* d.security(vm, 'SetAllLabel');
+  yield* d.security(vm, 'TransactionCommit');
+  // HandshakeNotify, then qemuProcessWaitForMonitor: the socket was pre-opened, connect is immediate.
+  yield* d.security(vm, 'SetDaemonSocketLabel');
+  yield unlock(vm.lock);
+  yield work(50_000, 'qemuMonitorOpen: connect');
+  yield lock(vm.lock);
+  yield* d.security(vm, 'ClearSocketLabel');
+  yield* d.qmp(vm, 'QMP qmp_capabilities (QEMU initialising)', 'qemuInit');
+  for (const label of MODERN_QMP) yield* d.qmp(vm, label);
+  yield* d.phase('fsyncStatus', 'virDomainSaveStatus: fsync status XML');
+  vm.active = true;
+  return true;
+}
+
+/** qemuProcessKill(FORCE) under L_vm: SIGTERM, then poll every 200 ms until QEMU is gone. */
+export function* processKill(d: Daemon, vm: Domain): Gen {
+  const exit = d.costs.ns('qemuExitAfterTerm');
+  const poll = d.costs.ns('killPoll');
+  const polls = Math.max(1, Math.ceil(exit / poll));
+  // The monitor sees EOF when QEMU exits, while this thread still sleeps between polls.
+  const eofAt = d.now + exit;
+  d.engine.callAt(eofAt, () => d.deliverEof(vm));
+  yield work(polls * poll, 'virProcessKillPainfully: SIGTERM, poll every 200 ms');
+}
+
+/** qemuProcessStop, under L_vm and the job. */
+export function* processStop(d: Daemon, vm: Domain): Gen {
+  yield* d.phase('stopCleanup', 'qemuProcessStop: close monitor, network, cgroups');
+  if (d.modern) yield* d.security(vm, 'TransactionStart');
+  yield* d.security(vm, 'RestoreAllLabel');
+  if (d.modern) yield* d.security(vm, 'TransactionCommit');
+  yield* d.security(vm, 'ReleaseLabel');
+  vm.active = false;
+}

@@ -1,0 +1,16 @@
+// @lockscope/sim: a discrete-event model of libvirtd's QEMU driver locks.
+export { scenarios, type ScenarioInfo, type ParamInfo } from './workloads.js';
+export {
+  presets,
+  knobs,
+  ConfigError,
+  type Strategy,
+  type KnobInfo,
+  type KnobName,
+  type PresetInfo,
+  type StrategyChange,
+} from './strategy.js';
+export { resolveConfig, DEFAULT_SEED, type SimConfig, type ConfigInput } from './config.js';
+export { createSimulation, type Simulation } from './simulation.js';
+export { COST_TABLES, COST_PROFILES, type Cost, type CostName, type CostProfile, type CostTable } from './costs.js';
+export { API_NAMES, type ApiName } from './driver/api.js';

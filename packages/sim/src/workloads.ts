@@ -1,0 +1,189 @@
+// Workloads are data: which clients issue which calls, and when. Each client is a process on a
+// client thread; its calls go through the daemon's RPC worker pool.
+import { call, sleep, type Gen } from './engine.js';
+import type { Daemon, Domain } from './daemon.js';
+import { createXML, create, defineXML, destroy, getInfo, listAllDomains, undefine } from './driver/api.js';
+
+export interface ParamInfo {
+  name: string;
+  description: string;
+  type: 'int';
+  default: number;
+  min: number;
+  max: number;
+}
+
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+  params: ParamInfo[];
+}
+
+const domainsParam = (def: number, max: number, what: string): ParamInfo => ({
+  name: 'domains',
+  description: what,
+  type: 'int',
+  default: def,
+  min: 1,
+  max,
+});
+
+export const scenarios: ScenarioInfo[] = [
+  {
+    name: 'create-storm',
+    description: 'N clients each call virDomainCreateXML at once (the 2013 report: 20 VMs, 35 s with AppArmor, 25 s without)',
+    params: [
+      domainsParam(20, 1000, 'concurrent creations'),
+      { name: 'spreadMs', description: 'the calls start spread over this many ms', type: 'int', default: 10, min: 0, max: 60000 },
+    ],
+  },
+  {
+    name: 'define-during-storm',
+    description: 'the creation storm plus a client that calls virDomainDefineXML every probeIntervalMs while it runs (the report: seconds, then tens of ms with the name copy)',
+    params: [
+      domainsParam(20, 1000, 'concurrent creations'),
+      { name: 'probeIntervalMs', description: 'pause between two DefineXML probes', type: 'int', default: 500, min: 10, max: 60000 },
+      { name: 'spreadMs', description: 'the creations start spread over this many ms', type: 'int', default: 10, min: 0, max: 60000 },
+    ],
+  },
+  {
+    name: 'lifecycle',
+    description: 'N clients each run define, start, get info, destroy, undefine on their own domain',
+    params: [domainsParam(10, 500, 'concurrent lifecycles')],
+  },
+  {
+    name: 'fleet',
+    description:
+      'M running domains; a compute agent lists all domains and gets each one\'s info every pollIntervalS; tenants create and destroy domains at random; runs for durationS',
+    params: [
+      domainsParam(100, 5000, 'running domains at the start'),
+      { name: 'durationS', description: 'simulated seconds before clients stop issuing calls', type: 'int', default: 300, min: 1, max: 86400 },
+      { name: 'pollIntervalS', description: 'seconds between two polling rounds of the compute agent', type: 'int', default: 10, min: 1, max: 3600 },
+      { name: 'churnPerMin', description: 'creations + destructions per simulated minute', type: 'int', default: 6, min: 0, max: 600 },
+    ],
+  },
+];
+
+const MS = 1e6;
+const S = 1e9;
+
+function names(prefix: string, n: number): string[] {
+  const width = Math.max(2, String(n).length);
+  return Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(width, '0')}`);
+}
+
+function clientThread(d: Daemon, name: string): number {
+  return d.trace.addThread(name, 'client');
+}
+
+/** Starts the workload's clients on the daemon at time 0. */
+export function startWorkload(d: Daemon, scenario: string, params: Record<string, number>): void {
+  switch (scenario) {
+    case 'create-storm':
+      storm(d, params.domains, params.spreadMs);
+      return;
+    case 'define-during-storm': {
+      const storm_ = storm(d, params.domains, params.spreadMs);
+      const t = clientThread(d, 'probe client');
+      const interval = params.probeIntervalMs * MS;
+      d.engine.spawn(t, (function* probes(): Gen {
+        let k = 0;
+        while (storm_.remaining > 0) {
+          yield sleep(interval);
+          if (storm_.remaining === 0) break;
+          k++;
+          yield call(defineXML(d, `probe-${String(k).padStart(3, '0')}`));
+        }
+      })());
+      return;
+    }
+    case 'lifecycle':
+      lifecycle(d, params.domains);
+      return;
+    case 'fleet':
+      fleet(d, params.domains, params.durationS * S, params.pollIntervalS * S, params.churnPerMin);
+      return;
+    default:
+      throw new Error(`unknown scenario ${scenario}`);
+  }
+}
+
+function storm(d: Daemon, n: number, spreadMs: number): { remaining: number } {
+  const state = { remaining: n };
+  names('vm-', n).forEach((name, i) => {
+    const t = clientThread(d, `client-${String(i + 1).padStart(2, '0')}`);
+    const delay = d.rng.uniform(0, spreadMs * MS);
+    d.engine.spawn(t, (function* creator(): Gen {
+      yield sleep(delay);
+      yield call(createXML(d, name));
+      state.remaining--;
+    })());
+  });
+  return state;
+}
+
+function lifecycle(d: Daemon, n: number): void {
+  names('vm-', n).forEach((name, i) => {
+    const t = clientThread(d, `client-${String(i + 1).padStart(2, '0')}`);
+    const delay = d.rng.uniform(0, 10 * MS);
+    d.engine.spawn(t, (function* cycle(): Gen {
+      yield sleep(delay);
+      if ((yield call(defineXML(d, name))) === 0) return;
+      const vm = d.find(name) as Domain;
+      if ((yield call(create(d, vm))) === 1) {
+        yield call(getInfo(d, vm));
+        yield call(destroy(d, vm));
+      }
+      yield call(undefine(d, vm));
+    })());
+  });
+}
+
+function fleet(d: Daemon, n: number, durationNs: number, pollNs: number, churnPerMin: number): void {
+  // The fleet is already running when the trace starts: no events for its creation.
+  for (const name of names('vm-', n)) {
+    const vm = d.newDomain(name, true);
+    vm.active = true;
+    d.insert(vm);
+  }
+  const agent = clientThread(d, 'compute agent');
+  d.engine.spawn(agent, (function* poller(): Gen {
+    while (d.now < durationNs) {
+      const start = d.now;
+      yield call(listAllDomains(d));
+      const snapshot = d.domains.slice();
+      for (const vm of snapshot) if (vm.active && !vm.removed) yield call(getInfo(d, vm));
+      const next = start + pollNs;
+      if (next > d.now) yield sleep(next - d.now);
+    }
+  })());
+  if (churnPerMin <= 0) return;
+  const tenants = 4;
+  const meanGapNs = ((60 * S) / churnPerMin) * tenants;
+  let created = 0;
+  for (let i = 1; i <= tenants; i++) {
+    const t = clientThread(d, `tenant-${i}`);
+    d.engine.spawn(t, (function* tenant(): Gen {
+      for (;;) {
+        yield sleep(d.rng.exponential(meanGapNs));
+        if (d.now >= durationNs) return;
+        if (d.rng.next() < 0.5) {
+          const name = `new-${String(++created).padStart(4, '0')}`;
+          if ((yield call(defineXML(d, name))) === 0) continue;
+          const vm = d.find(name) as Domain;
+          vm.busy = true;
+          yield call(create(d, vm));
+          vm.busy = false;
+        } else {
+          const candidates = d.domains.filter((vm) => vm.active && !vm.busy);
+          if (candidates.length === 0) continue;
+          const vm = candidates[d.rng.int(candidates.length)];
+          vm.busy = true;
+          yield call(destroy(d, vm));
+          yield call(undefine(d, vm));
+          vm.busy = false;
+        }
+      }
+    })());
+  }
+}
