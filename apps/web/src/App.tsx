@@ -1,0 +1,92 @@
+// The dashboard shell: start view when nothing is open, otherwise the timeline with its side
+// panels and statistics. Share URLs (/r/:id, /s?...) are honoured on load.
+
+import { useEffect } from 'react';
+import { openRecording, startRun } from './actions.js';
+import { useApp } from './store/app.js';
+import { parseRoute } from './url.js';
+import { TopBar } from './components/TopBar.js';
+import { StartPanel } from './components/StartPanel.js';
+import { StrategyPanel } from './components/StrategyPanel.js';
+import { ComparePanel, DetailsPanel } from './components/SidePanels.js';
+import { StatsPanel } from './components/StatsPanel.js';
+import { Legend } from './components/Legend.js';
+import { Timeline } from './timeline/Timeline.js';
+
+const route = parseRoute(location.pathname, location.search);
+
+export function App() {
+  const source = useApp((s) => s.source);
+  const connection = useApp((s) => s.connection);
+  const error = useApp((s) => s.error);
+  const hasEvents = useApp((s) => s.end > 0);
+
+  useEffect(() => {
+    if (route.kind === 'recording') void openRecording(route.id, route.view);
+    else if (route.kind === 'sim') {
+      const c = route.config;
+      void startRun({ scenario: c.scenario, params: c.params ?? {}, preset: c.preset ?? '', set: c.set ?? {}, seed: c.seed ?? 1 }, 10, route.view);
+    }
+  }, []);
+
+  const open = source.kind !== 'none';
+  return (
+    <div className="app">
+      <TopBar />
+      {error && (
+        <div className="banner error" role="alert" data-testid="error-banner">
+          {error}
+          <button className="link" onClick={() => useApp.setState({ error: null })} aria-label="dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      <div className="body">
+        <aside className="side">
+          {open ? (
+            <>
+              <StrategyPanel />
+              <ComparePanel />
+              <DetailsPanel />
+            </>
+          ) : (
+            <StartPanel initial={route.kind === 'sim' ? route.config : undefined} />
+          )}
+        </aside>
+        <main className="main">
+          {!open && (
+            <div className="empty">
+              <h1>Lock contention in libvirtd, thread by thread</h1>
+              <p>
+                Start a simulated run of libvirt’s QEMU driver (the 2013 report: 20 domains created at once behind one security manager lock), open a
+                recording, or drop a trace file. Then change the locking strategy while it runs and watch the waiting go.
+              </p>
+              {connection === 'connecting' && <p className="muted">Starting the run…</p>}
+            </div>
+          )}
+          {open && connection === 'loading' && (
+            <div className="empty">
+              <p className="muted" role="status">
+                Loading the trace…
+              </p>
+            </div>
+          )}
+          {open && connection !== 'loading' && (
+            <>
+              <div className="timeline-wrap">
+                {!hasEvents && (
+                  <p className="overlay muted" role="status">
+                    {connection === 'error' ? 'No events.' : 'Waiting for the first events…'}
+                  </p>
+                )}
+                <Timeline maxLocks={14} />
+              </div>
+              <Legend />
+              <StatsPanel />
+            </>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+// What the colours mean. The palette is Okabe–Ito; waits are vermillion and hatched.
+
+import { LOCK_CLASSES } from '@lockscope/trace';
+import { CLASS_COLOURS, MARK_COLOUR, PHASE_COLOUR, QUEUE_COLOUR, SPAN_COLOUR, WAIT_COLOUR } from '../timeline/palette.js';
+
+export function Legend() {
+  return (
+    <div className="legend" aria-label="legend">
+      <span className="item">
+        <i className="swatch wait" style={{ background: WAIT_COLOUR }} /> waiting for a lock (strip: its class)
+      </span>
+      {LOCK_CLASSES.map((c) => (
+        <span className="item" key={c}>
+          <i className="swatch" style={{ background: CLASS_COLOURS[c] }} /> {c}
+        </span>
+      ))}
+      <span className="item">
+        <i className="swatch" style={{ background: SPAN_COLOUR, height: 5 }} /> API call
+      </span>
+      <span className="item">
+        <i className="swatch" style={{ background: QUEUE_COLOUR, height: 5 }} /> queued
+      </span>
+      <span className="item">
+        <i className="swatch" style={{ background: PHASE_COLOUR, height: 3 }} /> phase
+      </span>
+      <span className="item">
+        <i className="swatch" style={{ background: MARK_COLOUR, width: 2 }} /> strategy change
+      </span>
+      <span className="item muted">lock lanes: bar = held, vermillion height = waiters</span>
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+// Details of the selected interval (with its blocking chain to the root holder) and the compare
+// controls.
+
+import { useState } from 'react';
+import { NONE } from '@lockscope/trace';
+import { endCompare, startCompare } from '../actions.js';
+import { IntervalKind } from '../derived/timelineIndex.js';
+import { formatNs } from '../format.js';
+import { useApp } from '../store/app.js';
+import { loaded } from '../store/traces.js';
+import { describeInterval } from '../timeline/describe.js';
+import { useCatalogue } from './StartPanel.js';
+
+export function DetailsPanel() {
+  const selected = useApp((s) => s.selected);
+  useApp((s) => s.versions.main); // open intervals grow while live
+  const entry = loaded('main');
+  if (!entry || selected < 0 || selected >= entry.index.size) {
+    return (
+      <section className="details" aria-labelledby="details">
+        <h2 id="details">Selection</h2>
+        <p className="muted small">Click a bar to see its details; a wait shows its blocking chain. Wheel or W/S zooms, drag or A/D pans.</p>
+      </section>
+    );
+  }
+  const ix = entry.index;
+  const d = describeInterval(ix, selected);
+  const chain = ix.kind.data[selected] === IntervalKind.Wait ? ix.chain(selected) : [];
+  const zoomTo = () => {
+    const s = ix.start.data[selected];
+    const e = ix.endOf(selected);
+    const pad = Math.max((e - s) * 0.5, 1000);
+    useApp.getState().setWindow({ t0: Math.max(0, s - pad), t1: e + pad });
+  };
+  return (
+    <section className="details" aria-labelledby="details" data-testid="details">
+      <h2 id="details">{d.title}</h2>
+      <dl>
+        {d.fields.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {chain.length > 0 && chain[0].holder !== NONE && (
+        <>
+          <h3>Blocking chain</h3>
+          <ol className="chain">
+            <li>{ix.source.threads[ix.thread.data[selected]]?.name} waits</li>
+            {chain.map((step, i) =>
+              step.holder === NONE ? null : (
+                <li key={i}>
+                  held by <b>{ix.source.threads[step.holder]?.name}</b>
+                  {i + 1 < chain.length && chain[i + 1].holder !== NONE ? ', itself waiting for ' + (ix.source.locks[ix.ref.data[chain[i + 1].wait]]?.name ?? '?') : ' (root holder)'}
+                </li>
+              ),
+            )}
+          </ol>
+        </>
+      )}
+      <div className="row">
+        <button onClick={zoomTo}>Zoom to it</button>
+        <button onClick={() => useApp.getState().select(-1)}>Clear</button>
+      </div>
+      <p className="muted small">Starts at {formatNs(ix.start.data[selected])}.</p>
+    </section>
+  );
+}
+
+export function ComparePanel() {
+  const { catalogue } = useCatalogue();
+  const source = useApp((s) => s.source);
+  const compare = useApp((s) => s.compare);
+  const [preset, setPreset] = useState('');
+  if (source.kind !== 'live') {
+    return null;
+  }
+  const choices = catalogue?.presets.filter((p) => p.name !== source.config.preset) ?? [];
+  const chosen = preset || choices[0]?.name || '';
+  return (
+    <section aria-labelledby="compare" className="compare-panel">
+      <h2 id="compare">Compare</h2>
+      <p className="muted small">Run the same workload and seed under another strategy, shown on the same time axis.</p>
+      <div className="row">
+        <select aria-label="strategy to compare with" value={chosen} onChange={(e) => setPreset(e.target.value)}>
+          {choices.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        <button data-testid="compare-start" disabled={!chosen || compare.status === 'running'} onClick={() => void startCompare(chosen, {})}>
+          {compare.status === 'running' ? 'Running…' : 'Compare'}
+        </button>
+        {compare.status !== 'off' && <button onClick={endCompare}>Close</button>}
+      </div>
+      {compare.error && (
+        <p className="error" role="alert">
+          {compare.error}
+        </p>
+      )}
+    </section>
+  );
+}

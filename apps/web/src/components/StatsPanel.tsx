@@ -1,0 +1,225 @@
+// Statistics, updated incrementally while live: per lock class and lock, per API call latency,
+// makespan, where the waiting went, and the before/after table when comparing.
+
+import { useState } from 'react';
+import { LOCK_CLASSES } from '@lockscope/trace';
+import type { LockStatsRow, StatsSnapshot } from '../derived/stats.js';
+import { formatNs, formatPct } from '../format.js';
+import { CLASS_COLOURS, CLASS_COLOUR_LIST } from '../timeline/palette.js';
+import { useApp } from '../store/app.js';
+import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
+import { useStats } from './useStats.js';
+
+type Tab = 'classes' | 'locks' | 'apis' | 'compare';
+
+export function StatsPanel() {
+  const stats = useStats('main');
+  const cmp = useStats('compare');
+  const comparing = useApp((s) => s.compare.status !== 'off');
+  const [tab, setTab] = useState<Tab>('classes');
+  const current: Tab = tab === 'compare' && !comparing ? 'classes' : tab;
+  if (!stats) return null;
+  const tabs: Array<[Tab, string]> = [
+    ['classes', 'Lock classes'],
+    ['locks', 'Locks'],
+    ['apis', 'API calls'],
+  ];
+  if (comparing) tabs.push(['compare', 'Compare']);
+  return (
+    <section className="stats" aria-label="statistics" data-testid="stats">
+      <div className="stats-head">
+        <div className="figures">
+          <span>
+            makespan <b data-testid="makespan">{formatNs(stats.makespan)}</b>
+          </span>
+          <span>
+            total waited <b data-testid="wait-total">{formatNs(stats.waitTotal)}</b>
+          </span>
+          <span>
+            intervals <b>{stats.intervals.toLocaleString()}</b>
+          </span>
+        </div>
+        <WaitShare stats={stats} />
+        <div role="tablist" className="tabs">
+          {tabs.map(([id, label]) => (
+            <button key={id} role="tab" aria-selected={current === id} onClick={() => setTab(id)}>
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="stats-body">
+        {current === 'classes' && <LockTable rows={stats.classes} label="lock class" />}
+        {current === 'locks' && <LockTable rows={stats.locks.slice(0, 200)} label="lock" />}
+        {current === 'apis' && (
+          <div className="apis">
+            <ApiTable stats={stats} />
+            <LatencyChart apis={stats.apis} />
+          </div>
+        )}
+        {current === 'compare' && <CompareTable before={stats} after={cmp} />}
+      </div>
+    </section>
+  );
+}
+
+/** Which lock classes the waiting went to: one stacked bar. */
+function WaitShare({ stats }: { stats: StatsSnapshot }) {
+  if (stats.waitTotal <= 0) return <div className="waitshare muted small">No waiting yet.</div>;
+  return (
+    <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
+      {stats.waitByClass.map((w, i) =>
+        w > 0 ? (
+          <span
+            key={i}
+            style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
+            title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
+            data-class={LOCK_CLASSES[i]}
+          >
+            {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
+          </span>
+        ) : null,
+      )}
+    </div>
+  );
+}
+
+function LockTable({ rows, label }: { rows: LockStatsRow[]; label: string }) {
+  if (rows.length === 0) return <p className="muted">No lock activity yet.</p>;
+  return (
+    <table data-testid={`table-${label.replace(' ', '-')}`}>
+      <thead>
+        <tr>
+          <th>{label}</th>
+          <th>acquisitions</th>
+          <th>contended</th>
+          <th>wait total</th>
+          <th>wait p95</th>
+          <th>wait max</th>
+          <th>hold total</th>
+          <th>max waiters</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-lock-class={r.lockClass}>
+            <td>
+              <i className="swatch" style={{ background: CLASS_COLOURS[r.lockClass as keyof typeof CLASS_COLOURS] ?? '#ccc' }} /> {r.name}
+            </td>
+            <td>{r.acquisitions.toLocaleString()}</td>
+            <td>{formatPct(r.contendedPct)}</td>
+            <td>{formatNs(r.waitTotal)}</td>
+            <td>{formatNs(r.waitP95)}</td>
+            <td>{formatNs(r.waitMax)}</td>
+            <td>{formatNs(r.holdTotal)}</td>
+            <td>{r.maxWaiters}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ApiTable({ stats }: { stats: StatsSnapshot }) {
+  if (stats.apis.length === 0) return <p className="muted">No finished API calls yet.</p>;
+  return (
+    <table data-testid="table-api">
+      <thead>
+        <tr>
+          <th>API call</th>
+          <th>count</th>
+          <th>p50</th>
+          <th>p95</th>
+          <th>max</th>
+          <th>waited (top class)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {stats.apis.map((a, i) => {
+          const top = topClass(a.waitByClass);
+          return (
+            <tr key={a.name}>
+              <td>
+                <i className="swatch" style={{ background: SERIES_COLOURS[i % SERIES_COLOURS.length] }} /> {a.name}
+              </td>
+              <td>{a.count}</td>
+              <td>{formatNs(a.p50)}</td>
+              <td>{formatNs(a.p95)}</td>
+              <td>{formatNs(a.max)}</td>
+              <td>{top ? `${formatNs(top[1])} ${top[0]}` : '—'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function topClass(waitByClass: number[]): [string, number] | null {
+  let best = -1;
+  for (let i = 0; i < waitByClass.length; i++) if (waitByClass[i] > 0 && (best < 0 || waitByClass[i] > waitByClass[best])) best = i;
+  return best < 0 ? null : [LOCK_CLASSES[best], waitByClass[best]];
+}
+
+/** Per API call, before (this run) and after (the compared strategy). */
+export function CompareTable({ before, after }: { before: StatsSnapshot; after: StatsSnapshot | null }) {
+  const preset = useApp((s) => s.compare.preset);
+  const status = useApp((s) => s.compare.status);
+  if (!after) return <p className="muted">Waiting for the compared run…</p>;
+  const names = Array.from(new Set([...before.apis.map((a) => a.name), ...after.apis.map((a) => a.name)])).sort();
+  const classes = LOCK_CLASSES.map((c, i) => [c, i] as const).filter(([, i]) => before.waitByClass[i] > 0 || after.waitByClass[i] > 0);
+  return (
+    <div className="compare">
+      <p className="small">
+        Same workload and seed under <b>{preset}</b> {status === 'running' ? '(still running)' : ''}. Makespan {formatNs(before.makespan)} → <b>{formatNs(after.makespan)}</b>; total waited{' '}
+        {formatNs(before.waitTotal)} → <b>{formatNs(after.waitTotal)}</b>.
+      </p>
+      <table data-testid="table-compare">
+        <thead>
+          <tr>
+            <th>API call</th>
+            <th>count</th>
+            <th>p50 before → after</th>
+            <th>p95 before → after</th>
+            {classes.map(([c]) => (
+              <th key={c}>waited on {c}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {names.map((n) => {
+            const b = before.apis.find((a) => a.name === n);
+            const a = after.apis.find((x) => x.name === n);
+            return (
+              <tr key={n}>
+                <td>{n}</td>
+                <td>
+                  {b?.count ?? 0} / {a?.count ?? 0}
+                </td>
+                <td>
+                  {formatNs(b?.p50 ?? NaN)} → <Delta before={b?.p50} after={a?.p50} />
+                </td>
+                <td>
+                  {formatNs(b?.p95 ?? NaN)} → <Delta before={b?.p95} after={a?.p95} />
+                </td>
+                {classes.map(([c, i]) => (
+                  <td key={c}>
+                    {formatNs(b?.waitByClass[i] ?? 0)} → <Delta before={b?.waitByClass[i]} after={a?.waitByClass[i]} />
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <LatencyChart apis={before.apis} compare={after.apis} />
+    </div>
+  );
+}
+
+function Delta({ before, after }: { before?: number; after?: number }) {
+  if (after === undefined) return <span className="muted">—</span>;
+  const better = before !== undefined && after < before;
+  const worse = before !== undefined && after > before;
+  return <b className={better ? 'better' : worse ? 'worse' : ''}>{formatNs(after)}</b>;
+}

@@ -1,0 +1,320 @@
+// The timeline: thread lanes and lock lanes on one canvas, a D3 time axis above it, D3 zoom for
+// wheel and drag, W/A/S/D keys, hover tooltips, click to select. Redraws are driven by store
+// subscriptions and requestAnimationFrame, not by React renders.
+
+import { useEffect, useRef, useState } from 'react';
+import { axisTop, scaleLinear, select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { useApp, type AppState } from '../store/app.js';
+import { loaded } from '../store/traces.js';
+import { formatNs } from '../format.js';
+import { GUTTER, computeLayout, type Layout, type LayoutInput } from './layout.js';
+import { renderTimeline, type DrawnSummary } from './render.js';
+import { hitTest } from './hit.js';
+import { describeInterval, searchIntervals } from './describe.js';
+import { MARK_COLOUR } from './palette.js';
+
+const AXIS_H = 28;
+
+/** Tick labels in the unit that suits the visible span. */
+function tickFormat(span: number): (t: number) => string {
+  const [div, unit] = span >= 5e9 ? [1e9, 's'] : span >= 5e6 ? [1e6, 'ms'] : span >= 5e3 ? [1e3, 'µs'] : [1, 'ns'];
+  return (t) => `${+(t / div).toFixed(3)} ${unit}`;
+}
+
+interface MatchCache {
+  query: string;
+  version: number;
+  ids: Uint32Array;
+}
+
+export function Timeline({ maxLocks }: { maxLocks: number }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const axisRef = useRef<SVGSVGElement>(null);
+  const summaryRef = useRef<HTMLDivElement>(null);
+  const layoutRef = useRef<Layout | null>(null);
+  const [width, setWidth] = useState(1000);
+  const [height, setHeight] = useState(400);
+  const hover = useApp((s) => s.hover);
+  const hasCompare = useApp((s) => s.compare.status !== 'off');
+
+  // ---- size ----
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      setWidth(Math.max(400, Math.floor(el.clientWidth)));
+      setHeight(Math.max(200, Math.floor(el.clientHeight)));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // ---- drawing ----
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const scroller = scrollRef.current;
+    if (!canvas || !scroller) return;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    let frame = 0;
+    const matches: Record<'main' | 'compare', MatchCache | null> = { main: null, compare: null };
+
+    const draw = (): void => {
+      frame = 0;
+      const s = useApp.getState();
+      const main = loaded('main');
+      const cmp = loaded('compare');
+      const inputs: LayoutInput[] = [];
+      if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.strategy.preset ? '' : ''}` : undefined });
+      if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: `Compared: ${s.compare.preset}` });
+      const layout = computeLayout(inputs);
+      layoutRef.current = layout;
+      const cssH = Math.max(layout.height, 40);
+      const dpr = window.devicePixelRatio || 1;
+      if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(cssH * dpr)) {
+        canvas.width = Math.round(width * dpr);
+        canvas.height = Math.round(cssH * dpr);
+        canvas.style.width = `${width}px`;
+        canvas.style.height = `${cssH}px`;
+      }
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      const { t0, t1 } = s.window;
+      for (const slot of ['main', 'compare'] as const) {
+        const entry = slot === 'main' ? main : cmp;
+        const q = s.search.trim();
+        if (!entry || !q) {
+          matches[slot] = null;
+          continue;
+        }
+        const m = matches[slot];
+        if (!m || m.query !== q || m.version !== s.versions[slot]) matches[slot] = { query: q, version: s.versions[slot], ids: searchIntervals(entry.index, q) };
+      }
+      const summary: DrawnSummary = renderTimeline({
+        ctx,
+        width,
+        height: cssH,
+        layout,
+        indexes: { main: main?.index ?? null, compare: cmp?.index ?? null },
+        t0,
+        t1,
+        selected: s.selected >= 0 && main ? { slot: 'main', interval: s.selected } : null,
+        matches: { main: matches.main?.ids, compare: matches.compare?.ids },
+        visibleTop: scroller.scrollTop,
+        visibleBottom: scroller.scrollTop + scroller.clientHeight,
+      });
+      publishSummary(canvas, summaryRef.current, summary, matches.main?.ids.length ?? 0);
+      drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
+    };
+    const schedule = (): void => {
+      if (!frame) frame = requestAnimationFrame(draw);
+    };
+    const relevant = (a: AppState, b: AppState): boolean =>
+      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.compare.status !== b.compare.status;
+    const unsubscribe = useApp.subscribe((a, b) => {
+      if (relevant(a, b)) schedule();
+    });
+    scroller.addEventListener('scroll', schedule, { passive: true });
+    schedule();
+    return () => {
+      unsubscribe();
+      scroller.removeEventListener('scroll', schedule);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [width, height, maxLocks, hasCompare]);
+
+  // ---- zoom and pan: D3 zoom on the canvas, translated into window changes ----
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    let last: ZoomTransform = zoomIdentity;
+    const plotW = width - GUTTER;
+    const behaviour = zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([1e-12, 1e12])
+      .filter((event: Event) => {
+        const e = event as MouseEvent;
+        return !e.button && (e.type === 'wheel' || e.type === 'mousedown' || e.type.startsWith('touch'));
+      })
+      .on('start', () => {
+        last = zoomIdentity;
+        select(canvas).property('__zoom', zoomIdentity);
+      })
+      .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        const t = event.transform;
+        const s = useApp.getState();
+        if (t.k !== last.k) {
+          const src = event.sourceEvent as MouseEvent | null;
+          const rect = canvas.getBoundingClientRect();
+          const x = src ? src.clientX - rect.left : GUTTER + plotW / 2;
+          const at = s.window.t0 + ((Math.max(GUTTER, x) - GUTTER) / plotW) * (s.window.t1 - s.window.t0);
+          s.zoomAt(at, t.k / last.k);
+        } else if (t.x !== last.x) {
+          s.pan(-(t.x - last.x) / plotW);
+        }
+        last = t;
+      });
+    const sel = select(canvas);
+    sel.call(behaviour).on('dblclick.zoom', null);
+    return () => {
+      sel.on('.zoom', null);
+    };
+  }, [width]);
+
+  // ---- keys: W/S zoom, A/D pan (as Perfetto and chrome://tracing) ----
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA')) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const s = useApp.getState();
+      const mid = (s.window.t0 + s.window.t1) / 2;
+      switch (e.key.toLowerCase()) {
+        case 'w':
+          s.zoomAt(mid, 1.25);
+          break;
+        case 's':
+          s.zoomAt(mid, 0.8);
+          break;
+        case 'a':
+          s.pan(-0.1);
+          break;
+        case 'd':
+          s.pan(0.1);
+          break;
+        case 'escape':
+          s.select(-1);
+          return;
+        default:
+          return;
+      }
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const hitAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const layout = layoutRef.current;
+    if (!layout) return null;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const s = useApp.getState();
+    const hit = hitTest(layout, { main: loaded('main')?.index ?? null, compare: loaded('compare')?.index ?? null }, x, y, s.window.t0, s.window.t1, width);
+    return hit ? { hit, x, y } : null;
+  };
+
+  const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    if (e.buttons) return;
+    const r = hitAt(e);
+    const s = useApp.getState();
+    if (!r) {
+      if (s.hover) s.setHover(null);
+      return;
+    }
+    s.setHover({ slot: r.hit.slot, interval: r.hit.interval, x: r.x, y: r.y });
+  };
+
+  const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const r = hitAt(e);
+    const s = useApp.getState();
+    if (r && r.hit.slot === 'main') s.select(r.hit.interval);
+    else if (!r) s.select(-1);
+  };
+
+  const tooltipEntry = hover ? loaded(hover.slot) : null;
+  const tip = hover && tooltipEntry && hover.interval < tooltipEntry.index.size ? describeInterval(tooltipEntry.index, hover.interval) : null;
+  const scrollTop = scrollRef.current?.scrollTop ?? 0;
+
+  return (
+    <div className="timeline">
+      <svg ref={axisRef} className="axis" width={width} height={AXIS_H} role="img" aria-label="time axis" />
+      <div ref={scrollRef} className="timeline-scroll">
+        <canvas
+          ref={canvasRef}
+          data-testid="timeline-canvas"
+          aria-label="Lock timeline: per-thread lanes (API calls, holds, waits) and per-lock lanes"
+          role="img"
+          tabIndex={0}
+          onMouseMove={onMove}
+          onMouseLeave={() => useApp.getState().setHover(null)}
+          onClick={onClick}
+        />
+        {tip && hover && (
+          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" style={{ left: Math.min(hover.x + 14, width - 280), top: hover.y + 14 - scrollTop + scrollTop }}>
+            <div className="tooltip-title">{tip.title}</div>
+            <dl>
+              {tip.fields.map(([k, v]) => (
+                <div key={k}>
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </div>
+              ))}
+            </dl>
+          </div>
+        )}
+      </div>
+      <div ref={summaryRef} className="visually-hidden" aria-live="polite" data-testid="drawn-summary" />
+    </div>
+  );
+}
+
+function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s: DrawnSummary, matchCount: number): void {
+  const d = canvas.dataset;
+  d.drawnWaits = String(s.waits);
+  d.drawnHolds = String(s.holds);
+  d.drawnSpans = String(s.spans);
+  d.drawnThreadLanes = String(s.threadLanes);
+  d.drawnLockLanes = String(s.lockLanes);
+  d.drawnQueuedLockLanes = String(s.queuedLockLanes);
+  d.drawnMarks = String(s.marks);
+  d.drawnArrows = String(s.arrows);
+  d.drawnMatches = String(s.matches);
+  d.lodLanes = String(s.lodLanes);
+  d.rawLanes = String(s.rawLanes);
+  d.searchMatches = String(matchCount);
+  if (el) {
+    const text =
+      s.threadLanes === 0
+        ? 'Nothing drawn yet.'
+        : `Drawn: ${s.threadLanes} thread lanes with ${s.waits} wait bars and ${s.holds} hold bars, ${s.lockLanes} lock lanes (${s.queuedLockLanes} with waiters), ${s.marks} strategy marks, ${s.arrows} blocked-by arrows.`;
+    if (el.textContent !== text) el.textContent = text;
+  }
+}
+
+function drawAxis(svg: SVGSVGElement | null, t0: number, t1: number, width: number, marks: Array<{ t: number; label: string }>): void {
+  if (!svg) return;
+  const scale = scaleLinear().domain([t0, t1]).range([GUTTER, width]);
+  const root = select(svg);
+  let g = root.select<SVGGElement>('g.ticks');
+  if (g.empty()) g = root.append('g').attr('class', 'ticks');
+  g.attr('transform', `translate(0, ${AXIS_H - 1})`).call(
+    axisTop<number>(scale)
+      .ticks(Math.max(2, Math.floor((width - GUTTER) / 110)))
+      .tickFormat(tickFormat(t1 - t0)),
+  );
+  const visible = marks.filter((m) => m.t >= t0 && m.t <= t1);
+  root
+    .selectAll<SVGGElement, { t: number; label: string }>('g.mark')
+    .data(visible)
+    .join((enter) => {
+      const m = enter.append('g').attr('class', 'mark');
+      m.append('path').attr('d', 'M-5,0 L5,0 L0,8 Z').attr('fill', MARK_COLOUR);
+      m.append('title');
+      m.append('text').attr('x', 7).attr('y', 8).attr('font-size', 10).attr('fill', MARK_COLOUR);
+      return m;
+    })
+    .attr('data-testid', 'strategy-mark')
+    .attr('transform', (m) => `translate(${scale(m.t)}, 0)`)
+    .call((m) => m.select('title').text((d) => `${d.label} at ${formatNs(d.t)}`))
+    .call((m) => m.select('text').text((d) => d.label.slice(0, 40)));
+  root
+    .selectAll('text.window')
+    .data([0])
+    .join('text')
+    .attr('class', 'window')
+    .attr('x', 6)
+    .attr('y', 17)
+    .attr('font-size', 10)
+    .text(`${formatNs(t1 - t0)} shown`);
+}

@@ -1,0 +1,85 @@
+// Vertical layout of the timeline: thread lanes grouped by role, then per-lock lanes, for the
+// main trace and (in compare mode) the compared one, on one shared time axis.
+
+import type { ThreadRole } from '@lockscope/trace';
+import type { TimelineIndex } from '../derived/timelineIndex.js';
+import type { TraceSlot } from '../store/traces.js';
+
+export const GUTTER = 150;
+export const THREAD_LANE_H = 26;
+export const LOCK_LANE_H = 18;
+export const HEADER_H = 18;
+/** Rows inside a thread lane. */
+export const SPAN_Y = 2;
+export const SPAN_H = 6;
+export const PHASE_Y = 9;
+export const PHASE_H = 3;
+export const LOCK_Y = 13;
+export const LOCK_H = 11;
+
+export type Row =
+  | { type: 'header'; slot: TraceSlot; label: string; y: number; h: number }
+  | { type: 'thread'; slot: TraceSlot; thread: number; label: string; y: number; h: number }
+  | { type: 'lock'; slot: TraceSlot; lock: number; label: string; y: number; h: number };
+
+export interface Layout {
+  rows: Row[];
+  height: number;
+  /** y of each thread lane per slot, for blocked-by arrows. */
+  threadY: Record<TraceSlot, Map<number, number>>;
+}
+
+const ROLE_GROUPS: Array<{ label: string; roles: ThreadRole[] }> = [
+  { label: 'Workers', roles: ['worker'] },
+  { label: 'Priority workers', roles: ['priority-worker'] },
+  { label: 'Event loop / monitor', roles: ['event-loop', 'monitor'] },
+  { label: 'Clients', roles: ['client'] },
+  { label: 'Other threads', roles: ['other'] },
+];
+
+export interface LayoutInput {
+  slot: TraceSlot;
+  index: TimelineIndex;
+  title?: string;
+  /** How many lock lanes to show (most waited-on first). */
+  maxLocks: number;
+}
+
+export function computeLayout(inputs: LayoutInput[]): Layout {
+  const rows: Row[] = [];
+  const threadY: Layout['threadY'] = { main: new Map(), compare: new Map() };
+  let y = 0;
+  for (const { slot, index, title, maxLocks } of inputs) {
+    const trace = index.source;
+    if (title) {
+      rows.push({ type: 'header', slot, label: title, y, h: HEADER_H + 4 });
+      y += HEADER_H + 4;
+    }
+    for (const group of ROLE_GROUPS) {
+      const threads = trace.threads.filter((t) => group.roles.includes(t.role));
+      if (threads.length === 0) continue;
+      rows.push({ type: 'header', slot, label: `${group.label} (${threads.length})`, y, h: HEADER_H });
+      y += HEADER_H;
+      for (const t of threads) {
+        rows.push({ type: 'thread', slot, thread: t.id, label: t.name, y, h: THREAD_LANE_H });
+        threadY[slot].set(t.id, y);
+        y += THREAD_LANE_H;
+      }
+    }
+    const locks = index.lockLanes
+      .filter((l) => l.holds.count > 0 || l.waiting > 0)
+      .sort((a, b) => b.totalWait - a.totalWait || b.maxWaiting - a.maxWaiting || a.lock - b.lock)
+      .slice(0, maxLocks);
+    if (locks.length > 0) {
+      const total = index.lockLanes.filter((l) => l.holds.count > 0).length;
+      rows.push({ type: 'header', slot, label: `Locks: holder and queue depth (${locks.length} of ${total}, most waited-on first)`, y, h: HEADER_H });
+      y += HEADER_H;
+      for (const l of locks) {
+        const info = trace.locks[l.lock];
+        rows.push({ type: 'lock', slot, lock: l.lock, label: info.subject && !info.name.includes(info.subject) ? `${info.name} ${info.subject}` : info.name, y, h: LOCK_LANE_H });
+        y += LOCK_LANE_H;
+      }
+    }
+  }
+  return { rows, height: y, threadY };
+}

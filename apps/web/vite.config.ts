@@ -1,0 +1,20 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// In development the API and the run streams go to a server started with `pnpm start`
+// (LOCKSCOPE_API, default http://localhost:8080). In production the server serves dist/.
+const api = process.env.LOCKSCOPE_API ?? 'http://localhost:8080';
+
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+    rollupOptions: { input: { index: 'index.html', bench: 'bench.html' } },
+  },
+  server: {
+    proxy: {
+      '/api': { target: api, ws: true, changeOrigin: true },
+    },
+  },
+});
