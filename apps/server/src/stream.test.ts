@@ -212,7 +212,11 @@ describe('WebSocket stream', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(binary).toBe(0);
     expect(lines.filter((l) => typeof l.kind === 'string' && typeof l.t === 'number').length).toBe(end.events);
-    expect(lines.some((l) => 'thread' in l && typeof l.thread === 'object')).toBe(true);
+    const header = lines.findIndex((l) => l.type === 'header');
+    expect(lines[header]).toMatchObject({ format: 'lockscope-ndjson' });
+    expect(header).toBeLessThan(lines.findIndex((l) => typeof l.kind === 'string'));
+    expect(lines.some((l) => l.type === 'thread' && typeof l.name === 'string')).toBe(true);
+    expect(lines.some((l) => l.type === 'lock' && typeof l.class === 'string')).toBe(true);
     socket.close();
   });
 

@@ -112,7 +112,8 @@ export class Run {
       events: this.events,
       strategy: this.source.strategy(),
       viewers: this.viewers.size,
-      clock: { wallMs: Date.now(), simTimeNs: this.simTarget },
+      // simTarget was reached at the last tick (lastTickWall), not now.
+      clock: { wallMs: performance.timeOrigin + this.lastTickWall, simTimeNs: this.simTarget },
     };
     if (this.reason) s.reason = this.reason;
     return s;

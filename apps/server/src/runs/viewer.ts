@@ -1,7 +1,7 @@
 // One viewer of a run: its own encoder and its own cursor into the run's shared trace, so a slow
 // viewer only slows itself. Memory per viewer is bounded by the socket's high-water mark: frames
 // are encoded only when the socket has room, never queued ahead.
-import { FrameEncoder, type Trace } from '@lockscope/trace';
+import { FrameEncoder, NDJSON_FORMAT, NDJSON_VERSION, type Trace } from '@lockscope/trace';
 import type { WebSocket } from 'ws';
 
 export type StreamFormat = 'binary' | 'ndjson';
@@ -21,17 +21,24 @@ interface ChunkEncoder {
 }
 
 /**
- * NDJSON over the socket (the benchmark's baseline, and handy with `websocat`): dictionary
- * entries as `{"thread":…}` / `{"lock":…}` lines when first needed, then one `TraceEvent` per line.
+ * NDJSON over the socket (the benchmark's baseline, and handy with line tools), in the line
+ * format of @lockscope/trace's ndjson.ts: a `{"type":"header",…}` line first, `{"type":"thread",…}`
+ * and `{"type":"lock",…}` lines when first needed, then one `TraceEvent` per line. Every chunk
+ * ends with a newline; the JSON control messages (hello, status, error) never do.
  */
 export class NdjsonChunkEncoder implements ChunkEncoder {
+  private headerSent = false;
   private threadsSent = 0;
   private locksSent = 0;
 
   encode(trace: Trace, from: number, to: number): string {
     const lines: string[] = [];
-    for (; this.threadsSent < trace.threads.length; this.threadsSent++) lines.push(JSON.stringify({ thread: trace.threads[this.threadsSent] }));
-    for (; this.locksSent < trace.locks.length; this.locksSent++) lines.push(JSON.stringify({ lock: trace.locks[this.locksSent] }));
+    if (!this.headerSent) {
+      lines.push(JSON.stringify({ type: 'header', format: NDJSON_FORMAT, version: NDJSON_VERSION, meta: trace.meta ?? {} }));
+      this.headerSent = true;
+    }
+    for (; this.threadsSent < trace.threads.length; this.threadsSent++) lines.push(JSON.stringify({ type: 'thread', ...trace.threads[this.threadsSent] }));
+    for (; this.locksSent < trace.locks.length; this.locksSent++) lines.push(JSON.stringify({ type: 'lock', ...trace.locks[this.locksSent] }));
     for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
     return lines.join('\n') + '\n';
   }
