@@ -285,7 +285,7 @@ export class Engine {
   /** Runs every event up to and including time `ns`; the clock then reads `ns` unless idle. */
   runUntil(ns: number): void {
     while (this.hSize > 0 && this.hTime[0] <= ns) this.step();
-    if (this.hSize > 0 && this.now < ns) this.now = ns;
+    if (this.hSize > 0 && this.now < ns) this.now = Math.floor(ns);
   }
 
   schedule(p: Process, t: number): void {

@@ -83,18 +83,8 @@ export function startWorkload(d: Daemon, scenario: string, params: Record<string
       storm(d, params.domains, params.spreadMs);
       return;
     case 'define-during-storm': {
-      const storm_ = storm(d, params.domains, params.spreadMs);
-      const t = clientThread(d, 'probe client');
-      const interval = params.probeIntervalMs * MS;
-      d.engine.spawn(t, (function* probes(): Gen {
-        let k = 0;
-        while (storm_.remaining > 0) {
-          yield sleep(interval);
-          if (storm_.remaining === 0) break;
-          k++;
-          yield call(defineXML(d, `probe-${String(k).padStart(3, '0')}`));
-        }
-      })());
+      const creations = storm(d, params.domains, params.spreadMs);
+      probes(d, params.probeIntervalMs * MS, () => creations.remaining > 0);
       return;
     }
     case 'lifecycle':
@@ -120,6 +110,36 @@ function storm(d: Daemon, n: number, spreadMs: number): { remaining: number } {
     })());
   });
   return state;
+}
+
+/**
+ * A DefineXML probe every `intervalNs` while `running()`, each on a free probe connection thread;
+ * at most MAX_CLIENT_REQUESTS probes are in flight (libvirtd's max_client_requests), so a slow
+ * daemon skips probes instead of piling them up.
+ */
+function probes(d: Daemon, intervalNs: number, running: () => boolean): void {
+  const MAX_CLIENT_REQUESTS = 5;
+  const threads: { id: number; busy: boolean }[] = [];
+  let k = 0;
+  const tick = (): void => {
+    if (!running()) return;
+    let t = threads.find((x) => !x.busy);
+    if (t === undefined && threads.length < MAX_CLIENT_REQUESTS) {
+      t = { id: clientThread(d, `probe client ${threads.length + 1}`), busy: false };
+      threads.push(t);
+    }
+    if (t !== undefined) {
+      const thread = t;
+      thread.busy = true;
+      const name = `probe-${String(++k).padStart(3, '0')}`;
+      d.engine.spawn(thread.id, (function* probe(): Gen {
+        yield call(defineXML(d, name));
+        thread.busy = false;
+      })());
+    }
+    d.engine.callAt(d.now + intervalNs, tick);
+  };
+  d.engine.callAt(intervalNs, tick);
 }
 
 function lifecycle(d: Daemon, n: number): void {
