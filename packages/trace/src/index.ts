@@ -5,3 +5,4 @@ export * from './testing.js';
 export * from './stats.js';
 export * from './intervals.js';
 export * from './ndjson.js';
+export * from './chrome.js';

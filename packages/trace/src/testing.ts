@@ -22,6 +22,8 @@ export interface RandomTraceOptions {
   locks?: number;
   /** Largest time step between two events, in ns (steps of 0 happen too). */
   maxStep?: number;
+  /** Share of events at the same ns as the previous one (default 0.3). */
+  zeroStepRate?: number;
   /** Allow fractional ns times (the binary codec rounds them). */
   fractionalTimes?: boolean;
 }
@@ -79,7 +81,7 @@ export function randomValidTrace(rng: () => number, opts: RandomTraceOptions = {
     stalled = trace.length === before ? stalled + 1 : 0;
     before = trace.length;
     const r = rng();
-    t += r < 0.3 ? 0 : opts.fractionalTimes ? rng() * maxStep : pick(maxStep + 1);
+    t += r < (opts.zeroStepRate ?? 0.3) ? 0 : opts.fractionalTimes ? rng() * maxStep : pick(maxStep + 1);
     const th = pick(threadCount);
     const p = pendingLock[th];
     if (p >= 0) {

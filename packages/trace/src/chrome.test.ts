@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromChromeJson, toChromeJson, toChromeTrace, type ChromeEvent } from './chrome.js';
+import { IntervalType, deriveIntervals } from './intervals.js';
+import { Mode, Trace, TraceError } from './model.js';
+import { traceData } from './test-helpers.js';
+import { mulberry32, randomValidTrace } from './testing.js';
+import { validateTrace } from './validate.js';
+
+const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+
+/** Intervals described by names, so traces with other ids compare equal. */
+function namedIntervals(trace: Trace, shift = 0): string[] {
+  const b = deriveIntervals(trace);
+  const iv = b.intervals;
+  const rows: string[] = [];
+  for (let i = 0; i < iv.length; i++) {
+    const type = iv.type[i];
+    const what = type === IntervalType.Span ? trace.labels[iv.ref[i]] : trace.locks[iv.ref[i]].name;
+    rows.push(JSON.stringify([type, trace.threads[iv.thread[i]].name, what, iv.mode[i], iv.start[i] - shift, iv.end[i] - shift]));
+  }
+  return rows.sort();
+}
+
+describe('Chrome JSON', () => {
+  it('round-trips our own export exactly', () => {
+    fc.assert(
+      fc.property(seed, fc.integer({ min: 0, max: 400 }), (s, n) => {
+        const trace = randomValidTrace(mulberry32(s), { events: n, maxStep: 5_000_000_000 });
+        const back = fromChromeJson(toChromeJson(trace));
+        expect(traceData(back)).toEqual(traceData(trace));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('imports a foreign trace (no seq, no dictionaries) with the same intervals', () => {
+    fc.assert(
+      fc.property(seed, fc.integer({ min: 1, max: 300 }), (s, n) => {
+        const trace = randomValidTrace(mulberry32(s), { events: n, zeroStepRate: 0 });
+        const doc = toChromeTrace(trace);
+        const foreign: ChromeEvent[] = doc.traceEvents.map((e) => {
+          const { seq: _seq, lock: _lock, ...args } = e.args ?? {};
+          return { ...e, args };
+        });
+        const back = fromChromeJson(JSON.stringify({ traceEvents: foreign }));
+        expect(validateTrace(back)).toEqual({ ok: true });
+        expect(namedIntervals(back)).toEqual(namedIntervals(trace, trace.time[0]));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('keeps hand-over-hand holds on one thread', () => {
+    const t = new Trace();
+    t.addThread('worker-1', 'worker');
+    const list = t.addLock({ name: 'domain list', class: 'domain-list', kind: 'rwlock' });
+    const vm = t.addLock({ name: 'vm-1', class: 'domain-object', kind: 'mutex', subject: 'vm-1' });
+    t.request(0, 0, list, Mode.Shared);
+    t.acquired(1000, 0, list, Mode.Shared);
+    t.request(1500, 0, vm);
+    t.acquired(2000, 0, vm);
+    t.released(3000, 0, list, Mode.Shared);
+    t.released(9000, 0, vm);
+    const doc = toChromeTrace(t);
+    const holds = doc.traceEvents.filter((e) => e.cat === 'lock.hold' && e.ph === 'b');
+    expect(holds.map((e) => [e.name, e.args?.mode, e.args?.class, e.tid])).toEqual([
+      ['domain list', 'shared', 'domain-list', 1],
+      ['vm-1', 'exclusive', 'domain-object', 1],
+    ]);
+    expect(traceData(fromChromeJson(JSON.stringify(doc)))).toEqual(traceData(t));
+  });
+
+  it('follows the format that Perfetto and chrome://tracing read', () => {
+    const trace = randomValidTrace(mulberry32(8), { events: 500 });
+    const doc = JSON.parse(toChromeJson(trace)) as { traceEvents: ChromeEvent[]; displayTimeUnit: string };
+    expect(doc.displayTimeUnit).toBe('ns');
+    for (const e of doc.traceEvents) {
+      expect(Number.isInteger(e.pid) && Number.isInteger(e.tid)).toBe(true);
+      expect('MBEbei'.includes(e.ph)).toBe(true);
+      if (e.ph !== 'M') expect(typeof e.ts).toBe('number');
+      if (e.ph === 'b' || e.ph === 'e') expect([typeof e.id, e.cat]).toEqual(['number', e.cat === 'lock.wait' ? 'lock.wait' : 'lock.hold']);
+      if (e.ph === 'i') expect(['g', 't']).toContain(e.s);
+    }
+    // B/E nest per thread.
+    const depth = new Map<number, number>();
+    for (const e of doc.traceEvents) {
+      if (e.ph === 'B') depth.set(e.tid as number, (depth.get(e.tid as number) ?? 0) + 1);
+      if (e.ph === 'E') {
+        const d = (depth.get(e.tid as number) ?? 0) - 1;
+        expect(d).toBeGreaterThanOrEqual(0);
+        depth.set(e.tid as number, d);
+      }
+    }
+  });
+
+  it('reads X slices and instant events of a foreign trace', () => {
+    const back = fromChromeJson([
+      { ph: 'M', name: 'thread_name', pid: 7, tid: 42, args: { name: 'rpc-worker' } },
+      { ph: 'X', name: 'virDomainCreateXML', cat: 'api', ts: 1000, dur: 5, pid: 7, tid: 42 },
+      { ph: 'X', name: 'vm-1', cat: 'lock.hold', ts: 1001, dur: 2, pid: 7, tid: 42, args: { class: 'domain-object' } },
+      { ph: 'i', name: 'strategy changed', ts: 1003, pid: 7, tid: 42, s: 'g' },
+      { ph: 'C', name: 'counter', ts: 1003, pid: 7, args: { x: 1 } },
+    ]);
+    expect(validateTrace(back)).toEqual({ ok: true });
+    expect(back.threads[0].name).toBe('rpc-worker');
+    expect(back.locks[0]).toMatchObject({ name: 'vm-1', class: 'domain-object', kind: 'mutex' });
+    expect([...back.events()].map((e) => [e.t, e.kind])).toEqual([
+      [0, 'span.begin'],
+      [1000, 'lock.request'],
+      [1000, 'lock.acquired'],
+      [3000, 'lock.released'],
+      [3000, 'mark'],
+      [5000, 'span.end'],
+    ]);
+  });
+
+  it('fails on malformed or truncated input with a TraceError', () => {
+    const text = toChromeJson(randomValidTrace(mulberry32(9), { events: 100 }));
+    fc.assert(
+      fc.property(fc.nat(text.trimEnd().length - 1), (len) => {
+        expect(() => fromChromeJson(text.slice(0, len))).toThrow(TraceError);
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => fromChromeJson('{"traceEvents": 3}')).toThrow(/traceEvents/);
+    expect(() => fromChromeJson('[{"ph": "B", "ts": "soon", "pid": 1, "tid": 1}]')).toThrow(/traceEvents\[0\]/);
+    expect(() => fromChromeJson('[7]')).toThrow(/not an object/);
+    expect(() => fromChromeJson('{"traceEvents": [], "otherData": {"lockscope": {"version": 2}}}')).toThrow(/version/);
+  });
+});

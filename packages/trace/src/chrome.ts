@@ -1,0 +1,489 @@
+// Chrome Trace Event JSON export and import, so that traces open in Perfetto UI and
+// chrome://tracing (format: "Trace Event Format", JSON Object Format).
+//
+// Export, one process (pid 1), thread i as tid i + 1, times in µs (ns / 1000, printed exactly):
+// - every wait and every hold is an async slice (ph b/e, unique id) with cat `lock.wait` or
+//   `lock.hold`, name = the lock's name, args {lock, class, mode} (mode exclusive|shared), on the
+//   tid of the thread that waits or holds. Async slices need not nest, so hand-over-hand locking
+//   (a list lock released while the object lock is kept) survives;
+// - spans are B/E slices on their thread with cat `api`, `phase` or `queue`, name = label,
+//   args.subject when set; marks are instant events (ph i, cat `mark`, s `g` without a thread,
+//   `t` on one); thread and process names are M metadata events;
+// - every event carries args.seq, the index of the Lockscope event it comes from, and
+//   `otherData.lockscope` holds the dictionaries and meta: re-importing our own export gives the
+//   very same trace (times are rounded to integer ns).
+//
+// Import: our own export exactly; a foreign trace best effort: B/E and X slices become spans
+// (cat api / queue -> that kind, anything else -> phase), b/e async slices and X slices with cat
+// lock.wait / lock.hold become waits and holds (lock by args.lock or by name, class from
+// args.class), i/I/R become marks, thread_name metadata names threads. Other phases (counters,
+// flows, other async events) are skipped. Events at the same ns are ordered: releases, span
+// ends, marks, span begins, requests, acquisitions, then the ends of zero-length intervals.
+// Malformed JSON or events throw TraceError; the result is not validated here (decodeAny can).
+import {
+  LOCK_CLASSES,
+  LOCK_KINDS,
+  LOCK_MODES,
+  NONE,
+  SPAN_KINDS,
+  THREAD_ROLES,
+  Trace,
+  TraceError,
+  EventKind,
+  type LockClass,
+  type LockInfo,
+  type LockMode,
+  type SpanKind,
+  type ThreadInfo,
+  type TraceEvent,
+  type TraceMeta,
+} from './model.js';
+
+export interface ChromeEvent {
+  name?: string;
+  cat?: string;
+  ph: string;
+  ts?: number;
+  dur?: number;
+  pid?: number;
+  tid?: number;
+  id?: number | string;
+  s?: string;
+  args?: Record<string, unknown>;
+}
+
+export interface ChromeTrace {
+  traceEvents: ChromeEvent[];
+  displayTimeUnit: 'ns' | 'ms';
+  otherData?: Record<string, unknown>;
+}
+
+/** What `otherData.lockscope` holds. */
+export interface ChromeLockscopeData {
+  version: 1;
+  events: number;
+  meta: TraceMeta;
+  threads: ThreadInfo[];
+  locks: LockInfo[];
+  labels: string[];
+}
+
+export const CHROME_PID = 1;
+const WAIT = 'lock.wait';
+const HOLD = 'lock.hold';
+
+const tidOf = (thread: number) => thread + 1;
+const us = (ns: number) => ns / 1000;
+
+export function toChromeTrace(trace: Trace): ChromeTrace {
+  const out: ChromeEvent[] = [];
+  const processName = typeof trace.meta?.source === 'string' ? trace.meta.source : 'libvirtd (Lockscope)';
+  out.push({ name: 'process_name', ph: 'M', pid: CHROME_PID, tid: 0, args: { name: processName } });
+  for (const t of trace.threads) {
+    out.push({ name: 'thread_name', ph: 'M', pid: CHROME_PID, tid: tidOf(t.id), args: { name: t.name } });
+    out.push({ name: 'thread_sort_index', ph: 'M', pid: CHROME_PID, tid: tidOf(t.id), args: { sort_index: t.id } });
+  }
+  const { time, thread, kind, ref, mode, arg } = trace;
+  const waitId = new Map<number, number>();
+  const holdId: Map<number, number>[] = trace.threads.map(() => new Map());
+  let nextId = 1;
+  for (let i = 0; i < trace.length; i++) {
+    const ts = us(Math.round(time[i]));
+    const th = thread[i];
+    const tid = th === NONE ? 0 : tidOf(th);
+    switch (kind[i]) {
+      case EventKind.LockRequest: {
+        const lock = trace.locks[ref[i]];
+        const id = nextId++;
+        waitId.set(th, id);
+        out.push({ name: lock.name, cat: WAIT, ph: 'b', ts, pid: CHROME_PID, tid, id, args: { lock: lock.id, class: lock.class, mode: LOCK_MODES[mode[i]], seq: i } });
+        break;
+      }
+      case EventKind.LockAcquired: {
+        const lock = trace.locks[ref[i]];
+        const w = waitId.get(th);
+        if (w !== undefined) {
+          out.push({ name: lock.name, cat: WAIT, ph: 'e', ts, pid: CHROME_PID, tid, id: w, args: { seq: i } });
+          waitId.delete(th);
+        }
+        const id = nextId++;
+        holdId[th].set(lock.id, id);
+        out.push({ name: lock.name, cat: HOLD, ph: 'b', ts, pid: CHROME_PID, tid, id, args: { lock: lock.id, class: lock.class, mode: LOCK_MODES[mode[i]], seq: i } });
+        break;
+      }
+      case EventKind.LockReleased: {
+        const lock = trace.locks[ref[i]];
+        const id = holdId[th]?.get(lock.id);
+        if (id === undefined) break;
+        holdId[th].delete(lock.id);
+        out.push({ name: lock.name, cat: HOLD, ph: 'e', ts, pid: CHROME_PID, tid, id, args: { seq: i } });
+        break;
+      }
+      case EventKind.SpanBegin: {
+        const args: Record<string, unknown> = { seq: i };
+        if (arg[i] !== NONE) args.subject = trace.labels[arg[i]];
+        out.push({ name: trace.labels[ref[i]], cat: SPAN_KINDS[mode[i]], ph: 'B', ts, pid: CHROME_PID, tid, args });
+        break;
+      }
+      case EventKind.SpanEnd:
+        out.push({ ph: 'E', ts, pid: CHROME_PID, tid, args: { seq: i } });
+        break;
+      case EventKind.Mark:
+        out.push({ name: trace.labels[ref[i]], cat: 'mark', ph: 'i', s: th === NONE ? 'g' : 't', ts, pid: CHROME_PID, tid, args: { seq: i } });
+        break;
+      default:
+        break;
+    }
+  }
+  const lockscope: ChromeLockscopeData = {
+    version: 1,
+    events: trace.length,
+    meta: trace.meta ?? {},
+    threads: trace.threads,
+    locks: trace.locks,
+    labels: trace.labels,
+  };
+  return { traceEvents: out, displayTimeUnit: 'ns', otherData: { lockscope } };
+}
+
+export function toChromeJson(trace: Trace): string {
+  const doc = toChromeTrace(trace);
+  // One event per line keeps big files diffable and greppable.
+  const parts = doc.traceEvents.map((e) => JSON.stringify(e));
+  return `{"displayTimeUnit":"ns","otherData":${JSON.stringify(doc.otherData)},"traceEvents":[\n${parts.join(',\n')}\n]}\n`;
+}
+
+// ---------------------------------------------------------------- import
+
+type Fail = (msg: string) => never;
+
+/** Parses Chrome Trace Event JSON (Object or Array format) into a trace; see the notes above. */
+export function fromChromeJson(input: string | Uint8Array | ChromeTrace | ChromeEvent[]): Trace {
+  let doc: unknown = input;
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    let text: string;
+    try {
+      text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      throw new TraceError('Chrome JSON: input is not valid UTF-8');
+    }
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new TraceError(`Chrome JSON: not valid JSON (truncated or malformed): ${(e as Error).message}`);
+    }
+  }
+  let events: unknown;
+  let other: unknown;
+  if (Array.isArray(doc)) events = doc;
+  else if (typeof doc === 'object' && doc !== null && Array.isArray((doc as ChromeTrace).traceEvents)) {
+    events = (doc as ChromeTrace).traceEvents;
+    other = (doc as ChromeTrace).otherData;
+  } else throw new TraceError('Chrome JSON: expected {"traceEvents": [...]} or an array of events');
+  const list = checkEvents(events as unknown[]);
+  const ours = lockscopeData(other);
+  if (ours) {
+    const exact = exactImport(list, ours);
+    if (exact) return exact;
+  }
+  return bestEffortImport(list, ours);
+}
+
+function checkEvents(events: unknown[]): ChromeEvent[] {
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k] as ChromeEvent;
+    const fail: Fail = (msg) => {
+      throw new TraceError(`Chrome JSON: traceEvents[${k}]: ${msg}`);
+    };
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) fail('not an object');
+    if (typeof e.ph !== 'string') fail('"ph" must be a string');
+    if (e.ph !== 'M' && e.ts !== undefined && (typeof e.ts !== 'number' || !Number.isFinite(e.ts))) fail('"ts" must be a number (µs)');
+    if ('BEXbeiIRn'.includes(e.ph) && typeof e.ts !== 'number') fail(`"ts" is required for ph ${e.ph}`);
+    for (const key of ['pid', 'tid'] as const) {
+      const v = e[key] as unknown;
+      if (v !== undefined && typeof v !== 'number' && typeof v !== 'string') fail(`"${key}" must be a number`);
+    }
+    if (e.dur !== undefined && (typeof e.dur !== 'number' || !(e.dur >= 0))) fail('"dur" must be a number >= 0');
+    if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null)) fail('"args" must be an object');
+    if (e.name !== undefined && typeof e.name !== 'string') fail('"name" must be a string');
+    if (e.cat !== undefined && typeof e.cat !== 'string') fail('"cat" must be a string');
+  }
+  return events as ChromeEvent[];
+}
+
+function lockscopeData(other: unknown): ChromeLockscopeData | null {
+  if (typeof other !== 'object' || other === null) return null;
+  const d = (other as Record<string, unknown>).lockscope as ChromeLockscopeData | undefined;
+  if (typeof d !== 'object' || d === null) return null;
+  const fail: Fail = (msg) => {
+    throw new TraceError(`Chrome JSON: otherData.lockscope: ${msg}`);
+  };
+  if (d.version !== 1) fail(`unsupported version ${JSON.stringify(d.version)}`);
+  if (!Array.isArray(d.threads) || !Array.isArray(d.locks) || !Array.isArray(d.labels)) fail('threads, locks and labels must be arrays');
+  if (!Number.isInteger(d.events) || d.events < 0) fail('"events" must be a count');
+  d.threads.forEach((t, i) => {
+    if (typeof t !== 'object' || t === null || t.id !== i || typeof t.name !== 'string' || !THREAD_ROLES.includes(t.role)) fail(`bad thread ${i}`);
+  });
+  d.locks.forEach((l, i) => {
+    if (typeof l !== 'object' || l === null || l.id !== i || typeof l.name !== 'string' || !LOCK_CLASSES.includes(l.class) || !LOCK_KINDS.includes(l.kind)) fail(`bad lock ${i}`);
+    if (l.subject !== undefined && typeof l.subject !== 'string') fail(`bad lock ${i} subject`);
+  });
+  if (d.labels.some((l) => typeof l !== 'string')) fail('labels must be strings');
+  if (typeof d.meta !== 'object' || d.meta === null || Array.isArray(d.meta)) fail('meta must be an object');
+  return d;
+}
+
+function newTrace(d: ChromeLockscopeData | null, capacity: number): Trace {
+  const trace = new Trace(capacity);
+  if (!d) return trace;
+  for (const t of d.threads) trace.addThread(t.name, t.role);
+  for (const l of d.locks) trace.addLock(l);
+  trace.appendLabels(d.labels);
+  trace.meta = d.meta;
+  return trace;
+}
+
+const toNs = (ts: number) => Math.round(ts * 1000);
+
+/**
+ * Our own export: every event carries args.seq, so the events are put back exactly where they
+ * were. Returns null when the file does not fit (edited, merged...): then best effort applies.
+ */
+function exactImport(list: ChromeEvent[], d: ChromeLockscopeData): Trace | null {
+  const n = d.events;
+  const slots: (TraceEvent | undefined)[] = new Array(n);
+  const holdLock = new Map<string, { lock: number; mode: LockMode }>();
+  const threadOf = (e: ChromeEvent): number | null => {
+    const th = (e.tid as number) - 1;
+    return Number.isInteger(th) && th >= 0 && th < d.threads.length && e.pid === CHROME_PID ? th : null;
+  };
+  const put = (seq: unknown, ev: TraceEvent): boolean => {
+    if (!Number.isInteger(seq) || (seq as number) < 0 || (seq as number) >= n) return false;
+    const prev = slots[seq as number];
+    if (prev !== undefined && JSON.stringify(prev) !== JSON.stringify(ev)) return false;
+    slots[seq as number] = ev;
+    return true;
+  };
+  for (const e of list) {
+    if (e.ph === 'M') continue;
+    const seq = e.args?.seq;
+    if (seq === undefined) return null;
+    const t = toNs(e.ts as number);
+    if (e.ph === 'i' && e.cat === 'mark') {
+      const thread = e.s === 'g' ? NONE : threadOf(e);
+      if (thread === null || typeof e.name !== 'string' || !put(seq, { t, kind: 'mark', thread, label: e.name })) return null;
+      continue;
+    }
+    const thread = threadOf(e);
+    if (thread === null) return null;
+    if (e.ph === 'B') {
+      const spanKind = e.cat as SpanKind;
+      if (!SPAN_KINDS.includes(spanKind) || typeof e.name !== 'string') return null;
+      const ev: TraceEvent = { t, kind: 'span.begin', thread, spanKind, label: e.name };
+      const subject = e.args?.subject;
+      if (subject !== undefined) {
+        if (typeof subject !== 'string') return null;
+        ev.subject = subject;
+      }
+      if (!put(seq, ev)) return null;
+    } else if (e.ph === 'E') {
+      if (!put(seq, { t, kind: 'span.end', thread })) return null;
+    } else if ((e.ph === 'b' || e.ph === 'e') && (e.cat === WAIT || e.cat === HOLD)) {
+      if (e.ph === 'e' && e.cat === WAIT) continue; // the acquisition comes with the hold's begin
+      const key = `${String(e.id)}`;
+      let lock: number;
+      let mode: LockMode;
+      if (e.ph === 'b') {
+        lock = e.args?.lock as number;
+        mode = e.args?.mode as LockMode;
+        if (!Number.isInteger(lock) || lock < 0 || lock >= d.locks.length || !LOCK_MODES.includes(mode)) return null;
+        if (e.cat === HOLD) holdLock.set(key, { lock, mode });
+      } else {
+        const h = holdLock.get(key);
+        if (!h) return null;
+        ({ lock, mode } = h);
+      }
+      const kind = e.ph === 'e' ? 'lock.released' : e.cat === WAIT ? 'lock.request' : 'lock.acquired';
+      if (!put(seq, { t, kind, thread, lock, mode })) return null;
+    } else return null;
+  }
+  const trace = newTrace(d, n + 16);
+  for (let i = 0; i < n; i++) {
+    const ev = slots[i];
+    if (!ev) return null;
+    trace.append(ev);
+  }
+  trace.compact();
+  return trace;
+}
+
+interface Pending {
+  t: number;
+  cls: number;
+  order: number;
+  ev: TraceEvent;
+}
+
+// Order of events at the same ns (see the notes at the top).
+const CLS_RELEASE = 0;
+const CLS_SPAN_END = 1;
+const CLS_MARK = 2;
+const CLS_SPAN_BEGIN = 3;
+const CLS_REQUEST = 4;
+const CLS_ACQUIRE = 5;
+const CLS_ZERO_END = 6;
+
+function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): Trace {
+  const trace = newTrace(d, list.length + 16);
+  if (!d) trace.meta = { source: 'chrome-json' };
+  // Threads: our tids when our dictionaries came along, else one thread per (pid, tid).
+  const threadIds = new Map<string, number>();
+  const threadNames = new Map<string, string>();
+  for (const e of list) {
+    if (e.ph === 'M' && e.name === 'thread_name' && typeof e.args?.name === 'string') threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
+  }
+  const threadOf = (e: ChromeEvent): number => {
+    if (d && e.pid === CHROME_PID && Number.isInteger(e.tid) && (e.tid as number) >= 1 && (e.tid as number) <= d.threads.length) return (e.tid as number) - 1;
+    const key = `${e.pid}:${e.tid}`;
+    let id = threadIds.get(key);
+    if (id === undefined) {
+      id = trace.addThread(threadNames.get(key) ?? `pid ${e.pid ?? '?'} tid ${e.tid ?? '?'}`, 'other');
+      threadIds.set(key, id);
+    }
+    return id;
+  };
+  // Locks: by args.lock when our dictionaries came along, else by name.
+  const shared = new Set<string>();
+  for (const e of list) if ((e.cat === WAIT || e.cat === HOLD) && e.args?.mode === 'shared' && e.name) shared.add(e.name);
+  const lockIds = new Map<string, number>();
+  const lockOf = (e: ChromeEvent): number => {
+    const byId = e.args?.lock;
+    if (d && Number.isInteger(byId) && (byId as number) >= 0 && (byId as number) < trace.locks.length) return byId as number;
+    const name = e.name ?? 'lock';
+    let id = lockIds.get(name);
+    if (id === undefined) {
+      const cls = LOCK_CLASSES.includes(e.args?.class as LockClass) ? (e.args?.class as LockClass) : 'other';
+      id = trace.addLock({ name, class: cls, kind: shared.has(name) ? 'rwlock' : 'mutex' });
+      lockIds.set(name, id);
+    }
+    return id;
+  };
+  const modeOf = (e: ChromeEvent): LockMode => (e.args?.mode === 'shared' ? 'shared' : 'exclusive');
+
+  const out: Pending[] = [];
+  let order = 0;
+  const emit = (t: number, cls: number, ev: TraceEvent) => out.push({ t, cls, order: order++, ev });
+  interface LockSlice {
+    thread: number;
+    lock: number;
+    mode: LockMode;
+    start: number;
+    end: number; // NaN while open
+  }
+  const waits: LockSlice[] = [];
+  const holds: LockSlice[] = [];
+  const openAsync = new Map<string, LockSlice>();
+  const spanStacks = new Map<number, number>();
+
+  for (const e of list) {
+    const isLock = e.cat === WAIT || e.cat === HOLD;
+    switch (e.ph) {
+      case 'b':
+      case 'e': {
+        if (!isLock) break;
+        const key = `${e.pid}:${e.cat}:${e.name}:${String(e.id)}`;
+        if (e.ph === 'b') {
+          const slice = { thread: threadOf(e), lock: lockOf(e), mode: modeOf(e), start: toNs(e.ts as number), end: NaN };
+          openAsync.set(key, slice);
+          (e.cat === WAIT ? waits : holds).push(slice);
+        } else {
+          const slice = openAsync.get(key);
+          if (slice) {
+            slice.end = Math.max(slice.start, toNs(e.ts as number));
+            openAsync.delete(key);
+          }
+        }
+        break;
+      }
+      case 'X': {
+        const start = toNs(e.ts as number);
+        const end = start + Math.round((e.dur ?? 0) * 1000);
+        if (isLock) {
+          (e.cat === WAIT ? waits : holds).push({ thread: threadOf(e), lock: lockOf(e), mode: modeOf(e), start, end });
+          break;
+        }
+        const thread = threadOf(e);
+        emit(start, CLS_SPAN_BEGIN, spanBegin(e, start, thread));
+        emit(end, end === start ? CLS_ZERO_END : CLS_SPAN_END, { t: end, kind: 'span.end', thread });
+        break;
+      }
+      case 'B': {
+        if (isLock) break;
+        const thread = threadOf(e);
+        const t = toNs(e.ts as number);
+        spanStacks.set(thread, (spanStacks.get(thread) ?? 0) + 1);
+        emit(t, CLS_SPAN_BEGIN, spanBegin(e, t, thread));
+        break;
+      }
+      case 'E': {
+        if (isLock) break;
+        const thread = threadOf(e);
+        const depth = spanStacks.get(thread) ?? 0;
+        if (depth === 0) break; // an end without a begin: skipped
+        spanStacks.set(thread, depth - 1);
+        const t = toNs(e.ts as number);
+        emit(t, CLS_SPAN_END, { t, kind: 'span.end', thread });
+        break;
+      }
+      case 'i':
+      case 'I':
+      case 'R': {
+        const t = toNs(e.ts as number);
+        const thread = e.s === 'g' || e.s === 'p' || e.tid === undefined ? NONE : threadOf(e);
+        emit(t, CLS_MARK, { t, kind: 'mark', thread, label: e.name ?? 'mark' });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // A hold whose thread waited for the same lock until the hold began is one acquisition.
+  const waitEnding = new Map<string, LockSlice>();
+  for (const w of waits) if (!Number.isNaN(w.end)) waitEnding.set(`${w.thread}:${w.lock}:${w.end}`, w);
+  const paired = new Set<LockSlice>();
+  for (const h of holds) {
+    const w = waitEnding.get(`${h.thread}:${h.lock}:${h.start}`);
+    const requested = w ? w.start : h.start;
+    if (w) paired.add(w);
+    emit(requested, CLS_REQUEST, { t: requested, kind: 'lock.request', thread: h.thread, lock: h.lock, mode: h.mode });
+    emit(h.start, CLS_ACQUIRE, { t: h.start, kind: 'lock.acquired', thread: h.thread, lock: h.lock, mode: h.mode });
+    if (!Number.isNaN(h.end)) emit(h.end, h.end === h.start ? CLS_ZERO_END : CLS_RELEASE, { t: h.end, kind: 'lock.released', thread: h.thread, lock: h.lock, mode: h.mode });
+  }
+  for (const w of waits) {
+    if (paired.has(w)) continue;
+    emit(w.start, CLS_REQUEST, { t: w.start, kind: 'lock.request', thread: w.thread, lock: w.lock, mode: w.mode });
+    if (Number.isNaN(w.end)) continue;
+    // A wait that ended without a hold: the lock was taken and given back at once.
+    emit(w.end, CLS_ACQUIRE, { t: w.end, kind: 'lock.acquired', thread: w.thread, lock: w.lock, mode: w.mode });
+    emit(w.end, CLS_ZERO_END, { t: w.end, kind: 'lock.released', thread: w.thread, lock: w.lock, mode: w.mode });
+  }
+
+  out.sort((a, b) => a.t - b.t || a.cls - b.cls || a.order - b.order);
+  // Foreign traces rarely start at 0: shift so that the first event is at 0 ns.
+  const shift = !d && out.length > 0 ? out[0].t : 0;
+  for (const p of out) {
+    p.ev.t -= shift;
+    trace.append(p.ev);
+  }
+  trace.compact();
+  return trace;
+}
+
+function spanBegin(e: ChromeEvent, t: number, thread: number): TraceEvent {
+  const spanKind: SpanKind = e.cat === 'api' || e.cat === 'queue' ? e.cat : 'phase';
+  const ev: TraceEvent = { t, kind: 'span.begin', thread, spanKind, label: e.name ?? '(unnamed)' };
+  const subject = e.args?.subject;
+  if (typeof subject === 'string') ev.subject = subject;
+  return ev;
+}
