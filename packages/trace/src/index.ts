@@ -6,3 +6,4 @@ export * from './stats.js';
 export * from './intervals.js';
 export * from './ndjson.js';
 export * from './chrome.js';
+export * from './detect.js';
