@@ -1,0 +1,39 @@
+// Reading and writing trace files in the formats Lockscope speaks.
+import { readFile, writeFile } from 'node:fs/promises';
+import { decodeAny, encodeTrace, toChromeJson, toNdjson, type Trace } from '@lockscope/trace';
+
+export type TraceFileFormat = 'chrome' | 'ndjson' | 'binary';
+
+/** The output format a file name implies: `.json` Chrome Trace JSON, `.ndjson`, anything else binary. */
+export function formatFromPath(path: string): TraceFileFormat {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.ndjson')) return 'ndjson';
+  if (lower.endsWith('.json')) return 'chrome';
+  return 'binary';
+}
+
+export function encodeAs(trace: Trace, format: TraceFileFormat): Uint8Array | string {
+  switch (format) {
+    case 'chrome':
+      return toChromeJson(trace);
+    case 'ndjson':
+      return toNdjson(trace);
+    case 'binary':
+      return encodeTrace(trace);
+  }
+}
+
+/** Writes to a file, or to stdout when `path` is undefined or "-". */
+export async function writeOutput(data: Uint8Array | string, path?: string): Promise<void> {
+  if (path === undefined || path === '-') {
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
+  } else {
+    await writeFile(path, data);
+  }
+}
+
+/** Reads a trace file of any supported format (detected from its content). */
+export async function readTraceFile(path: string): Promise<Trace> {
+  const bytes = await readFile(path);
+  return decodeAny(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
