@@ -177,9 +177,11 @@ function encodeEvents(w: ByteWriter, trace: Trace, from: number, to: number): vo
     for (let i = from; i < to; i++) if (arg[i] !== NONE) w.varintUnchecked(arg[i]);
   }
   w.ensure(n * 8);
-  let prev = roundedTime(trace, from);
+  const time = trace.time;
+  let prev = Math.round(time[from]);
   for (let i = from; i < to; i++) {
-    const t = roundedTime(trace, i);
+    const t = Math.round(time[i]);
+    if (!(t < MAX_TIME && t > -MAX_TIME)) roundedTime(trace, i);
     const d = t - prev;
     prev = t;
     w.varintUnchecked(d >= 0 ? d * 2 : -d * 2 - 1);
@@ -276,8 +278,8 @@ export class FrameDecoder {
     if (r.remaining !== 0) r.fail(`${r.remaining} unexpected byte(s) at the end of the frame body`);
 
     // Everything checked: commit.
-    into.threads.push(...threads);
-    into.locks.push(...locks);
+    for (const t of threads) into.threads.push(t);
+    for (const l of locks) into.locks.push(l);
     into.appendLabels(labels);
     if (meta) into.meta = meta;
     if (n > 0) {
