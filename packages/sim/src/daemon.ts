@@ -3,7 +3,7 @@
 // security calls). A strategy decides which lock each block takes; the blocks keep their shape.
 import { Mode, type Trace } from '@lockscope/trace';
 import { Costs, COST_TABLES, type CostName } from './costs.js';
-import { Cond, Engine, SerialThread, condWait, endSpan, lock, mark, signal, span, unlock, work, type Gen, type SimLock } from './engine.js';
+import { Cond, Engine, SerialThread, condWait, endSpan, lock, lockEach, mark, signal, span, unlock, work, type Gen, type SimLock } from './engine.js';
 import type { Rng } from './rng.js';
 import type { Strategy } from './strategy.js';
 
@@ -39,6 +39,8 @@ export type SecurityDriver = 'apparmor' | 'dac' | 'selinux';
 export class Daemon {
   readonly costs: Costs;
   readonly domains: Domain[] = [];
+  /** The domains' object locks, in list order (for walks that lock every object). */
+  readonly domainLocks: SimLock[] = [];
   private readonly byName = new Map<string, Domain>();
   private listMutex: SimLock | null = null;
   private listRw: SimLock | null = null;
@@ -100,6 +102,7 @@ export class Daemon {
   /** Puts a domain in the list without any event (domains that exist before the trace starts). */
   insert(vm: Domain): void {
     this.domains.push(vm);
+    this.domainLocks.push(vm.lock);
     this.byName.set(vm.name, vm);
   }
 
@@ -109,7 +112,10 @@ export class Daemon {
 
   private remove(vm: Domain): void {
     const i = this.domains.indexOf(vm);
-    if (i >= 0) this.domains.splice(i, 1);
+    if (i >= 0) {
+      this.domains.splice(i, 1);
+      this.domainLocks.splice(i, 1);
+    }
     this.byName.delete(vm.name);
     vm.removed = true;
   }
@@ -167,12 +173,7 @@ export class Daemon {
     switch (this.strategy['list.lookup']) {
       case 'lock-objects': {
         yield span('phase', 'virHashSearch: SearchName (locks each domain)');
-        const list = this.domains;
-        for (let i = 0; i < list.length; i++) {
-          const vm = list[i];
-          yield lock(vm.lock);
-          yield unlock(vm.lock);
-        }
+        yield lockEach(this.domainLocks);
         yield endSpan();
         return;
       }

@@ -20,6 +20,7 @@ export const OP_COND_WAIT = 6;
 export const OP_SIGNAL = 7;
 export const OP_CALL = 8;
 export const OP_MARK = 9;
+export const OP_LOCK_EACH = 10;
 
 export interface Step {
   op: number;
@@ -33,6 +34,7 @@ export interface Step {
   cond: Cond | null;
   broadcast: boolean;
   call: CallRequest | null;
+  locks: readonly SimLock[] | null;
 }
 
 const STEP: Step = {
@@ -47,6 +49,7 @@ const STEP: Step = {
   cond: null,
   broadcast: false,
   call: null,
+  locks: null,
 };
 
 /** A process: yields steps, receives a number back (1 = done/granted/signalled, 0 = timeout/failed). */
@@ -123,6 +126,18 @@ export function call(req: CallRequest): Step {
   return STEP;
 }
 
+/**
+ * Locks and unlocks each lock of `locks` in turn (exclusive), waiting wherever one is held: a
+ * hash-table walk that locks every domain object (virHashSearch with SearchName, ListAll in
+ * 1.0.5). One step instead of two per object keeps long walks cheap. The list is read live by
+ * index, so it must not change during the walk (callers hold the list lock).
+ */
+export function lockEach(locks: readonly SimLock[]): Step {
+  STEP.op = OP_LOCK_EACH;
+  STEP.locks = locks;
+  return STEP;
+}
+
 export function mark(label: string): Step {
   STEP.op = OP_MARK;
   STEP.label = label;
@@ -169,6 +184,9 @@ export class Process {
   call: CallRequest | null = null;
   worker: Worker | null = null;
   serial: SerialThread | null = null;
+  /** A lockEach walk in progress: its list and the index of the lock being waited for. */
+  walk: readonly SimLock[] | null = null;
+  walkIndex = 0;
 }
 
 /** What a client asks the daemon to run. `run` is the API's body, run on a worker thread. */
@@ -298,6 +316,7 @@ export class Engine {
       p.endSpanOnWake = false;
       trace.endSpan(this.now, p.thread);
     }
+    if (p.walk !== null && !this.continueWalk(p, true)) return;
     const gen = p.gen as Gen<number | void>;
     let value = p.resumeValue;
     for (;;) {
@@ -350,10 +369,38 @@ export class Engine {
           trace.mark(this.now, s.label, p.thread);
           value = 1;
           break;
+        case OP_LOCK_EACH:
+          p.walk = s.locks;
+          p.walkIndex = 0;
+          if (!this.continueWalk(p, false)) return;
+          value = 1;
+          break;
         default:
           throw new Error(`unknown step op ${s.op}`);
       }
     }
+  }
+
+  /** Runs a lockEach walk on; false if it blocked on a held lock. `granted`: the lock at
+   * walkIndex was just handed over and must be released first. */
+  private continueWalk(p: Process, granted: boolean): boolean {
+    const list = p.walk as readonly SimLock[];
+    let i = p.walkIndex;
+    if (granted) {
+      this.release(p, list[i]);
+      i++;
+    }
+    for (; i < list.length; i++) {
+      const l = list[i];
+      if (!this.acquire(p, l, Mode.Exclusive)) {
+        p.walkIndex = i;
+        return false;
+      }
+      this.release(p, l);
+    }
+    p.walk = null;
+    p.walkIndex = 0;
+    return true;
   }
 
   private finish(p: Process, result: number): void {
@@ -366,6 +413,7 @@ export class Engine {
     p.call = null;
     p.worker = null;
     p.serial = null;
+    p.walk = null;
     this.free.push(p);
   }
 

@@ -34,7 +34,7 @@ class SimulationImpl implements Simulation {
   private finished = false;
 
   constructor(readonly config: SimConfig) {
-    this.trace = new Trace(4096);
+    this.trace = new Trace(capacityHint(config));
     this.trace.meta = {
       source: 'sim',
       scenario: config.scenario,
@@ -106,8 +106,22 @@ class SimulationImpl implements Simulation {
 
   private finish(): void {
     this.finished = true;
-    this.trace.compact();
+    // Give back column space only when much of it is unused (compacting copies every event).
+    if (this.trace.capacity > this.trace.length * 1.3) this.trace.compact();
   }
+}
+
+/** A first guess of the number of events, so long runs do not regrow their columns often. */
+function capacityHint(config: SimConfig): number {
+  const p = config.params;
+  let guess = 1 << 14;
+  if (config.scenario === 'fleet') {
+    // Per polling round: ListAll (6 events per domain in 1.0.5) and one GetInfo (10 events) per domain.
+    guess = Math.ceil(p.durationS / p.pollIntervalS) * p.domains * 16;
+  } else {
+    guess = p.domains * 300;
+  }
+  return Math.min(1 << 24, Math.max(1 << 12, guess));
 }
 
 export function createSimulation(config: SimConfig): Simulation {

@@ -1,7 +1,7 @@
 // The API calls, one generator each, following the QEMU driver's code path for 1.0.5 and 9.x
 // (libvirt-locking.md §2.2). Each runs on an RPC worker inside an `api` span opened by the pool.
 import { Mode } from '@lockscope/trace';
-import { lock, unlock, type CallRequest, type Gen } from '../engine.js';
+import { lock, lockEach, unlock, work, type CallRequest, type Gen } from '../engine.js';
 import type { Daemon, Domain } from '../daemon.js';
 import { processKill, processStart, processStop } from './process.js';
 
@@ -137,20 +137,15 @@ export function listAllDomains(d: Daemon): CallRequest {
     const l = d.listLock();
     yield lock(l, Mode.Shared);
     if (!d.modern) {
-      const list = d.domains;
-      for (let i = 0; i < list.length; i++) {
-        yield lock(list[i].lock);
-        yield unlock(list[i].lock);
-      }
+      // virDomainObjListExport: virHashForEach(virDomainListPopulate) locks each domain.
+      yield lockEach(d.domainLocks);
       yield unlock(l);
       return OK;
     }
-    const refs = d.domains.slice();
+    // virDomainObjListCollect: reference every domain, release the list, then lock each.
+    const refs = d.domainLocks.slice();
     yield unlock(l);
-    for (let i = 0; i < refs.length; i++) {
-      yield lock(refs[i].lock);
-      yield unlock(refs[i].lock);
-    }
+    yield lockEach(refs);
     return OK;
   });
 }
@@ -159,7 +154,7 @@ export function listAllDomains(d: Daemon): CallRequest {
 export function getInfo(d: Daemon, vm: Domain): CallRequest {
   return request('virDomainGetInfo', vm.name, function* (): Gen<number> {
     if (!(yield* d.findByUUID(vm))) return FAILED;
-    if (vm.active) yield* d.phase('procStat', 'read /proc/<pid>/stat');
+    if (vm.active) yield work(d.costs.ns('procStat'), 'read /proc/<pid>/stat');
     yield unlock(vm.lock);
     return OK;
   });
