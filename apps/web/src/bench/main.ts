@@ -133,6 +133,28 @@ const api = {
     return { firstDrawMs, frames: times };
   },
 
+  /** Where a load and a frame spend their time (development aid). */
+  profile(): Record<string, number> {
+    const trace = syntheticTrace({ intervals: 1_000_000, threads: 24, locks: 32, seed: 11 });
+    const a = performance.now();
+    const ix = new TimelineIndex(trace);
+    ix.update();
+    const b = performance.now();
+    index = ix;
+    const ctx = canvas!.getContext('2d')!;
+    const layout = computeLayout([{ slot: 'main', index: ix, maxLocks: 14 }]);
+    const c = performance.now();
+    renderTimeline({ ctx, width, height, layout, indexes: { main: ix }, t0: 0, t1: ix.endTime });
+    const d = performance.now();
+    flush(canvas!);
+    const e = performance.now();
+    renderTimeline({ ctx, width, height, layout, indexes: { main: ix }, t0: ix.endTime * 0.3, t1: ix.endTime * 0.7 });
+    const f = performance.now();
+    flush(canvas!);
+    const g = performance.now();
+    return { indexMs: b - a, drawJsMs: d - c, flushMs: e - d, draw2JsMs: f - e, flush2Ms: g - f };
+  },
+
   heapBytes(): number {
     const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
     return mem ? mem.usedJSHeapSize : -1;

@@ -67,6 +67,33 @@ describe('MaxMipmap', () => {
   });
 });
 
+describe('MaxMipmap, incremental', () => {
+  it('answers the same whether views were read between inserts or only at the end (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2_000_000 }), fc.integer({ min: 0, max: 80_000 }), fc.integer({ min: 1, max: 60 }), fc.boolean()), { minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 4, max: 21 }),
+        (raw, zoomExp) => {
+          const live = new MaxMipmap(1 << 9, 3);
+          const bulk = new MaxMipmap(1 << 9, 3);
+          const scratch = new Uint8Array(32);
+          for (const [s, d, v, look] of raw) {
+            live.insert(s, s + d, v);
+            bulk.insert(s, s + d, v);
+            if (look) live.fillColumns(scratch, 0, 2 ** zoomExp);
+          }
+          const a = new Uint8Array(128);
+          const b = new Uint8Array(128);
+          const okA = live.fillColumns(a, 0, 2 ** zoomExp);
+          const okB = bulk.fillColumns(b, 0, 2 ** zoomExp);
+          expect(okA).toBe(okB);
+          expect(Array.from(a)).toEqual(Array.from(b));
+        },
+      ),
+    );
+  });
+});
+
 describe('forEachRun', () => {
   it('merges equal neighbouring pixels into one rectangle and skips idle ones', () => {
     const runs: Array<[number, number, number]> = [];

@@ -8,10 +8,12 @@
 export const DEFAULT_MAX_BUCKETS = 1 << 16;
 
 export class MaxMipmap {
-  /** levels[j] has buckets of width 2 ** (shift + j) ns. */
+  /** levels[j] has buckets of width 2 ** (shift + j) ns. Only level 0 is written on insert. */
   private levels: Uint8Array[] = [];
   /** Used length of each level. */
   private lengths: number[] = [];
+  /** Lowest finest-level bucket written since the coarser levels were last brought up to date. */
+  private dirtyFinest = Infinity;
   private shift: number;
 
   constructor(
@@ -29,6 +31,7 @@ export class MaxMipmap {
   }
 
   get levelCount(): number {
+    this.propagate();
     return this.levels.length;
   }
 
@@ -39,48 +42,74 @@ export class MaxMipmap {
     return n;
   }
 
-  /** Records `value` over [start, end) (ns). Zero-length intervals touch one bucket. */
+  /**
+   * Records `value` over [start, end) (ns). Zero-length intervals touch one bucket. Only the
+   * finest level is written; coarser levels are brought up to date when a view reads them, so a
+   * bulk load costs one pass per level, not one per interval per level.
+   */
   insert(start: number, end: number, value: number): void {
     if (!(end >= start) || start < 0) throw new RangeError(`bad interval [${start}, ${end}]`);
     // Keep the finest level within its budget by dropping it: the next level takes over.
-    while (Math.floor(end / 2 ** this.shift) + 1 > this.maxBuckets) {
-      if (this.levels.length === 1) {
-        this.levels[0] = downsample(this.levels[0], this.lengths[0]);
-        this.lengths[0] = Math.ceil(this.lengths[0] / 2);
-      } else {
-        this.levels.shift();
-        this.lengths.shift();
-      }
-      this.shift++;
-    }
-    let w = 2 ** this.shift;
-    for (let j = 0; ; j++) {
-      if (j === this.levels.length) {
-        // A new coarsest level built from the one below it.
-        this.levels.push(downsample(this.levels[j - 1], this.lengths[j - 1]));
-        this.lengths.push(Math.ceil(this.lengths[j - 1] / 2));
-      }
-      const b0 = Math.floor(start / w);
-      // Half-open [start, end): an interval ending on a bucket edge does not touch the next one.
-      const b1 = Math.max(b0, Math.ceil(end / w) - 1);
-      this.ensure(j, b1 + 1);
-      const level = this.levels[j];
-      for (let b = b0; b <= b1; b++) if (level[b] < value) level[b] = value;
-      if (this.lengths[j] <= 1) break;
-      w *= 2;
-    }
+    while (Math.ceil(end / 2 ** this.shift) > this.maxBuckets) this.dropFinest();
+    const w = 2 ** this.shift;
+    const b0 = Math.floor(start / w);
+    // Half-open [start, end): an interval ending on a bucket edge does not touch the next one.
+    const b1 = Math.max(b0, Math.ceil(end / w) - 1);
+    let level = this.levels[0];
+    if (b1 >= level.length) level = this.grow(0, b1 + 1);
+    if (b1 + 1 > this.lengths[0]) this.lengths[0] = b1 + 1;
+    for (let b = b0; b <= b1; b++) if (level[b] < value) level[b] = value;
+    if (b0 < this.dirtyFinest) this.dirtyFinest = b0;
   }
 
-  private ensure(j: number, length: number): void {
-    let level = this.levels[j];
-    if (length > level.length) {
-      let cap = level.length;
-      while (cap < length) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(level);
-      this.levels[j] = level = next;
+  private grow(j: number, length: number): Uint8Array {
+    const level = this.levels[j];
+    let cap = level.length;
+    while (cap < length) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(level);
+    this.levels[j] = next;
+    return next;
+  }
+
+  private dropFinest(): void {
+    this.propagate();
+    if (this.levels.length === 1) {
+      // A single bucket level: make its coarser neighbour by hand.
+      this.levels.push(downsample(this.levels[0], this.lengths[0]));
+      this.lengths.push(Math.ceil(this.lengths[0] / 2));
     }
-    if (length > this.lengths[j]) this.lengths[j] = length;
+    this.levels.shift();
+    this.lengths.shift();
+    this.shift++;
+  }
+
+  /** Brings every coarser level up to date with what changed in the finest since last time. */
+  private propagate(): void {
+    if (this.dirtyFinest === Infinity) return;
+    let from = this.dirtyFinest;
+    this.dirtyFinest = Infinity;
+    for (let k = 1; ; k++) {
+      const below = this.lengths[k - 1];
+      from = from >> 1;
+      if (k === this.levels.length) {
+        if (below <= 1) break;
+        // A new level has nothing yet: build it (and all above it) from the start.
+        this.levels.push(new Uint8Array(64));
+        this.lengths.push(0);
+        from = 0;
+      }
+      const len = Math.max(1, Math.ceil(below / 2));
+      let level = this.levels[k];
+      if (len > level.length) level = this.grow(k, len);
+      this.lengths[k] = len;
+      const src = this.levels[k - 1];
+      for (let b = from; b < len; b++) {
+        const a = src[2 * b];
+        const c = 2 * b + 1 < below ? src[2 * b + 1] : 0;
+        level[b] = a > c ? a : c;
+      }
+    }
   }
 
   /**
@@ -89,6 +118,7 @@ export class MaxMipmap {
    */
   levelFor(nsPerPx: number): number {
     if (nsPerPx < 2 ** this.shift) return -1;
+    this.propagate();
     const j = Math.floor(Math.log2(nsPerPx)) - this.shift;
     return Math.min(j, this.levels.length - 1);
   }

@@ -50,9 +50,11 @@ export interface ThreadLane {
   spanLod: MaxMipmap;
   phaseLod: MaxMipmap;
   openSpans: number[];
-  /** Open wait/hold interval ids per lock. */
-  openWaits: Map<number, number>;
-  openHolds: Map<number, number[]>;
+  /** Open wait interval id per lock id (-1: none). Typed arrays: this is the hottest path. */
+  openWait: Int32Array;
+  /** Open hold interval id per lock id (-1: none); a second hold of the same lock stacks below. */
+  openHold: Int32Array;
+  heldAgain: Map<number, number[]>;
 }
 
 export interface LockLane {
@@ -122,10 +124,13 @@ export class TimelineIndex {
     const tr = this.trace;
     const from = this.processed;
     const n = tr.length;
-    for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i));
-    for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
-      this.lockLanes.push(newLockLane(i));
-      this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
+    for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i, tr.locks.length));
+    if (this.lockLanes.length < tr.locks.length) {
+      for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
+        this.lockLanes.push(newLockLane(i));
+        this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
+      }
+      for (const lane of this.threadLanes) growLockSlots(lane, tr.locks.length);
     }
     for (let i = from; i < n; i++) {
       const t = tr.time[i];
@@ -195,7 +200,7 @@ export class TimelineIndex {
       }
     }
     const id = this.add(IntervalKind.Wait, t, th, lock, mode, holder);
-    lane.openWaits.set(lock, id);
+    lane.openWait[lock] = id;
     lane.waits.open(id);
     this.setDepth(ll, t, ll.waiting + 1);
   }
@@ -204,9 +209,9 @@ export class TimelineIndex {
     const lane = this.lane(th);
     const ll = this.lockLane(lock);
     const cls = this.lockClass[lock];
-    const w = lane.openWaits.get(lock);
-    if (w !== undefined) {
-      lane.openWaits.delete(lock);
+    const w = lane.openWait[lock];
+    if (w >= 0) {
+      lane.openWait[lock] = -1;
       this.end.data[w] = t;
       lane.waits.close(w);
       this.closed.push(w);
@@ -215,9 +220,13 @@ export class TimelineIndex {
       this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
     }
     const id = this.add(IntervalKind.Hold, t, th, lock, mode, NONE);
-    let held = lane.openHolds.get(lock);
-    if (!held) lane.openHolds.set(lock, (held = []));
-    held.push(id);
+    const before = lane.openHold[lock];
+    if (before >= 0) {
+      let again = lane.heldAgain.get(lock);
+      if (!again) lane.heldAgain.set(lock, (again = []));
+      again.push(before);
+    }
+    lane.openHold[lock] = id;
     lane.holds.open(id);
     ll.holds.open(id);
     ll.holders.add(th);
@@ -226,13 +235,12 @@ export class TimelineIndex {
   private onReleased(t: number, th: number, lock: number): void {
     const lane = this.lane(th);
     const ll = this.lockLane(lock);
-    const held = lane.openHolds.get(lock);
-    const id = held?.pop();
-    if (id === undefined) return; // validator reports it; drawing just ignores an unmatched release
-    if (held && held.length === 0) {
-      lane.openHolds.delete(lock);
-      ll.holders.delete(th);
-    }
+    const id = lane.openHold[lock];
+    if (id < 0) return; // the validator reports it; drawing just ignores an unmatched release
+    const again = lane.heldAgain.get(lock);
+    const below = again?.pop();
+    lane.openHold[lock] = below ?? -1;
+    if (below === undefined) ll.holders.delete(th);
     this.end.data[id] = t;
     lane.holds.close(id);
     ll.holds.close(id);
@@ -343,8 +351,20 @@ export class TimelineIndex {
   }
 }
 
-function newThreadLane(thread: number): ThreadLane {
-  return {
+function growLockSlots(lane: ThreadLane, locks: number): void {
+  if (lane.openWait.length >= locks) return;
+  let cap = Math.max(16, lane.openWait.length);
+  while (cap < locks) cap *= 2;
+  const w = new Int32Array(cap).fill(-1);
+  w.set(lane.openWait);
+  const h = new Int32Array(cap).fill(-1);
+  h.set(lane.openHold);
+  lane.openWait = w;
+  lane.openHold = h;
+}
+
+function newThreadLane(thread: number, locks: number): ThreadLane {
+  const lane: ThreadLane = {
     thread,
     waits: new SlotSet(),
     holds: new SlotSet(),
@@ -353,9 +373,12 @@ function newThreadLane(thread: number): ThreadLane {
     spanLod: new MaxMipmap(1 << 14),
     phaseLod: new MaxMipmap(1 << 14),
     openSpans: [],
-    openWaits: new Map(),
-    openHolds: new Map(),
+    openWait: new Int32Array(0),
+    openHold: new Int32Array(0),
+    heldAgain: new Map(),
   };
+  growLockSlots(lane, locks);
+  return lane;
 }
 
 function newLockLane(lock: number): LockLane {

@@ -78,7 +78,6 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         canvas.style.width = `${width}px`;
         canvas.style.height = `${cssH}px`;
       }
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       const { t0, t1 } = s.window;
       for (const slot of ['main', 'compare'] as const) {
         const entry = slot === 'main' ? main : cmp;
@@ -102,6 +101,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         matches: { main: matches.main?.ids, compare: matches.compare?.ids },
         visibleTop: scroller.scrollTop,
         visibleBottom: scroller.scrollTop + scroller.clientHeight,
+        dpr,
       });
       publishSummary(canvas, summaryRef.current, summary, matches.main?.ids.length ?? 0);
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);

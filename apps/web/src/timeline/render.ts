@@ -1,11 +1,13 @@
 // Draws the timeline on a 2D canvas. Per lane and per pixel column it draws the most important
 // state under that pixel (waiting beats holding beats idle): from the lane's level-of-detail
 // pyramid when zoomed out, from the raw intervals (binary-searched to the window) when zoomed in.
-// Rectangles are batched per colour, so a frame is a few dozen fill calls whatever the zoom.
+// Lanes are written straight into one ImageData (one putImageData per frame): without a GPU,
+// Chromium rasterises thousands of small rectangles far slower than a typed-array fill.
+// Text, arrows, marks and the selection are drawn on top with ordinary canvas calls.
 // It returns what it drew, which feeds the accessible summary and the browser tests.
 
-import { LOCK_CLASSES, NONE } from '@lockscope/trace';
-import { fillInterval, forEachRun } from '../derived/mipmap.js';
+import { LOCK_CLASSES, NONE, SPAN_KINDS } from '@lockscope/trace';
+import { fillInterval } from '../derived/mipmap.js';
 import { IntervalKind, SpanValue, classOfValue, holdValue, isWaitValue, waitValue, type TimelineIndex } from '../derived/timelineIndex.js';
 import type { TraceSlot } from '../store/traces.js';
 import { GUTTER, LOCK_H, LOCK_LANE_H, LOCK_Y, PHASE_H, PHASE_Y, SPAN_H, SPAN_Y, type Layout } from './layout.js';
@@ -43,7 +45,11 @@ export interface RenderInput {
   /** Vertical range actually visible (CSS px), to skip drawing rows outside it. */
   visibleTop?: number;
   visibleBottom?: number;
+  /** Device pixels per CSS pixel (default 1). */
+  dpr?: number;
 }
+
+const QUEUE_KIND = SPAN_KINDS.indexOf('queue');
 
 export interface DrawnSummary {
   /** Runs of pixels drawn as waiting, over all thread lanes. */
@@ -63,64 +69,26 @@ export interface DrawnSummary {
   matches: number;
 }
 
-/** Rectangles of one colour, batched into one path fill. */
-class RectBatch {
-  data = new Float32Array(4096);
-  n = 0;
-  add(x: number, y: number, w: number, h: number): void {
-    if (this.n + 4 > this.data.length) {
-      const next = new Float32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    const d = this.data;
-    d[this.n++] = x;
-    d[this.n++] = y;
-    d[this.n++] = w;
-    d[this.n++] = h;
-  }
-  fill(ctx: CanvasRenderingContext2D, style: string | CanvasPattern): void {
-    if (this.n === 0) return;
-    ctx.fillStyle = style;
-    ctx.beginPath();
-    const d = this.data;
-    for (let i = 0; i < this.n; i += 4) ctx.rect(d[i], d[i + 1], d[i + 2], d[i + 3]);
-    ctx.fill();
-  }
-  reset(): void {
-    this.n = 0;
-  }
+/** Colour as the little-endian RGBA word an ImageData's Uint32Array view holds. */
+function rgba(hex: string): number {
+  const n = parseInt(hex.slice(1), 16);
+  return ((0xff << 24) | ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff)) >>> 0;
 }
 
 const NCLASS = LOCK_CLASSES.length;
-const holdBatches = Array.from({ length: NCLASS }, () => new RectBatch());
-const lockHeldBatches = Array.from({ length: NCLASS }, () => new RectBatch());
-const waitStripBatches = Array.from({ length: NCLASS }, () => new RectBatch());
-const waitBatch = new RectBatch();
-const depthBatch = new RectBatch();
-const spanBatch = new RectBatch();
-const queueBatch = new RectBatch();
-const phaseBatch = new RectBatch();
-let columns = new Uint8Array(0);
-let hatch: CanvasPattern | null = null;
+const WHITE = rgba('#FFFFFF');
+const HEADER_BG = rgba('#E9EDF1');
+const GRID = rgba(GRID_COLOUR);
+const WAIT = rgba(WAIT_COLOUR);
+const HATCH = rgba('#5C2800');
+const CLASS_RGBA = CLASS_COLOUR_LIST.map(rgba);
+const SPAN_RGBA = rgba(SPAN_COLOUR);
+const QUEUE_RGBA = rgba(QUEUE_COLOUR);
+const PHASE_RGBA = rgba(PHASE_COLOUR);
 
-function hatchPattern(ctx: CanvasRenderingContext2D): CanvasPattern | null {
-  if (hatch) return hatch;
-  if (typeof document === 'undefined') return null;
-  const c = document.createElement('canvas');
-  c.width = 6;
-  c.height = 6;
-  const p = c.getContext('2d');
-  if (!p) return null;
-  p.strokeStyle = 'rgba(0,0,0,0.55)';
-  p.lineWidth = 1.5;
-  p.beginPath();
-  p.moveTo(-1, 7);
-  p.lineTo(7, -1);
-  p.stroke();
-  hatch = ctx.createPattern(c, 'repeat');
-  return hatch;
-}
+let columns = new Uint8Array(0);
+let image: ImageData | null = null;
+let pixels = new Uint32Array(0);
 
 interface Label {
   x: number;
@@ -129,36 +97,88 @@ interface Label {
   text: string;
 }
 
+/** Pixel band being written: device-pixel rows [top, top + height) of the canvas. */
+interface Band {
+  px: Uint32Array;
+  stride: number;
+  top: number;
+  height: number;
+  x0: number;
+}
+
+/** Writes `colour(v, x, y)` for rows [y0, y1) (device px, canvas coordinates) where cols[x] passes. */
+function paintRows(band: Band, y0: number, y1: number, cols: Uint8Array, colour: (v: number, x: number, y: number) => number): void {
+  const a = Math.max(y0, band.top);
+  const b = Math.min(y1, band.top + band.height);
+  const n = cols.length;
+  for (let y = a; y < b; y++) {
+    const off = (y - band.top) * band.stride + band.x0;
+    for (let x = 0; x < n; x++) {
+      const v = cols[x];
+      if (v !== 0) {
+        const c = colour(v, x, y);
+        if (c !== 0) band.px[off + x] = c;
+      }
+    }
+  }
+}
+
+function fillBand(band: Band, y0: number, y1: number, colour: number): void {
+  const a = Math.max(y0, band.top);
+  const b = Math.min(y1, band.top + band.height);
+  if (b > a) band.px.fill(colour, (a - band.top) * band.stride, (b - band.top) * band.stride);
+}
+
+/** Counts runs of equal non-zero values that pass `test`. */
+function countRuns(cols: Uint8Array, test: (v: number) => boolean): number {
+  let n = 0;
+  let prev = 0;
+  for (let x = 0; x < cols.length; x++) {
+    const v = cols[x];
+    if (v !== prev && v !== 0 && test(v)) n++;
+    prev = v;
+  }
+  return n;
+}
+
 export function renderTimeline(input: RenderInput): DrawnSummary {
   const { ctx, width, height, layout, t0, t1 } = input;
+  const dpr = input.dpr ?? 1;
   const plotW = Math.max(1, Math.floor(width - GUTTER));
+  const devPlotW = Math.max(1, Math.round(plotW * dpr));
+  const devGutter = Math.round(GUTTER * dpr);
+  const devW = devGutter + devPlotW;
   const nsPerPx = (t1 - t0) / plotW;
-  const top = input.visibleTop ?? 0;
-  const bottom = input.visibleBottom ?? height;
+  const nsPerDev = (t1 - t0) / devPlotW;
+  const top = Math.max(0, input.visibleTop ?? 0);
+  const bottom = Math.min(height, input.visibleBottom ?? height);
   const summary: DrawnSummary = { waits: 0, holds: 0, spans: 0, threadLanes: 0, lockLanes: 0, lodLanes: 0, rawLanes: 0, arrows: 0, marks: 0, queuedLockLanes: 0, matches: 0 };
-  if (columns.length !== plotW) columns = new Uint8Array(plotW);
-  for (const b of holdBatches) b.reset();
-  for (const b of lockHeldBatches) b.reset();
-  for (const b of waitStripBatches) b.reset();
-  waitBatch.reset();
-  depthBatch.reset();
-  spanBatch.reset();
-  queueBatch.reset();
-  phaseBatch.reset();
+  if (columns.length !== devPlotW) columns = new Uint8Array(devPlotW);
   const labels: Label[] = [];
   const arrows: Array<[number, number, number, number]> = [];
 
-  ctx.clearRect(0, 0, width, height);
-  ctx.fillStyle = '#FFFFFF';
-  ctx.fillRect(0, top, width, bottom - top);
+  // ---- the pixel band for the visible rows ----
+  const bandTop = Math.floor(top * dpr);
+  const bandH = Math.max(1, Math.ceil(bottom * dpr) - bandTop);
+  if (!image || image.width !== devW || image.height !== bandH) {
+    image = ctx.createImageData(devW, bandH);
+    pixels = new Uint32Array(image.data.buffer);
+  }
+  pixels.fill(WHITE);
+  const band: Band = { px: pixels, stride: devW, top: bandTop, height: bandH, x0: devGutter };
+  const dy = (y: number): number => Math.round(y * dpr);
 
   const xOf = (t: number): number => GUTTER + (t - t0) / nsPerPx;
 
   for (const row of layout.rows) {
     if (row.y + row.h < top || row.y > bottom) continue;
     const index = input.indexes[row.slot];
+    if (row.type === 'header') {
+      fillBand(band, dy(row.y), dy(row.y + row.h), HEADER_BG);
+      continue;
+    }
+    fillBand(band, dy(row.y + row.h) - 1, dy(row.y + row.h), GRID);
     if (!index) continue;
-    if (row.type === 'header') continue;
     if (row.type === 'thread') {
       summary.threadLanes++;
       const lane = index.threadLanes[row.thread];
@@ -167,22 +187,22 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       // ---- lock row: waits beat holds ----
       columns.fill(0);
       let raw = false;
-      if (lane.lod.fillColumns(columns, t0, nsPerPx)) {
+      if (lane.lod.fillColumns(columns, t0, nsPerDev)) {
         summary.lodLanes++;
         // Open intervals are not in the pyramid yet: draw them to the newest event.
-        for (const id of lane.holds.openIds()) fillInterval(columns, index.start.data[id], index.endTime, holdValue(index.lockClassOf(index.ref.data[id])), t0, nsPerPx);
-        for (const id of lane.waits.openIds()) fillInterval(columns, index.start.data[id], index.endTime, waitValue(index.lockClassOf(index.ref.data[id])), t0, nsPerPx);
+        for (const id of lane.holds.openIds()) fillInterval(columns, index.start.data[id], index.endTime, holdValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
+        for (const id of lane.waits.openIds()) fillInterval(columns, index.start.data[id], index.endTime, waitValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
       } else {
         raw = true;
         summary.rawLanes++;
         lane.holds.forEachIn(times, t0, t1, (id) => {
-          fillInterval(columns, index.start.data[id], index.endOf(id), holdValue(index.lockClassOf(index.ref.data[id])), t0, nsPerPx);
+          fillInterval(columns, index.start.data[id], index.endOf(id), holdValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
         });
         lane.waits.forEachIn(times, t0, t1, (id) => {
           const s = index.start.data[id];
           const e = index.endOf(id);
           if (e <= s) return; // uncontended: acquired at once
-          fillInterval(columns, s, e, waitValue(index.lockClassOf(index.ref.data[id])), t0, nsPerPx);
+          fillInterval(columns, s, e, waitValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
           const holder = index.aux.data[id];
           if (holder !== NONE && arrows.length < 400) {
             const hy = layout.threadY[row.slot].get(holder);
@@ -190,29 +210,29 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
           }
         });
       }
-      const ly = row.y + LOCK_Y;
-      forEachRun(columns, (x0, x1, v) => {
-        const x = GUTTER + x0;
-        const w = x1 - x0;
+      summary.waits += countRuns(columns, isWaitValue);
+      summary.holds += countRuns(columns, (v) => !isWaitValue(v));
+      const ly0 = dy(row.y + LOCK_Y);
+      const ly1 = dy(row.y + LOCK_Y + LOCK_H);
+      const strip = ly1 - Math.max(2, Math.round(3 * dpr));
+      const inset = Math.max(1, Math.round(2 * dpr));
+      paintRows(band, ly0, ly1, columns, (v, x, y) => {
         if (isWaitValue(v)) {
-          summary.waits++;
-          waitBatch.add(x, ly, w, LOCK_H);
-          waitStripBatches[classOfValue(v)].add(x, ly + LOCK_H - 3, w, 3);
-        } else {
-          summary.holds++;
-          holdBatches[classOfValue(v)].add(x, ly + 2, w, LOCK_H - 4);
+          if (y >= strip) return CLASS_RGBA[classOfValue(v)];
+          return (x + y) % 6 < 2 ? HATCH : WAIT;
         }
+        return y >= ly0 + inset && y < ly1 - inset ? CLASS_RGBA[classOfValue(v)] : 0;
       });
       // ---- span rows: API calls, then phases ----
-      columns.fill(0);
       const spanSlots = lane.spans[0];
       if (spanSlots) {
-        if (!lane.spanLod.fillColumns(columns, t0, nsPerPx) || raw) {
+        columns.fill(0);
+        if (raw || !lane.spanLod.fillColumns(columns, t0, nsPerDev)) {
           columns.fill(0);
           spanSlots.forEachIn(times, t0, t1, (id) => {
             const s = index.start.data[id];
             const e = index.endOf(id);
-            fillInterval(columns, s, e, index.mode.data[id] === 2 ? SpanValue.queue : SpanValue.api, t0, nsPerPx);
+            fillInterval(columns, s, e, index.mode.data[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
             const x0 = Math.max(GUTTER, xOf(s));
             const x1 = Math.min(width, xOf(e));
             if (x1 - x0 > 60 && labels.length < 600) {
@@ -222,30 +242,30 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
             }
           });
         } else {
-          for (const id of spanSlots.openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerPx);
+          for (const id of spanSlots.openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
         }
-        forEachRun(columns, (x0, x1, v) => {
-          summary.spans++;
-          (v === SpanValue.queue ? queueBatch : spanBatch).add(GUTTER + x0, row.y + SPAN_Y, x1 - x0, SPAN_H);
-        });
+        summary.spans += countRuns(columns, () => true);
+        paintRows(band, dy(row.y + SPAN_Y), dy(row.y + SPAN_Y + SPAN_H), columns, (v) => (v === SpanValue.queue ? QUEUE_RGBA : SPAN_RGBA));
       }
       if (lane.spans.length > 1) {
         columns.fill(0);
-        if (!lane.phaseLod.fillColumns(columns, t0, nsPerPx) || raw) {
+        if (raw || !lane.phaseLod.fillColumns(columns, t0, nsPerDev)) {
           columns.fill(0);
           for (let d = 1; d < lane.spans.length; d++) {
-            lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), SpanValue.api, t0, nsPerPx));
+            lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), SpanValue.api, t0, nsPerDev));
           }
+        } else {
+          for (let d = 1; d < lane.spans.length; d++) for (const id of lane.spans[d].openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
         }
-        forEachRun(columns, (x0, x1) => phaseBatch.add(GUTTER + x0, row.y + PHASE_Y, x1 - x0, PHASE_H));
+        paintRows(band, dy(row.y + PHASE_Y), dy(row.y + PHASE_Y + PHASE_H), columns, () => PHASE_RGBA);
       }
     } else {
       summary.lockLanes++;
       const ll = index.lockLanes[row.lock];
       if (!ll) continue;
       columns.fill(0);
-      if (!ll.lod.fillColumns(columns, t0, nsPerPx)) {
-        ll.holds.forEachIn(index.times(), t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), 1, t0, nsPerPx));
+      if (!ll.lod.fillColumns(columns, t0, nsPerDev)) {
+        ll.holds.forEachIn(index.times(), t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), 1, t0, nsPerDev));
         // Queue depth steps overlapping the window.
         const times = ll.depthTime.data;
         const depth = ll.depth.data;
@@ -259,37 +279,31 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
         }
         for (let i = Math.max(0, lo - 1); i < n && times[i] <= t1; i++) {
           const d = depth[i];
-          if (d > 0) fillInterval(columns, times[i], i + 1 < n ? times[i + 1] : index.endTime, Math.min(255, 1 + d), t0, nsPerPx);
+          if (d > 0) fillInterval(columns, times[i], i + 1 < n ? times[i + 1] : index.endTime, Math.min(255, 1 + d), t0, nsPerDev);
         }
       } else {
-        for (const id of ll.holds.openIds()) fillInterval(columns, index.start.data[id], index.endTime, 1, t0, nsPerPx);
-        if (ll.waiting > 0) fillInterval(columns, ll.lastChange, index.endTime, Math.min(255, 1 + ll.waiting), t0, nsPerPx);
+        for (const id of ll.holds.openIds()) fillInterval(columns, index.start.data[id], index.endTime, 1, t0, nsPerDev);
+        if (ll.waiting > 0) fillInterval(columns, ll.lastChange, index.endTime, Math.min(255, 1 + ll.waiting), t0, nsPerDev);
       }
-      const cls = index.lockClassOf(row.lock);
-      let queued = false;
-      forEachRun(columns, (x0, x1, v) => {
-        lockHeldBatches[cls].add(GUTTER + x0, row.y + 3, x1 - x0, LOCK_LANE_H - 6);
+      const held = CLASS_RGBA[index.lockClassOf(row.lock)];
+      if (countRuns(columns, (v) => v > 1) > 0) summary.queuedLockLanes++;
+      const y0 = dy(row.y + 3);
+      const y1 = dy(row.y + LOCK_LANE_H - 3);
+      const base = dy(row.y + LOCK_LANE_H - 2);
+      paintRows(band, y0, base, columns, (v, _x, y) => {
         if (v > 1) {
-          queued = true;
-          const h = Math.min(LOCK_LANE_H - 4, 3 + 2 * (v - 1));
-          depthBatch.add(GUTTER + x0, row.y + LOCK_LANE_H - 2 - h, x1 - x0, h);
+          // Queue depth as a vermillion bar growing from the bottom, 2 px per waiter.
+          const h = Math.min(LOCK_LANE_H - 4, 3 + 2 * (v - 1)) * dpr;
+          if (y >= base - h) return WAIT;
         }
+        return y < y1 ? held : 0;
       });
-      if (queued) summary.queuedLockLanes++;
     }
   }
 
-  // ---- fills, one per colour ----
-  holdBatches.forEach((b, c) => b.fill(ctx, CLASS_COLOUR_LIST[c]));
-  lockHeldBatches.forEach((b, c) => b.fill(ctx, CLASS_COLOUR_LIST[c]));
-  spanBatch.fill(ctx, SPAN_COLOUR);
-  queueBatch.fill(ctx, QUEUE_COLOUR);
-  phaseBatch.fill(ctx, PHASE_COLOUR);
-  waitBatch.fill(ctx, WAIT_COLOUR);
-  const pattern = hatchPattern(ctx);
-  if (pattern) waitBatch.fill(ctx, pattern);
-  waitStripBatches.forEach((b, c) => b.fill(ctx, CLASS_COLOUR_LIST[c]));
-  depthBatch.fill(ctx, WAIT_COLOUR);
+  ctx.putImageData(image, 0, bandTop);
+
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
 
   // ---- span labels ----
   ctx.font = '10px system-ui, sans-serif';

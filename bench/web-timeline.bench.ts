@@ -1,0 +1,108 @@
+// The dashboard's timeline in headless Chromium (software raster: no GPU here): time to first
+// complete draw of a 1 M-interval trace and frame times while panning and zooming at 1600x900,
+// against a plain D3-SVG drawing of 20 000 intervals measured in the same run; JS heap after load.
+// Needs `pnpm --filter @lockscope/web build` (it serves apps/web/dist/bench.html).
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { median, percentile, type Bench, type BenchResult } from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', 'apps', 'web', 'dist');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const file = join(root, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+}
+
+interface LoadResult {
+  intervals: number;
+  events: number;
+  generateMs: number;
+  firstDrawMs: number;
+  summary: { waits: number; holds: number; lodLanes: number; rawLanes: number };
+}
+interface BenchApi {
+  load(intervals: number, w: number, h: number): LoadResult;
+  panZoom(frames: number): number[];
+  svgBaseline(intervals: number, frames: number): { firstDrawMs: number; frames: number[] };
+  heapBytes(): number;
+}
+
+const bench: Bench = async ({ quick }) => {
+  if (!existsSync(join(dist, 'bench.html'))) throw new Error(`${dist}/bench.html is missing: run pnpm --filter @lockscope/web build first`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+  const { server, url } = await serve(dist);
+  const profile = mkdtempSync(join(tmpdir(), 'lockscope-bench-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1600, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${url}/bench.html`);
+    await page.waitForFunction(() => document.title === 'bench ready');
+    const intervals = quick ? 200_000 : 1_000_000;
+    const frames = quick ? 60 : 240;
+    // Warm up the JIT on a small trace, then measure on the big one.
+    await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(20_000, 1600, 900));
+    await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.panZoom(30));
+    const loaded = await page.evaluate((n) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(n, 1600, 900), intervals);
+    await page.evaluate(() => (globalThis as unknown as { gc?: () => void }).gc?.());
+    const heap = await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.heapBytes());
+    const frameTimes = await page.evaluate((f) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.panZoom(f), frames);
+    const svg = await page.evaluate(
+      ({ f }) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.svgBaseline(20_000, f),
+      { f: quick ? 20 : 40 },
+    );
+    const results: BenchResult[] = [
+      {
+        name: `timeline first complete draw, ${loaded.intervals.toLocaleString()} intervals (generate excluded; index + draw)`,
+        unit: 'ms',
+        median: loaded.firstDrawMs,
+        baseline: { name: 'D3-SVG first draw, 20 000 intervals', median: svg.firstDrawMs },
+        floor: { op: '<=', value: 1500 },
+        extra: { events: loaded.events, 'drawn wait runs': loaded.summary.waits, 'drawn hold runs': loaded.summary.holds, 'lanes from LOD pyramid': loaded.summary.lodLanes, 'synthetic trace generation ms': Math.round(loaded.generateMs) },
+      },
+      {
+        name: 'timeline pan/zoom frame time at 1600x900 (draw + raster flush)',
+        unit: 'ms',
+        median: median(frameTimes),
+        p95: percentile(frameTimes, 95),
+        baseline: { name: 'D3-SVG re-render per frame, 20 000 intervals', median: median(svg.frames) },
+        floor: { op: '<=', value: 16 },
+        extra: { frames: frameTimes.length, 'p95 ms': percentile(frameTimes, 95), 'baseline p95 ms': percentile(svg.frames, 95), gpu: 'none (headless Chromium, software raster)' },
+      },
+      {
+        name: 'JS heap after loading the trace',
+        unit: 'MB',
+        median: heap / 2 ** 20,
+        floor: { op: '<=', value: 300 },
+        extra: { intervals: loaded.intervals },
+      },
+    ];
+    return results;
+  } finally {
+    await context.close();
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+};
+
+export default bench;
