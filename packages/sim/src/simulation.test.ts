@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { EventKind, Trace, validateTrace } from '@lockscope/trace';
+import { ConfigError, createSimulation, knobs, presets, resolveConfig, scenarios, type ConfigInput } from './index.js';
+import { Daemon } from './daemon.js';
+import { Engine, lock, sleep, unlock, type Gen } from './engine.js';
+import { Rng } from './rng.js';
+import { apiCalls } from './test-util.js';
+
+const SMALL: Record<string, Record<string, number>> = {
+  'create-storm': { domains: 6 },
+  'define-during-storm': { domains: 6, probeIntervalMs: 200 },
+  lifecycle: { domains: 5 },
+  fleet: { domains: 30, durationS: 40, pollIntervalS: 5, churnPerMin: 30 },
+};
+
+function finished(input: ConfigInput) {
+  const sim = createSimulation(resolveConfig(input));
+  expect(sim.runToEnd()).toBe(true);
+  return sim;
+}
+
+function lockEvents(trace: Trace, lockName: RegExp, kind: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < trace.length; i++) {
+    if (trace.kind[i] === kind && lockName.test(trace.locks[trace.ref[i]].name)) out.push(i);
+  }
+  return out;
+}
+
+describe('every scenario under every preset', () => {
+  for (const s of scenarios) {
+    for (const p of presets) {
+      it(`${s.name} / ${p.name} runs to the end with a valid trace`, () => {
+        const sim = finished({ scenario: s.name, preset: p.name, params: SMALL[s.name] });
+        expect(validateTrace(sim.trace)).toEqual({ ok: true });
+        expect(apiCalls(sim.trace).length).toBeGreaterThan(0);
+        expect(sim.trace.meta).toMatchObject({ scenario: s.name, preset: p.name, seed: 1 });
+      });
+    }
+  }
+
+  it('stays valid for random knob combinations and seeds', () => {
+    const knobArb = fc.record(
+      Object.fromEntries(
+        knobs.map((k) => [
+          k.name,
+          k.values ? fc.constantFrom(...k.values) : fc.integer({ min: k.min ?? 0, max: Math.min(k.max ?? 8, k.name === 'prioWorkers' ? 5 : 24) }),
+        ]),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...scenarios.map((s) => s.name)), knobArb, fc.integer({ min: 0, max: 1e6 }), (scenario, set, seed) => {
+        const workers = set.workers as number;
+        const sim = finished({ scenario, set: { ...set, workers: Math.max(1, workers) }, params: SMALL[scenario], seed });
+        const r = validateTrace(sim.trace);
+        if (!r.ok) throw new Error(`${JSON.stringify({ scenario, set, seed })}: ${r.index} ${r.reason}`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('live runs', () => {
+  it('runUntil in small slices gives the same trace as running to the end', () => {
+    const input: ConfigInput = { scenario: 'lifecycle', preset: 'libvirt-2013', params: { domains: 4 }, seed: 9 };
+    const whole = finished(input);
+    const sliced = createSimulation(resolveConfig(input));
+    let t = 0;
+    while (!sliced.done) {
+      t += 37e6; // 37 ms of simulated time per slice
+      sliced.runUntil(t);
+      expect(sliced.now).toBeLessThanOrEqual(t);
+    }
+    expect(sliced.trace.length).toBe(whole.trace.length);
+    expect(Array.from(sliced.trace.time.subarray(0, sliced.trace.length))).toEqual(Array.from(whole.trace.time.subarray(0, whole.trace.length)));
+    expect(Array.from(sliced.trace.ref.subarray(0, sliced.trace.length))).toEqual(Array.from(whole.trace.ref.subarray(0, whole.trace.length)));
+  });
+
+  it('setStrategy marks the change and applies from now: the storm ends sooner', () => {
+    const input: ConfigInput = { scenario: 'define-during-storm', preset: 'feiner-security', seed: 3 };
+    const plain = finished(input);
+    const live = createSimulation(resolveConfig(input));
+    live.runUntil(3e9);
+    const s = live.setStrategy({ 'list.lookup': 'name-copy' });
+    expect(s['list.lookup']).toBe('name-copy');
+    expect(live.strategy['list.lookup']).toBe('name-copy');
+    live.runToEnd();
+    expect(validateTrace(live.trace)).toEqual({ ok: true });
+    const marks = [...live.trace.events()].filter((e) => e.kind === 'mark');
+    expect(marks).toEqual([{ t: 3e9, kind: 'mark', thread: 0xffffffff, label: 'strategy: list.lookup=name-copy' }]);
+    // Events before the change are the same as without it.
+    const before = plain.trace.time.findIndex((t) => t > 3e9);
+    expect(Array.from(live.trace.ref.subarray(0, before))).toEqual(Array.from(plain.trace.ref.subarray(0, before)));
+    const end = (sim: typeof plain) => Math.max(...apiCalls(sim.trace).filter((c) => c.api === 'virDomainCreateXML').map((c) => c.end));
+    expect(end(live)).toBeLessThan(end(plain) * 0.8);
+  });
+
+  it('setStrategy accepts a preset and rejects bad knobs without changing anything', () => {
+    const sim = createSimulation(resolveConfig({ scenario: 'create-storm' }));
+    sim.runUntil(1e9);
+    expect(() => sim.setStrategy({ 'list.lock': 'spin' })).toThrow(ConfigError);
+    expect(() => sim.setStrategy({ preset: 'nope' })).toThrow(ConfigError);
+    expect(sim.strategy['list.lock']).toBe('mutex');
+    const s = sim.setStrategy({ preset: 'libvirt-9.0' });
+    expect(s.code).toBe('9.0');
+    sim.runToEnd();
+    expect(validateTrace(sim.trace)).toEqual({ ok: true });
+    const labels = [...sim.trace.events()].filter((e) => e.kind === 'mark').map((e) => (e as { label: string }).label);
+    expect(labels).toEqual(['strategy: preset=libvirt-9.0']);
+  });
+
+  it('growing and shrinking the worker pool takes effect for later calls', () => {
+    const sim = createSimulation(resolveConfig({ scenario: 'create-storm', set: { workers: 2 }, params: { domains: 6, spreadMs: 0 } }));
+    sim.runUntil(1e5);
+    const queued = [...sim.trace.events()].filter((e) => e.kind === 'span.begin' && e.spanKind === 'queue');
+    expect(queued).toHaveLength(4);
+    sim.setStrategy({ workers: 6 });
+    sim.runToEnd();
+    expect(validateTrace(sim.trace)).toEqual({ ok: true });
+    expect(sim.trace.threads.filter((t) => t.role === 'worker')).toHaveLength(6);
+    // With 6 workers the queued calls start at once, not one by one.
+    const starts = apiCalls(sim.trace).map((c) => c.start).sort((a, b) => a - b);
+    expect(starts[5]).toBeLessThan(2e6);
+  });
+});
+
+describe('the model follows libvirt', () => {
+  it('1.0.5: CreateXML scans the list locking every existing domain object under the list mutex', () => {
+    const sim = finished({ scenario: 'create-storm', params: { domains: 5 } });
+    // Creation k locks the k-1 domains before it during its name check, plus its own object.
+    const requests = lockEvents(sim.trace, /^virDomainObj vm-/, EventKind.LockRequest);
+    const scans = (5 * 4) / 2;
+    expect(requests.length).toBeGreaterThanOrEqual(scans + 5);
+    const list = lockEvents(sim.trace, /^virDomainObjList$/, EventKind.LockAcquired);
+    expect(list).toHaveLength(5);
+  });
+
+  it('9.0: the name hash leaves other domain objects alone and the list is an rwlock taken for writing', () => {
+    const sim = finished({ scenario: 'create-storm', preset: 'libvirt-9.0', params: { domains: 5 } });
+    const t = sim.trace;
+    for (const i of lockEvents(t, /^virDomainObj vm-/, EventKind.LockRequest)) {
+      const subject = t.locks[t.ref[i]].subject;
+      // Each worker only ever locks the domain it creates.
+      const api = apiCalls(t).find((c) => c.thread === t.thread[i] && c.start <= t.time[i] && t.time[i] <= c.end);
+      expect(api?.subject).toBe(subject);
+    }
+    const acquired = lockEvents(t, /^virDomainObjList \(rwlock\)$/, EventKind.LockAcquired);
+    expect(acquired).toHaveLength(5);
+    for (const i of acquired) expect(t.mode[i]).toBe(0);
+  });
+
+  it('the security manager serialises AppArmor work of different domains; per-domain locks do not', () => {
+    const helperOverlap = (preset: string): number => {
+      const sim = finished({ scenario: 'create-storm', preset, params: { domains: 4 }, set: { 'list.lookup': 'name-copy' } });
+      const spans: [number, number][] = [];
+      const open = new Map<number, number>();
+      const depth = new Map<number, number[]>();
+      for (const e of sim.trace.events()) {
+        if (e.kind === 'span.begin') {
+          const st = depth.get(e.thread) ?? [];
+          st.push(e.label.startsWith('virt-aa-helper -c') ? e.t : -1);
+          depth.set(e.thread, st);
+        } else if (e.kind === 'span.end') {
+          const start = depth.get(e.thread)?.pop() ?? -1;
+          if (start >= 0) spans.push([start, e.t]);
+        }
+      }
+      open.clear();
+      let overlap = 0;
+      for (const [a0, a1] of spans) for (const [b0, b1] of spans) if (a0 < b0) overlap += Math.max(0, Math.min(a1, b1) - b0);
+      return overlap;
+    };
+    expect(helperOverlap('libvirt-2013')).toBe(0);
+    expect(helperOverlap('feiner-both')).toBeGreaterThan(0);
+  });
+
+  it('1.0.5: the event loop handles QEMU EOF and waits for the domain object held by destroy', () => {
+    const sim = finished({ scenario: 'lifecycle', params: { domains: 2 } });
+    const t = sim.trace;
+    const loop = t.threads.find((x) => x.role === 'event-loop');
+    expect(loop).toBeDefined();
+    let waited = 0;
+    let requestAt = -1;
+    for (let i = 0; i < t.length; i++) {
+      if (t.thread[i] !== loop?.id) continue;
+      if (t.kind[i] === EventKind.LockRequest) requestAt = t.time[i];
+      if (t.kind[i] === EventKind.LockAcquired) waited += t.time[i] - requestAt;
+    }
+    expect(waited).toBeGreaterThan(0);
+  });
+
+  it('9.0: EOF goes to a per-domain monitor thread', () => {
+    const sim = finished({ scenario: 'lifecycle', preset: 'libvirt-9.0', params: { domains: 2 } });
+    expect(sim.trace.threads.filter((x) => x.role === 'monitor').map((x) => x.name).sort()).toEqual(['vm-vm-01', 'vm-vm-02']);
+  });
+
+  it('a job held longer than 30 s fails the next BeginJob with "cannot acquire state change lock"', () => {
+    const trace = new Trace();
+    const engine = new Engine(trace, 2);
+    const config = resolveConfig({ scenario: 'lifecycle' });
+    const d = new Daemon(engine, config.strategy, new Rng(1));
+    const vm = d.newDomain('vm-x', true);
+    d.insert(vm);
+    let second = -1;
+    engine.spawn(trace.addThread('holder', 'worker'), (function* (): Gen {
+      yield lock(vm.lock);
+      yield* d.beginJob(vm, 'modify');
+      yield unlock(vm.lock);
+      yield sleep(40e9);
+      yield lock(vm.lock);
+      yield* d.endJob(vm);
+      yield unlock(vm.lock);
+    })());
+    engine.spawn(trace.addThread('waiter', 'worker'), (function* (): Gen {
+      yield sleep(1e9);
+      yield lock(vm.lock);
+      second = (yield* d.beginJob(vm, 'query')) ? 1 : 0;
+      yield unlock(vm.lock);
+    })());
+    while (engine.step());
+    expect(second).toBe(0);
+    expect(validateTrace(trace)).toEqual({ ok: true });
+    const marks = [...trace.events()].filter((e) => e.kind === 'mark');
+    expect(marks).toHaveLength(1);
+    expect(marks[0]).toMatchObject({ t: 31e9, thread: 2 });
+    expect((marks[0] as { label: string }).label).toMatch(/cannot acquire state change lock/);
+  });
+});
