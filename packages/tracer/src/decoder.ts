@@ -77,6 +77,7 @@ export class TraceDecoder {
   private carry = new Uint8Array(0);
   private namesCarry = '';
   private pendingRecords: RawRecord[] = [];
+  private pendingMarks: { t: bigint; label: string }[] = [];
   private watermark = -1n;
   private lastTime = 0;
   private records = 0;
@@ -167,19 +168,34 @@ export class TraceDecoder {
   }
 
   /**
+   * Adds a mark (for example "workload start") at a CLOCK_MONOTONIC time in ns, the clock of the
+   * records (`process.hrtime.bigint()` in Node on Linux). It enters the trace in time order.
+   */
+  mark(monotonicNs: bigint, label: string): void {
+    this.pendingMarks.push({ t: monotonicNs, label });
+  }
+
+  /**
    * Turns buffered records into trace events: those older than the last watermark, or all of
    * them when `final` (the daemon has exited). Returns the number of events added.
    */
   drain(final = false): number {
     const before = this.trace.length;
-    if (!this.header || this.pendingRecords.length === 0) return 0;
+    if (!this.header || (this.pendingRecords.length === 0 && this.pendingMarks.length === 0)) return 0;
     // Stable sort: records of one thread keep their order (their times never decrease).
     const ready: RawRecord[] = [];
     const keep: RawRecord[] = [];
     for (const r of this.pendingRecords) (final || r.t < this.watermark ? ready : keep).push(r);
     this.pendingRecords = keep;
     ready.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
-    for (const r of ready) this.apply(r);
+    const marks = this.pendingMarks.filter((m) => final || m.t < this.watermark).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    this.pendingMarks = this.pendingMarks.filter((m) => !(final || m.t < this.watermark));
+    let next = 0;
+    for (const r of ready) {
+      while (next < marks.length && marks[next].t <= r.t) this.applyMark(marks[next++]);
+      this.apply(r);
+    }
+    while (next < marks.length) this.applyMark(marks[next++]);
     return this.trace.length - before;
   }
 
@@ -301,6 +317,13 @@ export class TraceDecoder {
     }
     this.lastTime = t;
     return t;
+  }
+
+  private applyMark(m: { t: bigint; label: string }): void {
+    let t = Number(m.t - (this.header as FileHeader).t0);
+    if (t < this.lastTime) t = this.lastTime;
+    this.lastTime = t;
+    this.trace.mark(t, m.label);
   }
 
   private apply(r: RawRecord): void {
