@@ -399,7 +399,9 @@ export function decodeBinaryTrace(bytes: Uint8Array): Trace {
   if (bytes.length < FILE_HEADER_BYTES) throw new TraceError('binary trace: truncated header');
   const version = bytes[FILE_MAGIC.length];
   if (version !== BINARY_VERSION) throw new TraceError(`binary trace: unsupported version ${version} (this Lockscope reads version ${BINARY_VERSION})`);
-  const trace = new Trace();
+  // The end record gives the event count: size the columns once (bounded by what the bytes can hold).
+  const counted = bytes.length >= FILE_HEADER_BYTES + END_BYTES ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
+  const trace = new Trace(Math.min(counted, Math.floor(bytes.length / 4)));
   const decoder = new FrameDecoder();
   let at = FILE_HEADER_BYTES;
   for (;;) {

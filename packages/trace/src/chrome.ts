@@ -75,61 +75,78 @@ const HOLD = 'lock.hold';
 const tidOf = (thread: number) => thread + 1;
 const us = (ns: number) => ns / 1000;
 
+/** The export as an object (parsed from `toChromeJson`, so the two never differ). */
 export function toChromeTrace(trace: Trace): ChromeTrace {
-  const out: ChromeEvent[] = [];
+  return JSON.parse(toChromeJson(trace)) as ChromeTrace;
+}
+
+/**
+ * The export as JSON text, one event per line. Lines are written directly (names escaped once
+ * per lock and label), which is several times faster than building objects and stringifying.
+ */
+export function toChromeJson(trace: Trace): string {
+  const lines: string[] = [];
+  const P = CHROME_PID;
   const processName = typeof trace.meta?.source === 'string' ? trace.meta.source : 'libvirtd (Lockscope)';
-  out.push({ name: 'process_name', ph: 'M', pid: CHROME_PID, tid: 0, args: { name: processName } });
+  lines.push(`{"name":"process_name","ph":"M","pid":${P},"tid":0,"args":{"name":${JSON.stringify(processName)}}}`);
   for (const t of trace.threads) {
-    out.push({ name: 'thread_name', ph: 'M', pid: CHROME_PID, tid: tidOf(t.id), args: { name: t.name } });
-    out.push({ name: 'thread_sort_index', ph: 'M', pid: CHROME_PID, tid: tidOf(t.id), args: { sort_index: t.id } });
+    lines.push(`{"name":"thread_name","ph":"M","pid":${P},"tid":${tidOf(t.id)},"args":{"name":${JSON.stringify(t.name)}}}`);
+    lines.push(`{"name":"thread_sort_index","ph":"M","pid":${P},"tid":${tidOf(t.id)},"args":{"sort_index":${t.id}}}`);
   }
+  // What a wait or hold slice says about its lock, escaped once per lock and mode.
+  const lockName = trace.locks.map((l) => JSON.stringify(l.name));
+  const lockArgs = LOCK_MODES.map((m) => trace.locks.map((l) => `"lock":${l.id},"class":"${l.class}","mode":"${m}"`));
+  const labelJson: (string | undefined)[] = new Array(trace.labels.length);
+  const label = (id: number) => (labelJson[id] ??= JSON.stringify(trace.labels[id]));
   const { time, thread, kind, ref, mode, arg } = trace;
   const waitId = new Map<number, number>();
   const holdId: Map<number, number>[] = trace.threads.map(() => new Map());
   let nextId = 1;
+  // Lines are joined per chunk: fewer live strings at once, less garbage collection.
+  const chunks: string[] = [];
   for (let i = 0; i < trace.length; i++) {
+    if (lines.length >= 8192) chunks.push(lines.splice(0).join(',\n'));
     const ts = us(Math.round(time[i]));
     const th = thread[i];
     const tid = th === NONE ? 0 : tidOf(th);
     switch (kind[i]) {
       case EventKind.LockRequest: {
-        const lock = trace.locks[ref[i]];
+        const l = ref[i];
         const id = nextId++;
         waitId.set(th, id);
-        out.push({ name: lock.name, cat: WAIT, ph: 'b', ts, pid: CHROME_PID, tid, id, args: { lock: lock.id, class: lock.class, mode: LOCK_MODES[mode[i]], seq: i } });
+        lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{${lockArgs[mode[i]][l]},"seq":${i}}}`);
         break;
       }
       case EventKind.LockAcquired: {
-        const lock = trace.locks[ref[i]];
+        const l = ref[i];
         const w = waitId.get(th);
         if (w !== undefined) {
-          out.push({ name: lock.name, cat: WAIT, ph: 'e', ts, pid: CHROME_PID, tid, id: w, args: { seq: i } });
+          lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${w},"args":{"seq":${i}}}`);
           waitId.delete(th);
         }
         const id = nextId++;
-        holdId[th].set(lock.id, id);
-        out.push({ name: lock.name, cat: HOLD, ph: 'b', ts, pid: CHROME_PID, tid, id, args: { lock: lock.id, class: lock.class, mode: LOCK_MODES[mode[i]], seq: i } });
+        holdId[th].set(l, id);
+        lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{${lockArgs[mode[i]][l]},"seq":${i}}}`);
         break;
       }
       case EventKind.LockReleased: {
-        const lock = trace.locks[ref[i]];
-        const id = holdId[th]?.get(lock.id);
+        const l = ref[i];
+        const id = holdId[th]?.get(l);
         if (id === undefined) break;
-        holdId[th].delete(lock.id);
-        out.push({ name: lock.name, cat: HOLD, ph: 'e', ts, pid: CHROME_PID, tid, id, args: { seq: i } });
+        holdId[th].delete(l);
+        lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{"seq":${i}}}`);
         break;
       }
       case EventKind.SpanBegin: {
-        const args: Record<string, unknown> = { seq: i };
-        if (arg[i] !== NONE) args.subject = trace.labels[arg[i]];
-        out.push({ name: trace.labels[ref[i]], cat: SPAN_KINDS[mode[i]], ph: 'B', ts, pid: CHROME_PID, tid, args });
+        const subject = arg[i] !== NONE ? `"subject":${label(arg[i])},` : '';
+        lines.push(`{"name":${label(ref[i])},"cat":"${SPAN_KINDS[mode[i]]}","ph":"B","ts":${ts},"pid":${P},"tid":${tid},"args":{${subject}"seq":${i}}}`);
         break;
       }
       case EventKind.SpanEnd:
-        out.push({ ph: 'E', ts, pid: CHROME_PID, tid, args: { seq: i } });
+        lines.push(`{"ph":"E","ts":${ts},"pid":${P},"tid":${tid},"args":{"seq":${i}}}`);
         break;
       case EventKind.Mark:
-        out.push({ name: trace.labels[ref[i]], cat: 'mark', ph: 'i', s: th === NONE ? 'g' : 't', ts, pid: CHROME_PID, tid, args: { seq: i } });
+        lines.push(`{"name":${label(ref[i])},"cat":"mark","ph":"i","s":"${th === NONE ? 'g' : 't'}","ts":${ts},"pid":${P},"tid":${tid},"args":{"seq":${i}}}`);
         break;
       default:
         break;
@@ -143,14 +160,8 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
     locks: trace.locks,
     labels: trace.labels,
   };
-  return { traceEvents: out, displayTimeUnit: 'ns', otherData: { lockscope } };
-}
-
-export function toChromeJson(trace: Trace): string {
-  const doc = toChromeTrace(trace);
-  // One event per line keeps big files diffable and greppable.
-  const parts = doc.traceEvents.map((e) => JSON.stringify(e));
-  return `{"displayTimeUnit":"ns","otherData":${JSON.stringify(doc.otherData)},"traceEvents":[\n${parts.join(',\n')}\n]}\n`;
+  if (lines.length > 0) chunks.push(lines.join(',\n'));
+  return `{"displayTimeUnit":"ns","otherData":{"lockscope":${JSON.stringify(lockscope)}},"traceEvents":[\n${chunks.join(',\n')}\n]}\n`;
 }
 
 // ---------------------------------------------------------------- import
