@@ -173,7 +173,7 @@ describe('recordings', () => {
     const inputs: [string, Uint8Array | string, string][] = [
       ['binary', encodeTrace(trace), 'application/octet-stream'],
       ['ndjson', toNdjson(trace), 'application/x-ndjson'],
-      ['chrome', JSON.stringify(toChromeJson(trace)), 'application/json'],
+      ['chrome', toChromeJson(trace), 'application/json'],
       // The content decides, not the label.
       ['ndjson', toNdjson(trace), 'application/octet-stream'],
     ];

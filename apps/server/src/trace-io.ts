@@ -1,9 +1,19 @@
 // Trace formats at the server's edge: uploads are detected from their content, decoded,
 // validated and stored in the binary format; downloads convert back on request.
-import { decodeAny, detectFormat, encodeTrace, toChromeJson, toNdjson, validateTrace, type Trace } from '@lockscope/trace';
+import {
+  UnsupportedFormatError,
+  decodeAny,
+  decodeWithFormat,
+  encodeTrace,
+  toChromeJson,
+  toNdjson,
+  validateTrace,
+  type Trace,
+  type TraceFormat,
+} from '@lockscope/trace';
 import { HttpError } from './errors.js';
 
-export type TraceFormat = 'binary' | 'ndjson' | 'chrome';
+export type { TraceFormat };
 
 export interface DecodedUpload {
   trace: Trace;
@@ -11,26 +21,21 @@ export interface DecodedUpload {
 }
 
 /**
- * Decodes and validates an uploaded trace. Unknown content -> 415; a malformed or truncated
- * file -> 400; a well-formed trace that breaks an invariant -> 422 with the first offending
- * event's index.
+ * Decodes and validates an uploaded trace. Unknown content -> 415; an empty, malformed or
+ * truncated file -> 400; a well-formed trace that breaks an invariant -> 422 with the first
+ * offending event's index.
  */
 export function decodeUpload(bytes: Uint8Array): DecodedUpload {
-  let format: TraceFormat;
+  let decoded: DecodedUpload;
   try {
-    format = detectFormat(bytes);
+    decoded = decodeWithFormat(bytes);
   } catch (error) {
-    throw new HttpError(415, 'unsupported_media_type', `not a Lockscope binary trace, NDJSON or Chrome Trace JSON: ${(error as Error).message}`);
+    if (error instanceof UnsupportedFormatError) throw new HttpError(415, 'unsupported_media_type', error.message);
+    throw new HttpError(400, 'malformed_trace', `malformed trace: ${(error as Error).message}`);
   }
-  let trace: Trace;
-  try {
-    trace = decodeAny(bytes);
-  } catch (error) {
-    throw new HttpError(400, 'malformed_trace', `malformed ${format} trace: ${(error as Error).message}`);
-  }
-  const result = validateTrace(trace);
+  const result = validateTrace(decoded.trace);
   if (!result.ok) throw new HttpError(422, 'invalid_trace', `event ${result.index}: ${result.reason}`, { index: result.index });
-  return { trace, format };
+  return decoded;
 }
 
 export function toBinary(trace: Trace): Uint8Array {
@@ -42,5 +47,5 @@ export function exportTrace(binary: Uint8Array, format: TraceFormat): { body: Ui
   if (format === 'binary') return { body: binary, type: 'application/octet-stream' };
   const trace = decodeAny(binary);
   if (format === 'ndjson') return { body: toNdjson(trace), type: 'application/x-ndjson; charset=utf-8' };
-  return { body: JSON.stringify(toChromeJson(trace)), type: 'application/json; charset=utf-8' };
+  return { body: toChromeJson(trace), type: 'application/json; charset=utf-8' };
 }
