@@ -115,6 +115,7 @@ DECLARE_REAL(void, virObjectRWLockWrite, void *);
 DECLARE_REAL(void, virObjectRWUnlock, void *);
 DECLARE_REAL(void *, virObjectLockGuard, void *);
 DECLARE_REAL(void, virMutexLock, void *);
+DECLARE_REAL(void *, virLockGuardLock, void *);
 DECLARE_REAL(void, virMutexUnlock, void *);
 DECLARE_REAL(void, virRWLockRead, void *);
 DECLARE_REAL(void, virRWLockWrite, void *);
@@ -659,7 +660,7 @@ __attribute__((constructor)) static void ls_init(void)
 {
 #define R(name) real_##name = dlsym(RTLD_NEXT, #name)
     R(virObjectLock); R(virObjectUnlock); R(virObjectRWLockRead); R(virObjectRWLockWrite);
-    R(virObjectRWUnlock); R(virObjectLockGuard); R(virMutexLock); R(virMutexUnlock);
+    R(virObjectRWUnlock); R(virObjectLockGuard); R(virMutexLock); R(virLockGuardLock); R(virMutexUnlock);
     R(virRWLockRead); R(virRWLockWrite); R(virRWLockUnlock); R(virCondWait); R(virCondWaitUntil);
     R(virDomainObjBeginJob); R(virDomainObjBeginJobNowait); R(virDomainObjBeginNestedJob);
     R(virDomainObjBeginAgentJob); R(virDomainObjBeginAsyncJob); R(virDomainObjEndJob);
@@ -840,6 +841,22 @@ LS_EXPORT void virMutexLock(void *m)
     REAL(virMutexLock)(m);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+}
+
+/* VIR_LOCK_GUARD: interposed so that the caller frame is the function taking the lock (for
+ * example virQEMUDriverGetConfig for the QEMU driver's mutex), not the guard helper. */
+LS_EXPORT void *virLockGuardLock(void *m)
+{
+    if (!tracing())
+        return REAL(virLockGuardLock)(m);
+    void *caller = CALLER;
+    uint32_t id = mutex_id(m, ENTRY_MUTEX, caller);
+    emit(LS_LOCK_REQUEST, id, 0, 0, 0, caller);
+    t_inner++;
+    void *guard = REAL(virLockGuardLock)(m);
+    t_inner--;
+    emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    return guard;
 }
 
 LS_EXPORT void virMutexUnlock(void *m)

@@ -1,0 +1,249 @@
+// `lockscope trace`: runs a workload on a real libvirtd with the preload recorder (or follows a
+// daemon the user started with it) and writes the trace, optionally streaming it live to a
+// Lockscope server.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FrameEncoder, computeStats, type Trace } from '@lockscope/trace';
+import {
+  DEFAULT_LIBRARY,
+  PrerequisiteError,
+  TRACED_WORKLOADS,
+  TraceFollower,
+  checkPrerequisites,
+  traceWorkload,
+  type TraceDecoder,
+  type TracedWorkload,
+} from '@lockscope/tracer';
+import { UsageError } from '../errors.js';
+import { encodeAs, formatFromPath, writeOutput, type TraceFileFormat } from '../io.js';
+
+export const usage =
+  'trace --workload lifecycle|create-storm [--param domains=N] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
+
+const FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
+type OutputFormat = (typeof FORMATS)[number];
+
+const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
+
+/** The JSON printed by default: what ran, and the statistics of the trace, in ms. */
+export function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string, unknown>): Record<string, unknown> {
+  const stats = computeStats(trace);
+  const apis: Record<string, { count: number; p50Ms: number; p95Ms: number; maxMs: number }> = {};
+  for (const a of stats.apiCalls) apis[a.label] = { count: a.count, p50Ms: ms(a.latency.p50), p95Ms: ms(a.latency.p95), maxMs: ms(a.latency.max) };
+  const lockClasses: Record<string, Record<string, number>> = {};
+  for (const c of stats.classes) {
+    if (c.acquisitions === 0) continue;
+    lockClasses[c.class] = { acquisitions: c.acquisitions, contended: c.contended, waitTotalMs: ms(c.wait.total), waitP95Ms: ms(c.wait.p95), waitMaxMs: ms(c.wait.max), holdTotalMs: ms(c.hold.total) };
+  }
+  return {
+    ...extra,
+    events: trace.length,
+    threads: trace.threads.length,
+    locks: trace.locks.length,
+    durationMs: ms(trace.endTime),
+    apis,
+    lockClasses,
+    anomalies: decoder.anomalies,
+    heldAtEnd: decoder.openHolds(),
+  };
+}
+
+/** Streams a growing trace to a Lockscope server's ingest endpoint, one POST per batch, in order. */
+export class LiveUploader {
+  private readonly encoder = new FrameEncoder();
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+  private ingestUrl = '';
+  runUrl = '';
+
+  constructor(private readonly base: string) {}
+
+  async open(config: Record<string, unknown>): Promise<void> {
+    const res = await fetch(new URL('/api/ingest', this.base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(config),
+    });
+    if (res.status !== 201) throw new Error(`the server at ${this.base} refused the live trace: ${res.status} ${await res.text()}`);
+    const answer = (await res.json()) as { id: string; ingest: string };
+    this.ingestUrl = new URL(answer.ingest, this.base).href;
+    this.runUrl = new URL(`/api/runs/${answer.id}`, this.base).href;
+  }
+
+  /** Queues the events added since the last call. */
+  push(trace: Trace, end = false): void {
+    if (this.failure) return;
+    const frame = trace.length > this.encoder.position || end ? this.encoder.encode(trace) : null;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      const url = end ? `${this.ingestUrl}?end=1` : this.ingestUrl;
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame ?? new Uint8Array(0) });
+      if (!res.ok) this.failure = new Error(`live upload failed: ${res.status} ${await res.text()}`);
+    }).catch((err: unknown) => {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+    });
+  }
+
+  async close(trace: Trace): Promise<void> {
+    this.push(trace, true);
+    await this.chain;
+    if (this.failure) throw this.failure;
+  }
+}
+
+function parseDomains(pairs: string[]): Record<string, number> {
+  const params: Record<string, number> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param expects key=value, got '${pair}'`);
+    const key = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    if (key !== 'domains') throw new UsageError(`unknown parameter '${key}' for a traced run (known: domains)`);
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 200) throw new UsageError(`--param domains must be an integer from 1 to 200, got '${value}'`);
+    params[key] = Number(value);
+  }
+  return params;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function follow(prefix: string, pid: number | undefined, live: LiveUploader | null): Promise<TraceFollower> {
+  const follower = new TraceFollower(prefix);
+  let stop = false;
+  const onSignal = (): void => {
+    stop = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let daemonPid = pid;
+  process.stderr.write(`lockscope: following ${prefix}.events (Ctrl-C to stop)\n`);
+  while (!stop) {
+    const added = follower.poll();
+    daemonPid ??= follower.decoder.pid;
+    if (added > 0) live?.push(follower.decoder.trace);
+    if (daemonPid !== undefined && !alive(daemonPid)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  // After the daemon exited everything is written; after Ctrl-C, what the daemon still buffers is not.
+  follower.poll(true);
+  return follower;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      workload: { type: 'string' },
+      param: { type: 'string', multiple: true, default: [] },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      live: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      follow: { type: 'string' },
+      pid: { type: 'string' },
+      check: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+
+  if (values.check) {
+    const pre = checkPrerequisites();
+    process.stdout.write(`${JSON.stringify(pre, null, 2)}\n`);
+    return pre.ok ? 0 : 1;
+  }
+  if (values.workload !== undefined && values.follow !== undefined) throw new UsageError('give either --workload (start a daemon) or --follow PREFIX (a daemon you started), not both');
+  if (values.workload === undefined && values.follow === undefined) throw new UsageError('trace needs --workload NAME (one of lifecycle, create-storm) or --follow PREFIX');
+  let format: OutputFormat;
+  if (values.format !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+    format = values.format as OutputFormat;
+  } else {
+    format = values.out === undefined ? 'summary' : formatFromPath(values.out);
+  }
+  let liveUrl: URL | undefined;
+  if (values.live !== undefined) {
+    try {
+      liveUrl = new URL(values.live);
+    } catch {
+      throw new UsageError(`--live expects the URL of a Lockscope server (http://host:port), got '${values.live}'`);
+    }
+    if (liveUrl.protocol !== 'http:' && liveUrl.protocol !== 'https:') throw new UsageError(`--live expects an http(s) URL, got '${values.live}'`);
+  }
+  let pid: number | undefined;
+  if (values.pid !== undefined) {
+    if (!/^\d+$/.test(values.pid)) throw new UsageError(`--pid expects a process id, got '${values.pid}'`);
+    pid = Number(values.pid);
+  }
+
+  let trace: Trace;
+  let decoder: TraceDecoder;
+  let extra: Record<string, unknown>;
+  const live = liveUrl ? new LiveUploader(liveUrl.href) : null;
+
+  if (values.follow !== undefined) {
+    if (values.param.length > 0) throw new UsageError('--param applies to --workload runs only');
+    if (!existsSync(`${values.follow}.events`)) throw new UsageError(`no recording at ${values.follow}.events (start libvirtd with LD_PRELOAD=${DEFAULT_LIBRARY} LOCKSCOPE_TRACE_OUT=${values.follow})`);
+    await live?.open({ title: `traced libvirtd (${values.follow})` });
+    if (live) process.stderr.write(`lockscope: streaming to ${live.runUrl}\n`);
+    const follower = await follow(values.follow, pid, live);
+    decoder = follower.decoder;
+    trace = decoder.trace;
+    follower.close();
+    extra = { follow: values.follow };
+  } else {
+    const workload = values.workload as string;
+    if (!(TRACED_WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${TRACED_WORKLOADS.join(', ')} on a real daemon, got '${workload}'`);
+    const params = parseDomains(values.param);
+    const pre = checkPrerequisites();
+    if (!pre.ok) {
+      process.stderr.write(`lockscope: cannot trace a real libvirtd here:\n${pre.missing.map((m) => `  - ${m}`).join('\n')}\n`);
+      return 1;
+    }
+    await live?.open({ title: `traced ${workload}`, workload, params });
+    if (live) process.stderr.write(`lockscope: streaming to ${live.runUrl}\n`);
+    try {
+      const result = await traceWorkload({
+        workload: workload as TracedWorkload,
+        params,
+        keep: values.keep,
+        log: (line) => process.stderr.write(`lockscope: ${line}\n`),
+        onEvents: live ? (t) => live.push(t) : undefined,
+      });
+      trace = result.trace as Trace;
+      decoder = result.decoder as TraceDecoder;
+      const failed = result.clients.filter((c) => c.exitCode !== 0);
+      for (const c of failed) process.stderr.write(`lockscope: virsh for ${c.domain} failed: ${c.output.trim().split('\n')[0]}\n`);
+      extra = {
+        workload,
+        params: { domains: params.domains ?? 10 },
+        workloadMs: Math.round(result.workloadMs),
+        daemonCpuMs: Math.round(result.daemonCpuMs),
+        workloadCpuMs: Math.round(result.workloadCpuMs),
+        failedClients: failed.length,
+        ...(values.keep ? { dir: result.dir } : {}),
+      };
+    } catch (err) {
+      if (err instanceof PrerequisiteError) {
+        process.stderr.write(`lockscope: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+  }
+  trace.meta = { ...trace.meta, ...extra };
+  if (live) await live.close(trace);
+  trace.compact();
+  const data = format === 'summary' ? `${JSON.stringify(traceSummary(trace, decoder, extra), null, 2)}\n` : encodeAs(trace, format as TraceFileFormat);
+  await writeOutput(data, values.out);
+  return 0;
+}
