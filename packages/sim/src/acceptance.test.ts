@@ -1,7 +1,7 @@
 // The figures of the 2013 report (fidelity.md S1-S4), as they come out of the model's locks and
 // costs. Nothing here is written into the model: a change of a cost or a lock shows up here.
 import { describe, expect, it } from 'vitest';
-import { validateTrace } from '@lockscope/trace';
+import { computeStats, validateTrace } from '@lockscope/trace';
 import { createSimulation, resolveConfig, type ConfigInput } from './index.js';
 import { apiCalls, median } from './test-util.js';
 
@@ -20,10 +20,15 @@ function makespanS(input: ConfigInput): number {
 }
 
 function defineMedianMs(input: ConfigInput): number {
-  const { calls } = run(input);
+  const { sim, calls } = run(input);
   const defines = calls.filter((c) => c.api === 'virDomainDefineXML');
   expect(defines.length).toBeGreaterThanOrEqual(3);
-  return median(defines.map((c) => (c.end - c.start) / 1e6));
+  const ours = median(defines.map((c) => (c.end - c.start) / 1e6));
+  // The statistics of @lockscope/trace agree with our own reading of the spans.
+  const stats = computeStats(sim.trace).apiCalls.find((a) => a.label === 'virDomainDefineXML');
+  expect(stats?.count).toBe(defines.length);
+  expect(Math.abs((stats?.latency.p50 ?? 0) / 1e6 - ours)).toBeLessThanOrEqual(ours * 0.2);
+  return ours;
 }
 
 const SEEDS = [1, 2, 3, 7, 1234];

@@ -104,7 +104,7 @@ const THIS_MACHINE: CostTable = {
   fsyncStatus: c(2, 0.3, false, 'A: overlay/SSD fsync'),
   saveConfig: c(3, 0.3, false, 'A: overlay/SSD write + fsync + rename'),
   qemuInit: c(900, 0.15, true, 'S: real-libvirtd.md, a TCG domain start takes about 1 s'),
-  qemuExitAfterTerm: c(1500, 0.2, false, 'F: real-libvirtd.md, destroy holds the domain object lock ~1.8 s (TCG QEMU slow to exit)'),
+  qemuExitAfterTerm: c(700, 0.2, false, 'F: real-libvirtd.md, a lifecycle takes ~2 s of which the start ~1 s: QEMU under TCG is slow to exit'),
   qmpRoundTrip: c(0.5, 0.5, false, 'A: local QMP exchange'),
   stopCleanup: c(10, 0.3, false, 'A: no cgroups in session mode'),
 };
