@@ -71,6 +71,23 @@ describe('Chrome JSON', () => {
     expect(traceData(fromChromeJson(JSON.stringify(doc)))).toEqual(traceData(t));
   });
 
+  it('gives distinct ids to holds open at once, even a thousand of them', () => {
+    const t = new Trace();
+    t.addThread('scanner', 'worker');
+    t.addThread('other', 'worker');
+    for (let l = 0; l < 1200; l++) t.addLock({ name: `vm-${l}`, class: 'domain-object', kind: 'mutex' });
+    for (let l = 0; l < 1200; l++) (t.request(l, 0, l), t.acquired(l, 0, l));
+    t.request(1200, 1, 0);
+    for (let l = 1199; l >= 0; l--) t.released(2400 - l, 0, l);
+    t.acquired(2400, 1, 0);
+    const doc = toChromeTrace(t);
+    const ids = doc.traceEvents.filter((e) => e.ph === 'b' && e.cat === 'lock.hold' && e.tid === 1).map((e) => e.id);
+    expect(new Set(ids).size).toBe(1200);
+    const otherIds = new Set(doc.traceEvents.filter((e) => e.tid === 2 && e.ph === 'b').map((e) => `${e.cat}:${e.id}`));
+    for (const id of ids) expect(otherIds.has(`lock.hold:${id}`)).toBe(false);
+    expect(traceData(fromChromeJson(JSON.stringify(doc)))).toEqual(traceData(t));
+  });
+
   it('follows the format that Perfetto and chrome://tracing read', () => {
     const trace = randomValidTrace(mulberry32(8), { events: 500 });
     const doc = JSON.parse(toChromeJson(trace)) as { traceEvents: ChromeEvent[]; displayTimeUnit: string };
@@ -81,6 +98,15 @@ describe('Chrome JSON', () => {
       if (e.ph !== 'M') expect(typeof e.ts).toBe('number');
       if (e.ph === 'b' || e.ph === 'e') expect([typeof e.id, e.cat]).toEqual(['number', e.cat === 'lock.wait' ? 'lock.wait' : 'lock.hold']);
       if (e.ph === 'i') expect(['g', 't']).toContain(e.s);
+    }
+    // Slices sharing an async id never overlap: begin and end alternate.
+    const open = new Set<string>();
+    for (const e of doc.traceEvents) {
+      if (e.ph !== 'b' && e.ph !== 'e') continue;
+      const key = `${e.cat}:${e.id}`;
+      expect(open.has(key)).toBe(e.ph === 'e');
+      if (e.ph === 'b') open.add(key);
+      else open.delete(key);
     }
     // B/E nest per thread.
     const depth = new Map<number, number>();

@@ -2,7 +2,7 @@
 // chrome://tracing (format: "Trace Event Format", JSON Object Format).
 //
 // Export, one process (pid 1), thread i as tid i + 1, times in µs (ns / 1000, printed exactly):
-// - every wait and every hold is an async slice (ph b/e, unique id) with cat `lock.wait` or
+// - every wait and every hold is an async slice (ph b/e) with cat `lock.wait` or
 //   `lock.hold`, name = the lock's name, args {lock, class, mode} (mode exclusive|shared), on the
 //   tid of the thread that waits or holds. Async slices need not nest, so hand-over-hand locking
 //   (a list lock released while the object lock is kept) survives;
@@ -73,6 +73,8 @@ const WAIT = 'lock.wait';
 const HOLD = 'lock.hold';
 
 const tidOf = (thread: number) => thread + 1;
+/** Async ids per thread: one for waits, the rest for hold lanes. */
+const LANES = 1000;
 const us = (ns: number) => ns / 1000;
 
 /** The export as an object (parsed from `toChromeJson`, so the two never differ). */
@@ -99,9 +101,23 @@ export function toChromeJson(trace: Trace): string {
   const labelJson: (string | undefined)[] = new Array(trace.labels.length);
   const label = (id: number) => (labelJson[id] ??= JSON.stringify(trace.labels[id]));
   const { time, thread, kind, ref, mode, arg } = trace;
-  const waitId = new Map<number, number>();
-  const holdId: Map<number, number>[] = trace.threads.map(() => new Map());
-  let nextId = 1;
+  // Async ids name tracks in Perfetto, so they are reused rather than unique: a thread's waits
+  // never overlap and share one id; its holds go to lanes (the first lane with nothing open),
+  // so slices on one id never overlap and a thread needs as many ids as locks it holds at once.
+  const waitOpen = new Set<number>();
+  const holdLane: Map<number, number>[] = trace.threads.map(() => new Map());
+  const lanes: boolean[][] = trace.threads.map(() => []);
+  const waitIdOf = (th: number) => tidOf(th) * LANES;
+  // Beyond LANES - 1 locks held at once by one thread, ids come from above every lane id.
+  let overflowId = (trace.threads.length + 1) * LANES;
+  const overflow = new Map<string, number>();
+  const holdIdOf = (th: number, lane: number) => {
+    if (lane < LANES - 1) return tidOf(th) * LANES + 1 + lane;
+    const key = `${th}:${lane}`;
+    let id = overflow.get(key);
+    if (id === undefined) overflow.set(key, (id = overflowId++));
+    return id;
+  };
   // Lines are joined per chunk: fewer live strings at once, less garbage collection.
   const chunks: string[] = [];
   for (let i = 0; i < trace.length; i++) {
@@ -112,28 +128,32 @@ export function toChromeJson(trace: Trace): string {
     switch (kind[i]) {
       case EventKind.LockRequest: {
         const l = ref[i];
-        const id = nextId++;
-        waitId.set(th, id);
+        const id = waitIdOf(th);
+        waitOpen.add(th);
         lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{${lockArgs[mode[i]][l]},"seq":${i}}}`);
         break;
       }
       case EventKind.LockAcquired: {
         const l = ref[i];
-        const w = waitId.get(th);
-        if (w !== undefined) {
-          lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${w},"args":{"seq":${i}}}`);
-          waitId.delete(th);
+        if (waitOpen.delete(th)) {
+          lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${waitIdOf(th)},"args":{"seq":${i}}}`);
         }
-        const id = nextId++;
-        holdId[th].set(l, id);
+        const busy = lanes[th];
+        let lane = busy.indexOf(false);
+        if (lane < 0) lane = busy.length;
+        busy[lane] = true;
+        holdLane[th].set(l, lane);
+        const id = holdIdOf(th, lane);
         lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{${lockArgs[mode[i]][l]},"seq":${i}}}`);
         break;
       }
       case EventKind.LockReleased: {
         const l = ref[i];
-        const id = holdId[th]?.get(l);
-        if (id === undefined) break;
-        holdId[th].delete(l);
+        const lane = holdLane[th]?.get(l);
+        if (lane === undefined) break;
+        holdLane[th].delete(l);
+        lanes[th][lane] = false;
+        const id = holdIdOf(th, lane);
         lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{"seq":${i}}}`);
         break;
       }
