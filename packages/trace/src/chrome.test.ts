@@ -141,6 +141,15 @@ describe('Chrome JSON', () => {
     ]);
   });
 
+  it('keeps ns precision for foreign timestamps counted since the epoch', () => {
+    const epochUs = 1_764_300_000_000_000.123;
+    const back = fromChromeJson([
+      { ph: 'X', name: 'virDomainGetInfo', cat: 'api', ts: epochUs, dur: 0.5, pid: 1, tid: 1 },
+      { ph: 'X', name: 'virDomainGetInfo', cat: 'api', ts: epochUs + 2, dur: 0.001, pid: 1, tid: 1 },
+    ]);
+    expect([...back.events()].map((e) => e.t)).toEqual([0, 500, 2000, 2001]);
+  });
+
   it('fails on malformed or truncated input with a TraceError', () => {
     const text = toChromeJson(randomValidTrace(mulberry32(9), { events: 100 }));
     fc.assert(

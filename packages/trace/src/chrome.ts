@@ -401,6 +401,13 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   };
   const modeOf = (e: ChromeEvent): LockMode => (e.args?.mode === 'shared' ? 'shared' : 'exclusive');
 
+  // Foreign traces often count µs since the epoch, beyond what ns in a double hold exactly:
+  // count from their first timestamp instead, so that the trace starts at 0.
+  let base = Infinity;
+  if (!d) for (const e of list) if (e.ph !== 'M' && typeof e.ts === 'number' && e.ts < base) base = e.ts;
+  if (!Number.isFinite(base)) base = 0;
+  const toNs = (ts: number) => Math.round((ts - base) * 1000);
+
   const out: Pending[] = [];
   let order = 0;
   const emit = (t: number, cls: number, ev: TraceEvent) => out.push({ t, cls, order: order++, ev });
@@ -501,12 +508,7 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   }
 
   out.sort((a, b) => a.t - b.t || a.cls - b.cls || a.order - b.order);
-  // Foreign traces rarely start at 0: shift so that the first event is at 0 ns.
-  const shift = !d && out.length > 0 ? out[0].t : 0;
-  for (const p of out) {
-    p.ev.t -= shift;
-    trace.append(p.ev);
-  }
+  for (const p of out) trace.append(p.ev);
   trace.compact();
   return trace;
 }
