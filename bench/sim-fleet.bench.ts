@@ -19,8 +19,8 @@ const bench: Bench = async ({ quick }) => {
   const baseRates: number[] = [];
   let events = 0;
   let bytesPerEvent = 0;
-  // Two runs to warm the JIT up (generators take a while to get optimised), not counted.
-  for (let w = 0; w < 2; w++) createSimulation(config).runToEnd();
+  // Runs to warm the JIT up (generators take a while to get optimised), not counted.
+  for (let w = 0; w < (quick ? 1 : 3); w++) createSimulation(config).runToEnd();
   const cpuRates: number[] = [];
   for (let r = 0; r < runs; r++) {
     const c0 = process.cpuUsage();

@@ -11,7 +11,7 @@ const SMALL: Record<string, Record<string, number>> = {
   'create-storm': { domains: 6 },
   'define-during-storm': { domains: 6, probeIntervalMs: 200 },
   lifecycle: { domains: 5 },
-  fleet: { domains: 30, durationS: 40, pollIntervalS: 5, churnPerMin: 30 },
+  fleet: { domains: 30, durationS: 40, pollIntervalS: 5, churnPerMin: 30, lookupByName: 1 },
 };
 
 function finished(input: ConfigInput) {

@@ -2,7 +2,7 @@
 // client thread; its calls go through the daemon's RPC worker pool.
 import { call, sleep, type Gen } from './engine.js';
 import type { Daemon, Domain } from './daemon.js';
-import { createXML, create, defineXML, destroy, getInfo, listAllDomains, undefine } from './driver/api.js';
+import { createXML, create, defineXML, destroy, getInfo, listAllDomains, lookupByName, undefine } from './driver/api.js';
 
 export interface ParamInfo {
   name: string;
@@ -60,6 +60,14 @@ export const scenarios: ScenarioInfo[] = [
       { name: 'durationS', description: 'simulated seconds before clients stop issuing calls', type: 'int', default: 300, min: 1, max: 86400 },
       { name: 'pollIntervalS', description: 'seconds between two polling rounds of the compute agent', type: 'int', default: 10, min: 1, max: 3600 },
       { name: 'churnPerMin', description: 'creations + destructions per simulated minute', type: 'int', default: 6, min: 0, max: 600 },
+      {
+        name: 'lookupByName',
+        description: '1: the agent looks each domain up by name before getting its info (as OpenStack Nova\'s libvirt driver of 2013 did); 0: it uses the listed handles',
+        type: 'int',
+        default: 0,
+        min: 0,
+        max: 1,
+      },
     ],
   },
 ];
@@ -91,7 +99,7 @@ export function startWorkload(d: Daemon, scenario: string, params: Record<string
       lifecycle(d, params.domains);
       return;
     case 'fleet':
-      fleet(d, params.domains, params.durationS * S, params.pollIntervalS * S, params.churnPerMin);
+      fleet(d, params.domains, params.durationS * S, params.pollIntervalS * S, params.churnPerMin, params.lookupByName === 1);
       return;
     default:
       throw new Error(`unknown scenario ${scenario}`);
@@ -159,7 +167,7 @@ function lifecycle(d: Daemon, n: number): void {
   });
 }
 
-function fleet(d: Daemon, n: number, durationNs: number, pollNs: number, churnPerMin: number): void {
+function fleet(d: Daemon, n: number, durationNs: number, pollNs: number, churnPerMin: number, lookup: boolean): void {
   // The fleet is already running when the trace starts: no events for its creation.
   for (const name of names('vm-', n)) {
     const vm = d.newDomain(name, true);
@@ -172,7 +180,11 @@ function fleet(d: Daemon, n: number, durationNs: number, pollNs: number, churnPe
       const start = d.now;
       yield call(listAllDomains(d));
       const snapshot = d.domains.slice();
-      for (const vm of snapshot) if (vm.active && !vm.removed) yield call(getInfo(d, vm));
+      for (const vm of snapshot) {
+        if (!vm.active || vm.removed) continue;
+        if (lookup && (yield call(lookupByName(d, vm.name))) === 0) continue;
+        yield call(getInfo(d, vm));
+      }
       const next = start + pollNs;
       if (next > d.now) yield sleep(next - d.now);
     }
