@@ -50,3 +50,32 @@ describe('detectFormat / decodeAny', () => {
     expect(decodeAny(encodeTrace(trace)).length).toBe(trace.length);
   });
 });
+
+describe('decodeAny on hostile input', () => {
+  const trace = randomValidTrace(mulberry32(12), { events: 120 });
+  const files = [encodeTrace(trace, 40), utf8(toNdjson(trace)), utf8(toChromeJson(trace))];
+
+  /** Decoding either works or fails with one of our two error classes, never anything else. */
+  function decodesOrFailsCleanly(bytes: Uint8Array): void {
+    try {
+      decodeAny(bytes);
+    } catch (e) {
+      if (!(e instanceof TraceError || e instanceof UnsupportedFormatError)) throw e;
+    }
+  }
+
+  it('survives random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => decodesOrFailsCleanly(bytes)), { numRuns: 500 });
+  });
+
+  it('survives mutations of valid files of every format', () => {
+    fc.assert(
+      fc.property(fc.nat(2), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (which, edits) => {
+        const bytes = files[which].slice();
+        for (const [at, v] of edits) bytes[at % bytes.length] = v;
+        decodesOrFailsCleanly(bytes);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
