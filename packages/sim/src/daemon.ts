@@ -34,7 +34,8 @@ export interface Domain {
   busy: boolean;
 }
 
-export type SecurityDriver = 'apparmor' | 'dac' | 'selinux';
+/** 'none' is libvirt's no-op driver: it still has a manager (and a lock) in the stack. */
+export type SecurityDriver = 'apparmor' | 'dac' | 'selinux' | 'none';
 
 export class Daemon {
   readonly costs: Costs;
@@ -129,7 +130,7 @@ export class Daemon {
       case 'dac':
         return ['dac'];
       case 'none':
-        return [];
+        return ['none'];
     }
   }
 
@@ -296,6 +297,8 @@ export class Daemon {
         if (op === 'GenLabel') return ['selinuxGenLabel', 'SELinux: pick MCS label'];
         if (op === 'SetAllLabel') return ['selinuxSetFiles', 'setfilecon disks'];
         if (op === 'RestoreAllLabel') return ['selinuxRestoreFiles', 'matchpathcon + setfilecon'];
+        return null;
+      case 'none':
         return null;
     }
   }

@@ -101,6 +101,7 @@ describe('live runs', () => {
     sim.runUntil(1e9);
     expect(() => sim.setStrategy({ 'list.lock': 'spin' })).toThrow(ConfigError);
     expect(() => sim.setStrategy({ preset: 'nope' })).toThrow(ConfigError);
+    expect(() => sim.setStrategy({})).toThrow(ConfigError);
     expect(sim.strategy['list.lock']).toBe('mutex');
     const s = sim.setStrategy({ preset: 'libvirt-9.0' });
     expect(s.code).toBe('9.0');
@@ -173,6 +174,37 @@ describe('the model follows libvirt', () => {
     };
     expect(helperOverlap('libvirt-2013')).toBe(0);
     expect(helperOverlap('feiner-both')).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['manager', /^virSecurityManager \(stack\)$/],
+    ['driver', /^virSecurityManager (apparmor|dac)$/],
+    ['domain', /^security vm-/],
+  ])('security.lock=%s takes only its own kind of security lock, nested drivers inside the stack lock', (scope, expected) => {
+    const sim = finished({ scenario: 'lifecycle', params: { domains: 3 }, set: { 'security.lock': scope } });
+    const t = sim.trace;
+    const held = new Map<number, Set<string>>();
+    const taken = new Set<string>();
+    for (let i = 0; i < t.length; i++) {
+      const k = t.kind[i];
+      if (k !== EventKind.LockAcquired && k !== EventKind.LockReleased) continue;
+      const info = t.locks[t.ref[i]];
+      if (info.class !== 'security-manager' && info.class !== 'security-driver') continue;
+      const mine = held.get(t.thread[i]) ?? new Set<string>();
+      held.set(t.thread[i], mine);
+      if (k === EventKind.LockReleased) {
+        mine.delete(info.name);
+        continue;
+      }
+      taken.add(info.name);
+      if (/^virSecurityManager (apparmor|dac)$/.test(info.name) && scope === 'manager') {
+        expect(mine.has('virSecurityManager (stack)')).toBe(true);
+      }
+      mine.add(info.name);
+    }
+    expect(taken.size).toBeGreaterThan(0);
+    if (scope === 'manager') expect([...taken].sort()).toEqual(['virSecurityManager (stack)', 'virSecurityManager apparmor', 'virSecurityManager dac']);
+    else for (const name of taken) expect(name).toMatch(expected);
   });
 
   it('1.0.5: the event loop handles QEMU EOF and waits for the domain object held by destroy', () => {

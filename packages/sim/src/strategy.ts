@@ -172,6 +172,7 @@ export function applyChange(base: Strategy, change: StrategyChange): { strategy:
     return { strategy: { ...p.knobs }, description: `preset=${p.name}` };
   }
   const set = change as Record<string, unknown>;
+  if (Object.keys(set).length === 0) throw new ConfigError('set', 'no knob to change');
   const strategy = applyKnobs(base, set);
   const description = Object.keys(set)
     .map((k) => `${k}=${String((strategy as unknown as Record<string, unknown>)[k])}`)
