@@ -13,6 +13,8 @@ const commands: Record<string, () => Promise<Command>> = {
   presets: () => import('./commands/presets.js'),
   validate: () => import('./commands/validate.js'),
   convert: () => import('./commands/convert.js'),
+  trace: () => import('./commands/trace.js'),
+  'compare-model': () => import('./commands/compare-model.js'),
 };
 
 async function help(): Promise<void> {
