@@ -48,3 +48,38 @@ export function percentileOfSorted(sorted: Float64Array, p: number): number {
   if (n === 0) return NaN;
   return sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
 }
+
+/**
+ * Values kept for exact percentiles as they grow: `sorted()` sorts only the values added since
+ * the last call and merges them in, O(n + k log k) instead of a full sort per snapshot.
+ */
+export class SortedValues {
+  private readonly values = new GrowableF64(16);
+  private sortedValues = new Float64Array(0);
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  push(v: number): void {
+    this.values.push(v);
+  }
+
+  /** All values in ascending order (do not modify; valid until the next push + sorted()). */
+  sorted(): Float64Array {
+    const done = this.sortedValues.length;
+    const n = this.values.length;
+    if (done === n) return this.sortedValues;
+    const fresh = this.values.data.slice(done, n).sort();
+    const old = this.sortedValues;
+    const merged = new Float64Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length && j < fresh.length) merged[k++] = old[i] <= fresh[j] ? old[i++] : fresh[j++];
+    while (i < old.length) merged[k++] = old[i++];
+    while (j < fresh.length) merged[k++] = fresh[j++];
+    this.sortedValues = merged;
+    return merged;
+  }
+}

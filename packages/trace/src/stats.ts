@@ -17,9 +17,10 @@
 // - makespan: time of the last event - time of the first.
 //
 // The accumulator is incremental (update() reads only the events added since the last call);
-// snapshot() sorts a copy of the waits of each lock that changed since the previous snapshot.
+// snapshot() sorts only the waits and latencies added since the previous snapshot and merges them
+// into the sorted ones (exact percentiles at O(n + k log k) per snapshot).
 import { EventKind, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type LockKind, type Trace } from './model.js';
-import { GrowableF64, percentileOfSorted } from './growable.js';
+import { SortedValues, percentileOfSorted } from './growable.js';
 
 export interface DurationStats {
   count: number;
@@ -86,7 +87,7 @@ const CLASS_COUNT = LOCK_CLASSES.length;
 interface LockAcc {
   acquisitions: number;
   contended: number;
-  waits: GrowableF64;
+  waits: SortedValues;
   waitTotal: number;
   waitMax: number;
   holdCount: number;
@@ -98,7 +99,6 @@ interface LockAcc {
   maxWaiters: number;
   lastAcquirer: number;
   ownerChanges: number;
-  sorted: Float64Array | null;
 }
 
 interface OpenSpan {
@@ -109,16 +109,16 @@ interface OpenSpan {
 }
 
 interface ApiAcc {
-  latencies: GrowableF64;
+  latencies: SortedValues;
+  latencyTotal: number;
   waitByClass: Float64Array;
-  sorted: Float64Array | null;
 }
 
 function newLockAcc(): LockAcc {
   return {
     acquisitions: 0,
     contended: 0,
-    waits: new GrowableF64(16),
+    waits: new SortedValues(),
     waitTotal: 0,
     waitMax: 0,
     holdCount: 0,
@@ -129,7 +129,6 @@ function newLockAcc(): LockAcc {
     maxWaiters: 0,
     lastAcquirer: NONE,
     ownerChanges: 0,
-    sorted: null,
   };
 }
 
@@ -144,6 +143,7 @@ export class StatsAccumulator {
   private spans: OpenSpan[][] = [];
   private apis = new Map<number, ApiAcc>();
   private trace: Trace | null = null;
+  private readonly classWaits = Array.from({ length: CLASS_COUNT }, () => new SortedValues());
 
   /** Reads the events added since the last update. Expects a valid trace (see validate.ts). */
   update(trace: Trace): void {
@@ -180,7 +180,7 @@ export class StatsAccumulator {
           acc.acquisitions++;
           if (wait > 0) acc.contended++;
           acc.waits.push(wait);
-          acc.sorted = null;
+          this.classWaits[this.lockClass[lock]].push(wait);
           acc.waitTotal += wait;
           if (wait > acc.waitMax) acc.waitMax = wait;
           if (acc.lastAcquirer !== th) {
@@ -222,11 +222,11 @@ export class StatsAccumulator {
           if (!span || !span.api || !span.waitByClass) break;
           let acc = this.apis.get(span.label);
           if (!acc) {
-            acc = { latencies: new GrowableF64(16), waitByClass: new Float64Array(CLASS_COUNT), sorted: null };
+            acc = { latencies: new SortedValues(), latencyTotal: 0, waitByClass: new Float64Array(CLASS_COUNT) };
             this.apis.set(span.label, acc);
           }
           acc.latencies.push(t - span.begin);
-          acc.sorted = null;
+          acc.latencyTotal += t - span.begin;
           for (let c = 0; c < CLASS_COUNT; c++) acc.waitByClass[c] += span.waitByClass[c];
           break;
         }
@@ -246,14 +246,13 @@ export class StatsAccumulator {
     for (let l = 0; l < this.locks.length; l++) {
       const acc = this.locks[l];
       byClass[this.lockClass[l]].push(acc);
-      if (!acc.sorted) acc.sorted = acc.waits.view().slice().sort();
       const info = trace?.locks[l];
       const s: LockStats = {
         lock: l,
         name: info?.name ?? `lock ${l}`,
         class: LOCK_CLASSES[this.lockClass[l]],
         kind: info?.kind ?? 'mutex',
-        ...contention([acc], acc.sorted),
+        ...contention([acc], acc.waits.sorted()),
       };
       if (info?.subject !== undefined) s.subject = info.subject;
       lockStats.push(s);
@@ -262,31 +261,20 @@ export class StatsAccumulator {
     for (let c = 0; c < CLASS_COUNT; c++) {
       const accs = byClass[c];
       if (accs.length === 0) continue;
-      let total = 0;
-      for (const a of accs) total += a.waits.length;
-      const all = new Float64Array(total);
-      let at = 0;
-      for (const a of accs) {
-        all.set(a.waits.view(), at);
-        at += a.waits.length;
-      }
-      classes.push({ class: LOCK_CLASSES[c], locks: accs.length, ...contention(accs, all.sort()) });
+      classes.push({ class: LOCK_CLASSES[c], locks: accs.length, ...contention(accs, this.classWaits[c].sorted()) });
     }
     const apiCalls: ApiCallStats[] = [];
     for (const [label, acc] of this.apis) {
-      if (!acc.sorted) acc.sorted = acc.latencies.view().slice().sort();
       const waitByClass: Partial<Record<LockClass, number>> = {};
       let waitTotal = 0;
       for (let c = 0; c < CLASS_COUNT; c++) {
         if (acc.waitByClass[c] > 0) waitByClass[LOCK_CLASSES[c]] = acc.waitByClass[c];
         waitTotal += acc.waitByClass[c];
       }
-      let latencyTotal = 0;
-      for (const v of acc.sorted) latencyTotal += v;
       apiCalls.push({
         label: trace?.labels[label] ?? `label ${label}`,
-        count: acc.sorted.length,
-        latency: durations(acc.sorted, latencyTotal),
+        count: acc.latencies.length,
+        latency: durations(acc.latencies.sorted(), acc.latencyTotal),
         waitByClass,
         waitTotal,
       });
