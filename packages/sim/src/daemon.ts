@@ -56,6 +56,12 @@ export class Daemon {
   ) {
     this.costs = new Costs(COST_TABLES[strategy.costs], rng);
     this.eventLoop = new SerialThread(this.trace.addThread('main event loop', 'event-loop'));
+    this.strategyChanged();
+  }
+
+  /** Call after `strategy` changes: 1.0.5 reads every call off its socket on the event loop. */
+  strategyChanged(): void {
+    this.engine.setIoGate(this.modern ? null : this.eventLoop);
   }
 
   get trace(): Trace {

@@ -199,6 +199,7 @@ describe('RPC worker pool', () => {
       prio,
       client: null,
       result: 0,
+      queued: false,
       run: function* (): Gen<number> {
         yield work(ms * MS, 'serve');
         return 1;

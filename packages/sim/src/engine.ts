@@ -198,6 +198,8 @@ export interface CallRequest {
   run: () => Gen<number>;
   client: Process | null;
   result: number;
+  /** A `queue` span is open on the client thread for this call. */
+  queued: boolean;
 }
 
 export interface Worker {
@@ -240,6 +242,10 @@ export class Engine {
 
   readonly workers: Worker[] = [];
   private callQueue: CallRequest[] = [];
+  /** When set, a call is only read off its connection while this thread is idle (1.0.5: the main
+   * event loop does all client I/O, so a stalled loop stalls every client). */
+  private ioGate: SerialThread | null = null;
+  private gated: CallRequest[] = [];
 
   constructor(trace: Trace, cpus: number) {
     this.trace = trace;
@@ -601,8 +607,42 @@ export class Engine {
     }
   }
 
+  setIoGate(gate: SerialThread | null): void {
+    this.ioGate = gate;
+    if (gate === null || !gate.busy) this.flushGated();
+  }
+
+  private flushGated(): void {
+    if (this.gated.length === 0) return;
+    const calls = this.gated;
+    this.gated = [];
+    for (const req of calls) this.dispatchNew(req);
+  }
+
+  private openQueueSpan(req: CallRequest): void {
+    if (req.queued) return;
+    req.queued = true;
+    this.trace.beginSpan(this.now, (req.client as Process).thread, 'queue', req.api, req.subject);
+  }
+
+  private closeQueueSpan(req: CallRequest): void {
+    if (!req.queued) return;
+    req.queued = false;
+    this.trace.endSpan(this.now, (req.client as Process).thread);
+  }
+
   private submit(client: Process, req: CallRequest): void {
     req.client = client;
+    req.queued = false;
+    if (this.ioGate !== null && this.ioGate.busy) {
+      this.gated.push(req);
+      this.openQueueSpan(req);
+      return;
+    }
+    this.dispatchNew(req);
+  }
+
+  private dispatchNew(req: CallRequest): void {
     let chosen: Worker | null = null;
     for (const w of this.workers) {
       if (!w.busy && !w.retired && !w.prio) {
@@ -619,11 +659,12 @@ export class Engine {
       }
     }
     if (chosen !== null) {
+      this.closeQueueSpan(req);
       this.startCall(chosen, req);
       return;
     }
     this.callQueue.push(req);
-    this.trace.beginSpan(this.now, client.thread, 'queue', req.api, req.subject);
+    this.openQueueSpan(req);
   }
 
   private startCall(w: Worker, req: CallRequest): void {
@@ -655,7 +696,7 @@ export class Engine {
       if (i === this.callQueue.length) return;
     }
     const req = this.callQueue.splice(i, 1)[0];
-    this.trace.endSpan(this.now, (req.client as Process).thread);
+    this.closeQueueSpan(req);
     this.startCall(w, req);
   }
 
@@ -679,6 +720,7 @@ export class Engine {
     const next = st.queue.shift();
     if (next === undefined) {
       st.busy = false;
+      if (st === this.ioGate) this.flushGated();
       return;
     }
     this.spawn(st.thread, next(), this.serialDone).serial = st;

@@ -222,6 +222,29 @@ describe('the model follows libvirt', () => {
     expect(waited).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['libvirt-2013', true],
+    ['libvirt-9.0', false],
+  ])('%s: calls wait while the event loop is stalled on a domain object: %s', (preset, stalls) => {
+    const sim = finished({ scenario: 'lifecycle', preset, params: { domains: 10 } });
+    const t = sim.trace;
+    const loop = t.threads.find((x) => x.role === 'event-loop')?.id;
+    let loopBusy = false;
+    let queuedWhileStalled = 0;
+    let queued = 0;
+    for (const e of t.events()) {
+      if (e.thread === loop && e.kind === 'span.begin') loopBusy = true;
+      if (e.thread === loop && e.kind === 'span.end') loopBusy = false;
+      if (e.kind === 'span.begin' && e.spanKind === 'queue') {
+        queued++;
+        if (loopBusy) queuedWhileStalled++;
+      }
+    }
+    if (stalls) expect(queuedWhileStalled).toBeGreaterThan(0);
+    else expect(queued).toBe(0);
+    expect(validateTrace(t)).toEqual({ ok: true });
+  });
+
   it('9.0: EOF goes to a per-domain monitor thread', () => {
     const sim = finished({ scenario: 'lifecycle', preset: 'libvirt-9.0', params: { domains: 2 } });
     expect(sim.trace.threads.filter((x) => x.role === 'monitor').map((x) => x.name).sort()).toEqual(['vm-vm-01', 'vm-vm-02']);

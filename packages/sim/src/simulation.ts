@@ -88,6 +88,7 @@ class SimulationImpl implements Simulation {
     const { strategy, description } = applyChange(this.daemon.strategy, change);
     const old = this.daemon.strategy;
     this.daemon.strategy = strategy;
+    this.daemon.strategyChanged();
     if (strategy.costs !== old.costs) this.daemon.costs.table = COST_TABLES[strategy.costs];
     if (strategy['host.cpus'] !== old['host.cpus']) this.engine.cpusChanged(strategy['host.cpus']);
     this.resizePool(false, old.workers, strategy.workers);

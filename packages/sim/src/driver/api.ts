@@ -30,7 +30,7 @@ const OK = 1;
 const FAILED = 0;
 
 function request(api: ApiName, subject: string | undefined, run: () => Gen<number>): CallRequest {
-  return { api, subject, prio: HIGH_PRIORITY.has(api), run, client: null, result: 0 };
+  return { api, subject, prio: HIGH_PRIORITY.has(api), run, client: null, result: 0, queued: false };
 }
 
 /** virDomainCreateXML: a transient domain, defined and started in one call. */
