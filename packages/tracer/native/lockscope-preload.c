@@ -263,25 +263,6 @@ static void flush_locked(struct ls_thread *th)
     }
 }
 
-static void thread_name_of(uint32_t tid, char *out, size_t cap)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/self/task/%u/comm", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    out[0] = 0;
-    if (fd < 0)
-        return;
-    ssize_t n = read(fd, out, cap - 1);
-    close(fd);
-    if (n <= 0) {
-        out[0] = 0;
-        return;
-    }
-    out[n] = 0;
-    if (n > 0 && out[n - 1] == '\n')
-        out[n - 1] = 0;
-}
-
 static void emit_thread_name(struct ls_thread *th, const char *name)
 {
     char esc[64];
@@ -353,6 +334,51 @@ static uint64_t emit(uint8_t op, uint32_t id, uint8_t flags, uint16_t arg, uint3
     return t;
 }
 
+/* Loaded objects, written to the names file whenever the set changes, so that the decoder can
+ * name any caller address as module+offset without a dladdr per address in the daemon. */
+static unsigned long long g_modules_seen;
+
+static int write_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    (void)data;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+        if (a < lo)
+            lo = a;
+        if (a + ph->p_memsz > hi)
+            hi = a + ph->p_memsz;
+    }
+    if (hi == 0)
+        return 0;
+    char esc[1024];
+    json_escape(esc, sizeof(esc), info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "(main)", 512);
+    names_line("{\"module\":\"%s\",\"base\":\"0x%lx\",\"start\":\"0x%lx\",\"end\":\"0x%lx\"}", esc,
+               (unsigned long)info->dlpi_addr, (unsigned long)lo, (unsigned long)hi);
+    return 0;
+}
+
+static int count_adds(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    *(unsigned long long *)data = info->dlpi_adds;
+    return 1;
+}
+
+static void note_modules(void)
+{
+    unsigned long long adds = 0;
+    dl_iterate_phdr(count_adds, &adds);
+    if (adds == g_modules_seen)
+        return;
+    g_modules_seen = adds;
+    dl_iterate_phdr(write_module, NULL);
+}
+
 static void flush_round(void)
 {
     uint64_t watermark = now_ns();
@@ -370,12 +396,6 @@ static void flush_round(void)
             free(th);
             continue;
         }
-        char name[17];
-        thread_name_of(th->tid, name, sizeof(name));
-        if (name[0] && strcmp(name, th->name) != 0) {
-            memcpy(th->name, name, sizeof(name));
-            emit_thread_name(th, name);
-        }
         link = &th->next;
     }
     pthread_mutex_unlock(&g_threads_mu);
@@ -391,8 +411,10 @@ static void *flusher_main(void *unused)
     struct timespec period = { .tv_sec = g_flush_ns / 1000000000L, .tv_nsec = g_flush_ns % 1000000000L };
     while (!__atomic_load_n(&g_stop_flusher, __ATOMIC_ACQUIRE)) {
         nanosleep(&period, NULL);
-        if (__atomic_load_n(&g_enabled, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&g_enabled, __ATOMIC_ACQUIRE)) {
+            note_modules();
             flush_round();
+        }
     }
     return NULL;
 }
@@ -528,7 +550,7 @@ static uint32_t object_id(void *obj, void *caller)
         return 0;
     void *klass = *(void **)((char *)obj + g_off_obj_klass);
     pthread_mutex_lock(&g_table_mu);
-    int new_caller = note_caller_locked(caller);
+    int new_caller = 0;
     struct ls_entry *e = table_find((uintptr_t)obj, 1);
     if (!e) {
         pthread_mutex_unlock(&g_table_mu);
@@ -590,7 +612,7 @@ static uint32_t object_id(void *obj, void *caller)
 static uint32_t mutex_id(void *m, uint8_t kind, void *caller)
 {
     pthread_mutex_lock(&g_table_mu);
-    int new_caller = note_caller_locked(caller);
+    int new_caller = 0;
     struct ls_entry *e = table_find((uintptr_t)m - (uintptr_t)g_off_lockable_mutex, 0);
     uint32_t id = 0;
     if (e && e->kind == ENTRY_OBJECT && e->id) {
@@ -606,6 +628,9 @@ static uint32_t mutex_id(void *m, uint8_t kind, void *caller)
         e->id = g_next_id++;
         e->is_domain = 0;
         e->name[0] = 0;
+        /* Plain mutexes are named by the function that first takes them: resolved once here
+         * (dladdr scans symbol tables), every other caller address is left to the decoder. */
+        new_caller = note_caller_locked(caller);
         write_object_line(e, kind == ENTRY_RWLOCK ? "virRWLock" : "virMutex", "", caller);
     }
     id = e->id;
@@ -728,6 +753,7 @@ __attribute__((destructor)) static void ls_fini(void)
     if (!g_enabled || getpid() != g_pid)
         return;
     __atomic_store_n(&g_stop_flusher, 1, __ATOMIC_RELEASE);
+    note_modules();
     flush_round();
     /* Later calls (other destructors) are written straight through by their thread's buffer. */
 }

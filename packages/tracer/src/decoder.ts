@@ -86,6 +86,7 @@ export class TraceDecoder {
   private objects = new Map<number, ObjectName>();
   private jobs = new Map<number, JobName>();
   private symbols = new Map<bigint, string>();
+  private modules: { name: string; base: bigint; start: bigint; end: bigint }[] = [];
   private callSubjects = new Map<number, string>();
   private threadNames = new Map<number, string>();
   private threads = new Map<number, ThreadState>();
@@ -105,14 +106,22 @@ export class TraceDecoder {
     return this.records;
   }
 
+  /** Time (ns since the trace's start) up to which every event is in the trace. */
+  get now(): number {
+    return this.lastTime;
+  }
+
   /** The process id of the traced daemon, once the header has been read. */
   get pid(): number | undefined {
     return this.header?.pid;
   }
 
-  /** Name of a caller address as the library resolved it (`module+offset` for static functions). */
+  /** Name of a caller address: the symbol when the library resolved it, else `module+0xoffset`. */
   callerName(addr: bigint): string | undefined {
-    return this.symbols.get(addr);
+    const sym = this.symbols.get(addr);
+    if (sym !== undefined) return sym;
+    const m = this.modules.find((x) => addr >= x.start && addr < x.end);
+    return m ? `${m.name.slice(m.name.lastIndexOf('/') + 1)}+0x${(addr - m.base).toString(16)}` : undefined;
   }
 
   /** Adds text appended to the names file (any split: a partial last line is kept for later). */
@@ -229,6 +238,11 @@ export class TraceDecoder {
       }
     } else if ('job' in e) {
       this.jobs.set(e.job, { kind: e.kind, name: e.name || this.objects.get(e.of)?.name || '' });
+    } else if ('module' in e) {
+      const m = { name: e.module, base: BigInt(e.base), start: BigInt(e.start), end: BigInt(e.end) };
+      const i = this.modules.findIndex((x) => x.start === m.start);
+      if (i >= 0) this.modules[i] = m;
+      else this.modules.push(m);
     } else if ('sym' in e) {
       this.symbols.set(BigInt(e.sym), e.name);
     } else if ('call' in e) {

@@ -16,9 +16,9 @@ export class TraceFollower {
 
   constructor(
     readonly prefix: string,
-    options: DecoderOptions = {},
+    decoder: TraceDecoder | DecoderOptions = {},
   ) {
-    this.decoder = new TraceDecoder(options);
+    this.decoder = decoder instanceof TraceDecoder ? decoder : new TraceDecoder(decoder);
   }
 
   /** Reads new bytes and returns the number of events added to `decoder.trace`. */

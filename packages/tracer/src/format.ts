@@ -69,6 +69,7 @@ export type NameEntry =
   | { job: number; kind: 'job' | 'async-job' | 'agent-job'; of: number; name: string }
   | { t: number; name: string }
   | { sym: string; name: string }
+  | { module: string; base: string; start: string; end: string }
   | { call: number; subject: string };
 
 export function parseHeader(bytes: Uint8Array): FileHeader {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Trace } from '@lockscope/trace';
-import type { DecoderOptions, TraceDecoder } from './decoder.js';
+import { TraceDecoder, type DecoderOptions } from './decoder.js';
 import { TraceFollower } from './follow.js';
 
 /** Where `pnpm --filter @lockscope/tracer build` puts the compiled library. */
@@ -92,6 +92,10 @@ export interface TraceRunOptions {
   /** Progress lines for humans. */
   log?: (line: string) => void;
   decoder?: DecoderOptions;
+  /** Decode into this decoder (a live consumer can hold its trace from the start). */
+  into?: TraceDecoder;
+  /** Aborting stops the workload's clients and then the daemon; the trace so far is kept. */
+  signal?: AbortSignal;
   /** Give up on the workload after this long (ms). Default 300000. */
   timeoutMs?: number;
 }
@@ -293,7 +297,12 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
     daemonExit.signal = signal;
   });
   const uri = `qemu:///session?socket=${join(paths.runtime, 'libvirt', 'libvirt-sock')}`;
-  const follower = libCopy ? new TraceFollower(tracePrefix, options.decoder) : null;
+  const follower = libCopy ? new TraceFollower(tracePrefix, options.into ?? new TraceDecoder(options.decoder)) : null;
+  const children = new Set<ChildProcess>();
+  const onAbort = (): void => {
+    for (const c of children) c.kill('SIGTERM');
+  };
+  options.signal?.addEventListener('abort', onAbort);
   let pollTimer: NodeJS.Timeout | null = null;
   const pollOnce = (final = false): void => {
     if (!follower) return;
@@ -306,6 +315,8 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
       const started = performance.now();
       const [cmd, args] = asUser(pre.virsh as string, ['-q', '-c', uri, commands.join('; ')]);
       const child = spawn(cmd, args, { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      child.on('exit', () => children.delete(child));
       const out: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => out.push(b));
@@ -335,6 +346,7 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
     }
     log(`libvirtd ${daemon.pid} is up (${uri})`);
     // The first connection probes qemu's capabilities (seconds, once): keep it out of the workload.
+    if (options.signal?.aborted) throw new Error('aborted before the workload started');
     const warm = await virsh(['version']);
     if (warm.code !== 0) throw new Error(`virsh version failed: ${warm.output.trim().split('\n')[0]}`);
     log(`capabilities probed in ${Math.round(warm.ms)} ms`);
@@ -379,6 +391,7 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
       dir,
     };
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     if (pollTimer) clearInterval(pollTimer);
     await stopDaemon();
     killLeftovers(dir);
