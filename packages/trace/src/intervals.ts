@@ -67,6 +67,12 @@ export class IntervalColumns {
     return i;
   }
 
+  /** Makes room for `extra` more intervals with at most one reallocation. */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need > this.start.length) this.grow(Math.max(need, this.start.length * 2));
+  }
+
   close(i: number, end: number, event: number): void {
     this.end[i] = end;
     this.endEvent[i] = event;
@@ -191,6 +197,8 @@ export class IntervalBuilder {
       this.waiting.push(0);
     }
     const iv = this.intervals;
+    // Each event opens at most one interval.
+    iv.reserve(trace.length - this.next);
     const { time, thread, kind, ref, mode, arg } = trace;
     for (let i = this.next; i < trace.length; i++) {
       const t = time[i];
