@@ -6,7 +6,7 @@
 // Every lock primitive writes its lock.request / acquired / released events into the Trace as it
 // happens; work phases write span.begin / span.end. Time only moves forward, so the trace comes
 // out in time order.
-import { Mode, Trace, type LockClass, type LockKind, type SpanKind } from '@lockscope/trace';
+import { EventKind, Mode, NONE, SPAN_KINDS, Trace, type LockClass, type LockKind, type SpanKind } from '@lockscope/trace';
 
 // ---- steps -------------------------------------------------------------------------------
 
@@ -36,6 +36,8 @@ export interface Step {
   call: CallRequest | null;
   locks: readonly SimLock[] | null;
 }
+
+const PHASE_SPAN = SPAN_KINDS.indexOf('phase');
 
 const STEP: Step = {
   op: 0,
@@ -342,7 +344,8 @@ export class Engine {
           value = 1;
           break;
         case OP_WORK: {
-          trace.beginSpan(this.now, p.thread, 'phase', s.label, s.subject);
+          const subject = s.subject === undefined ? NONE : trace.label(s.subject);
+          trace.push(this.now, p.thread, EventKind.SpanBegin, trace.label(s.label), PHASE_SPAN, subject);
           p.endSpanOnWake = true;
           p.resumeValue = 1;
           if (s.cpu && s.ns > 0) this.cpuAdd(p, s.ns);
