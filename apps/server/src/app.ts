@@ -9,6 +9,7 @@ import { HttpError } from './errors.js';
 import { catalogue } from './plugins/catalogue.js';
 import { errorHandling } from './plugins/errors.js';
 import { health } from './plugins/health.js';
+import { ingestRoutes } from './plugins/ingest.js';
 import { recordingRoutes } from './plugins/recordings.js';
 import { runsRoutes } from './plugins/runs.js';
 import { securityHeaders } from './plugins/security.js';
@@ -61,6 +62,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   app.register(catalogue);
   app.register(runsRoutes, ctx);
   app.register(streamRoutes, ctx);
+  app.register(ingestRoutes, ctx);
   app.register(recordingRoutes, ctx);
   app.register(shareRoutes, ctx);
   app.register(staticRoutes, ctx);

@@ -1,0 +1,135 @@
+// Traced runs: a workload on this host's libvirtd (when it has one), and an ingest endpoint
+// through which a tracer on another host streams its events (`lockscope trace --live URL`).
+import { TraceError } from '@lockscope/trace';
+import { TRACED_WORKLOADS, checkPrerequisites, type TracedWorkload } from '@lockscope/tracer';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../context.js';
+import { HttpError, notFound } from '../errors.js';
+import { TooManyRunsError } from '../runs/manager.js';
+import type { Run } from '../runs/run.js';
+import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
+import { idParams } from './runs.js';
+
+const MAX_TRACED_DOMAINS = 50;
+
+export interface TracedRunBody {
+  workload: TracedWorkload;
+  params?: { domains?: number };
+}
+
+export interface IngestBody {
+  title?: string;
+  workload?: string;
+  params?: Record<string, number | string>;
+}
+
+function createRun(ctx: AppContext, make: () => Run): Run {
+  try {
+    ctx.runs.reserve();
+  } catch (error) {
+    if (error instanceof TooManyRunsError) throw new HttpError(503, 'too_many_runs', error.message);
+    throw error;
+  }
+  return make();
+}
+
+const answer = (run: Run): Record<string, string> => ({ id: run.id, url: `/api/runs/${run.id}`, stream: `/api/runs/${run.id}/stream` });
+
+export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
+  const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
+
+  /** Whether this host can run a traced libvirtd, and what it lacks. */
+  app.get('/api/traced', async () => {
+    const pre = checkPrerequisites();
+    return { available: pre.ok, missing: pre.missing, workloads: [...TRACED_WORKLOADS], maxDomains: MAX_TRACED_DOMAINS };
+  });
+
+  app.post<{ Body: TracedRunBody }>(
+    '/api/traced-runs',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['workload'],
+          properties: {
+            workload: { type: 'string', enum: [...TRACED_WORKLOADS] },
+            params: { type: 'object', additionalProperties: false, properties: { domains: { type: 'integer', minimum: 1, maximum: MAX_TRACED_DOMAINS } } },
+          },
+        },
+      },
+      config: { rateLimit },
+    },
+    async (request, reply) => {
+      const pre = checkPrerequisites();
+      if (!pre.ok) throw new HttpError(503, 'internal', `this host cannot trace a real libvirtd: ${pre.missing.join('; ')}`);
+      // One real daemon at a time: they would compete for the same CPUs and skew each other.
+      if (ctx.runs.list().some((r) => r.live && r.source instanceof TracedWorkloadSource)) {
+        throw new HttpError(409, 'conflict', 'a traced libvirtd run is already in progress on this host');
+      }
+      const params = { domains: request.body.params?.domains ?? 10 };
+      const run = createRun(ctx, () => {
+        const source = new TracedWorkloadSource(request.body.workload, params, (line) => request.log.info({ traced: line }));
+        return ctx.runs.create(source, { scenario: request.body.workload, params, source: 'libvirtd' }, 1);
+      });
+      request.log.info({ run: run.id, workload: request.body.workload, params }, 'traced run started');
+      return reply.code(201).send(answer(run));
+    },
+  );
+
+  app.post<{ Body: IngestBody | undefined }>(
+    '/api/ingest',
+    {
+      schema: {
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: {
+            title: { type: 'string', minLength: 1, maxLength: 200 },
+            workload: { type: 'string', minLength: 1, maxLength: 100 },
+            params: { type: 'object', maxProperties: 16, additionalProperties: { type: ['integer', 'string'], maxLength: 100 } },
+          },
+        },
+      },
+      config: { rateLimit },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const run = createRun(ctx, () =>
+        ctx.runs.create(new IngestSource(), { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' }, 1),
+      );
+      request.log.info({ run: run.id }, 'ingest run created');
+      return reply.code(201).send({ ...answer(run), ingest: `/api/runs/${run.id}/ingest` });
+    },
+  );
+
+  // Frames: raw bodies up to the upload limit, in their own context.
+  await app.register(async (frames) => {
+    frames.removeAllContentTypeParsers();
+    frames.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.uploadLimit }, (_request, body, done) => done(null, body));
+    frames.post<{ Params: { id: string }; Querystring: { end?: string }; Body: Buffer }>(
+      '/api/runs/:id/ingest',
+      {
+        bodyLimit: ctx.config.uploadLimit,
+        schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { end: { type: 'string', enum: ['0', '1'] } } } },
+      },
+      async (request) => {
+        const run = ctx.runs.get(request.params.id);
+        if (!run || !(run.source instanceof IngestSource)) throw notFound(`ingest run ${request.params.id}`);
+        const source = run.source;
+        if (!run.live || source.done) throw new HttpError(409, 'conflict', `run is ${run.state}`);
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        try {
+          source.ingest(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), request.query.end === '1');
+        } catch (error) {
+          if (error instanceof TraceError) {
+            if (error.eventIndex !== undefined) throw new HttpError(422, 'invalid_trace', error.message, { index: error.eventIndex });
+            throw new HttpError(400, 'malformed_trace', error.message);
+          }
+          throw error;
+        }
+        return { events: source.trace.length, done: source.done };
+      },
+    );
+  });
+};

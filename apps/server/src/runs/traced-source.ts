@@ -1,0 +1,106 @@
+// Two sources of traced runs, appending in real time (not paced by the run's clock):
+// - TracedWorkloadSource: this host's libvirtd, started with the preload recorder, runs a workload;
+// - IngestSource: a tracer on another host streams binary frames (POST /api/runs/:id/ingest).
+import { FrameDecoder, Trace, TraceError, TraceValidator } from '@lockscope/trace';
+import { TraceDecoder, traceWorkload, type TracedWorkload } from '@lockscope/tracer';
+import { ControlError, type RunSource } from './source.js';
+
+export class TracedWorkloadSource implements RunSource {
+  readonly kind = 'traced' as const;
+  readonly paced = false;
+  private readonly decoder = new TraceDecoder();
+  private readonly abort = new AbortController();
+  private finished = false;
+  /** Why the daemon run failed, if it did. */
+  error: Error | undefined;
+
+  constructor(workload: TracedWorkload, params: Record<string, number>, log?: (line: string) => void) {
+    this.decoder.trace.meta = { source: 'tracer', workload, params };
+    traceWorkload({ workload, params, into: this.decoder, signal: this.abort.signal, ...(log ? { log } : {}) })
+      .catch((error: unknown) => {
+        this.error = error instanceof Error ? error : new Error(String(error));
+        log?.(`traced run failed: ${this.error.message}`);
+      })
+      .finally(() => {
+        this.finished = true;
+      });
+  }
+
+  get trace(): Trace {
+    return this.decoder.trace;
+  }
+
+  get now(): number {
+    return this.decoder.now;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  advance(): void {
+    // The daemon appends on its own.
+  }
+
+  strategy(): undefined {
+    return undefined;
+  }
+
+  change(): void {
+    throw new ControlError('knob', 'a traced libvirtd has no strategy to change');
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+}
+
+export class IngestSource implements RunSource {
+  readonly kind = 'traced' as const;
+  readonly paced = false;
+  readonly trace = new Trace();
+  private readonly frames = new FrameDecoder();
+  private readonly validator = new TraceValidator();
+  private ended = false;
+
+  get now(): number {
+    return this.trace.endTime;
+  }
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Appends the frames in `bytes` (one or more, back to back). A malformed frame throws
+   * TraceError before anything of it is kept; an invariant broken by the new events throws
+   * TraceError with the index, and the stream ends there.
+   */
+  ingest(bytes: Uint8Array, end: boolean): void {
+    if (this.ended) throw new Error('this ingest stream has ended');
+    let offset = 0;
+    while (offset < bytes.length) offset = this.frames.decodeAt(bytes, offset, this.trace, 'ingested frame');
+    const check = this.validator.check(this.trace);
+    if (!check.ok) {
+      this.ended = true;
+      throw new TraceError(check.reason, check.index);
+    }
+    if (end) this.ended = true;
+  }
+
+  advance(): void {
+    // The remote tracer appends through ingest().
+  }
+
+  strategy(): undefined {
+    return undefined;
+  }
+
+  change(): void {
+    throw new ControlError('knob', 'a traced libvirtd has no strategy to change');
+  }
+
+  stop(): void {
+    this.ended = true;
+  }
+}
