@@ -274,13 +274,23 @@ export class Daemon {
     yield signal(vm.jobCond, this.modern);
   }
 
-  /** One QMP exchange: lock M, release L_vm, talk, unlock M, relock L_vm. */
-  *qmp(vm: Domain, label: string, cost: CostName = 'qmpRoundTrip'): Gen {
+  /** qemuDomainObjEnterMonitor: lock M, then release L_vm for the exchange. */
+  *enterMonitor(vm: Domain): Gen {
     yield lock(vm.monitor);
     yield unlock(vm.lock);
-    yield work(this.costs.ns(cost), label, this.costs.cpu(cost));
+  }
+
+  /** qemuDomainObjExitMonitor: unlock M, take L_vm back. */
+  *exitMonitor(vm: Domain): Gen {
     yield unlock(vm.monitor);
     yield lock(vm.lock);
+  }
+
+  /** One QMP exchange inside enter/exit monitor. */
+  *qmp(vm: Domain, label: string, cost: CostName = 'qmpRoundTrip'): Gen {
+    yield* this.enterMonitor(vm);
+    yield work(this.costs.ns(cost), label, this.costs.cpu(cost));
+    yield* this.exitMonitor(vm);
   }
 
   /** The phase a security driver runs for an operation, or null if it is a no-op for it. */
