@@ -81,17 +81,19 @@ export class Daemon {
   /** The domain list lock as the strategy has it now. */
   listLock(): SimLock {
     if (this.strategy['list.lock'] === 'rwlock') {
-      this.listRw ??= this.engine.newLock('virDomainObjList (rwlock)', 'domain-list', 'rwlock');
+      this.listRw ??= this.engine.newLock(this.listMutex ? 'domain list (rwlock)' : 'domain list', 'domain-list', 'rwlock');
       return this.listRw;
     }
-    this.listMutex ??= this.engine.newLock('virDomainObjList', 'domain-list', 'mutex');
+    // Named like the tracer names the real daemon's lock; a second list lock (after a live
+    // switch of list.lock) says its kind.
+    this.listMutex ??= this.engine.newLock(this.listRw ? 'domain list (mutex)' : 'domain list', 'domain-list', 'mutex');
     return this.listMutex;
   }
 
   newDomain(name: string, persistent: boolean): Domain {
     return {
       name,
-      lock: this.engine.newLock(`virDomainObj ${name}`, 'domain-object', 'mutex', name),
+      lock: this.engine.newLock(`domain ${name}`, 'domain-object', 'mutex', name),
       job: this.engine.newLock(`job ${name}`, 'domain-job', 'job', name),
       jobCond: new Cond(),
       jobType: null,
@@ -141,14 +143,14 @@ export class Daemon {
   }
 
   private stackLock(): SimLock {
-    this.securityStack ??= this.engine.newLock('virSecurityManager (stack)', 'security-manager', 'mutex');
+    this.securityStack ??= this.engine.newLock('security manager (stack)', 'security-manager', 'mutex');
     return this.securityStack;
   }
 
   private driverLock(d: SecurityDriver): SimLock {
     let l = this.driverLocks.get(d);
     if (!l) {
-      l = this.engine.newLock(`virSecurityManager ${d}`, 'security-driver', 'mutex');
+      l = this.engine.newLock(`security driver ${d}`, 'security-driver', 'mutex', d);
       this.driverLocks.set(d, l);
     }
     return l;

@@ -130,23 +130,23 @@ describe('the model follows libvirt', () => {
   it('1.0.5: CreateXML scans the list locking every existing domain object under the list mutex', () => {
     const sim = finished({ scenario: 'create-storm', params: { domains: 5 } });
     // Creation k locks the k-1 domains before it during its name check, plus its own object.
-    const requests = lockEvents(sim.trace, /^virDomainObj vm-/, EventKind.LockRequest);
+    const requests = lockEvents(sim.trace, /^domain vm-/, EventKind.LockRequest);
     const scans = (5 * 4) / 2;
     expect(requests.length).toBeGreaterThanOrEqual(scans + 5);
-    const list = lockEvents(sim.trace, /^virDomainObjList$/, EventKind.LockAcquired);
+    const list = lockEvents(sim.trace, /^domain list$/, EventKind.LockAcquired);
     expect(list).toHaveLength(5);
   });
 
   it('9.0: the name hash leaves other domain objects alone and the list is an rwlock taken for writing', () => {
     const sim = finished({ scenario: 'create-storm', preset: 'libvirt-9.0', params: { domains: 5 } });
     const t = sim.trace;
-    for (const i of lockEvents(t, /^virDomainObj vm-/, EventKind.LockRequest)) {
+    for (const i of lockEvents(t, /^domain vm-/, EventKind.LockRequest)) {
       const subject = t.locks[t.ref[i]].subject;
       // Each worker only ever locks the domain it creates.
       const api = apiCalls(t).find((c) => c.thread === t.thread[i] && c.start <= t.time[i] && t.time[i] <= c.end);
       expect(api?.subject).toBe(subject);
     }
-    const acquired = lockEvents(t, /^virDomainObjList \(rwlock\)$/, EventKind.LockAcquired);
+    const acquired = lockEvents(t, /^domain list$/, EventKind.LockAcquired);
     expect(acquired).toHaveLength(5);
     for (const i of acquired) expect(t.mode[i]).toBe(0);
   });
@@ -177,8 +177,8 @@ describe('the model follows libvirt', () => {
   });
 
   it.each([
-    ['manager', /^virSecurityManager \(stack\)$/],
-    ['driver', /^virSecurityManager (apparmor|dac)$/],
+    ['manager', /^security manager \(stack\)$/],
+    ['driver', /^security driver (apparmor|dac)$/],
     ['domain', /^security vm-/],
   ])('security.lock=%s takes only its own kind of security lock, nested drivers inside the stack lock', (scope, expected) => {
     const sim = finished({ scenario: 'lifecycle', params: { domains: 3 }, set: { 'security.lock': scope } });
@@ -197,13 +197,13 @@ describe('the model follows libvirt', () => {
         continue;
       }
       taken.add(info.name);
-      if (/^virSecurityManager (apparmor|dac)$/.test(info.name) && scope === 'manager') {
-        expect(mine.has('virSecurityManager (stack)')).toBe(true);
+      if (/^security driver (apparmor|dac)$/.test(info.name) && scope === 'manager') {
+        expect(mine.has('security manager (stack)')).toBe(true);
       }
       mine.add(info.name);
     }
     expect(taken.size).toBeGreaterThan(0);
-    if (scope === 'manager') expect([...taken].sort()).toEqual(['virSecurityManager (stack)', 'virSecurityManager apparmor', 'virSecurityManager dac']);
+    if (scope === 'manager') expect([...taken].sort()).toEqual(['security driver apparmor', 'security driver dac', 'security manager (stack)']);
     else for (const name of taken) expect(name).toMatch(expected);
   });
 
