@@ -33,6 +33,7 @@ async function createRun(base: string, body: Record<string, unknown>): Promise<s
 }
 
 const MB = 1024 * 1024;
+const progress = (text: string): void => void process.stderr.write(`  ws-stream: ${text}\n`);
 
 const bench: Bench = async ({ quick }) => {
   const runEvents = 2_000_000;
@@ -68,6 +69,7 @@ const bench: Bench = async ({ quick }) => {
         const res = await job<ThroughputResult>(child, { kind: 'throughput', url: `${ws}/api/runs/${id}/stream?format=${format}`, format });
         if (res.events !== runEvents) throw new Error(`${format}: received ${res.events} events, expected ${runEvents}`);
         (format === 'binary' ? binary : ndjson).push(res);
+        progress(`${format} at max: ${res.events} events in ${res.seconds.toFixed(2)} s`);
       }
     }
     const rate = (xs: ThroughputResult[]) => median(xs.map((x) => x.events / x.seconds));
@@ -97,6 +99,7 @@ const bench: Bench = async ({ quick }) => {
       await fetch(`${base}/api/runs/${id}`, { method: 'DELETE' });
       if (res.delays.length === 0) throw new Error('no event arrived at 1x');
       lat[format] = { p50: median(res.delays), p95: percentile(res.delays, 95), events: res.delays.length };
+      progress(`1x latency p95 ${lat[format].p95.toFixed(1)} ms over ${res.delays.length} events`);
     }
     // Baseline: the same measurement at 10x (ten times the events per batch).
     {
@@ -124,6 +127,7 @@ const bench: Bench = async ({ quick }) => {
         const m = process.memoryUsage();
         peak = { rss: Math.max(peak.rss, m.rss), heap: Math.max(peak.heap, m.heapUsed), external: Math.max(peak.external, m.external + m.arrayBuffers) };
       }, 100);
+      progress(`memory with ${n} viewers`);
       await job(child, { kind: 'viewers', url: `${ws}/api/runs/${id}/stream`, n, seconds: quick ? 4 : 8 });
       clearInterval(sampler);
       const events = app.lockscope.runs.get(id)?.events ?? 0;

@@ -47,7 +47,7 @@ function throughput({ url, format }) {
           for (const line of text.split('\n')) {
             if (line === '') continue;
             const parsed = JSON.parse(line);
-            if (typeof parsed.kind === 'string') ndjsonEvents++;
+            if (parsed.type === undefined) ndjsonEvents++; // dictionary lines have a type, events do not
           }
           last = now;
         }

@@ -33,10 +33,14 @@ export class SimulationSource implements RunSource {
     const trace = this.sim.trace;
     const start = trace.length;
     const target = Math.max(1024, maxEvents >> 3);
-    while (!this.sim.done && this.sim.now < untilNs && trace.length - start < maxEvents) {
+    // The simulator's clock is in integer ns.
+    const until = Math.floor(untilNs);
+    while (!this.sim.done && this.sim.now < until && trace.length - start < maxEvents) {
       const before = trace.length;
-      this.sim.runUntil(Math.min(untilNs, this.sim.now + this.sliceNs));
+      const beforeNs = this.sim.now;
+      this.sim.runUntil(Math.min(until, Math.floor(this.sim.now + this.sliceNs)));
       const produced = trace.length - before;
+      if (produced === 0 && this.sim.now === beforeNs) break; // no progress possible: never spin
       if (produced > target) this.sliceNs = Math.max(1000, this.sliceNs / 2);
       else if (produced < target / 4) this.sliceNs = Math.min(3600e9, this.sliceNs * 2);
     }
