@@ -27,8 +27,11 @@ const NAMES = [
   { call: 1, subject: 'vm-01' },
 ];
 
-function decoderWith(records: RawRecord[], names: object[] = NAMES): TraceDecoder {
-  const d = new TraceDecoder();
+// Times in these tests are a few ns apart: keep every gap as measured.
+const EXACT = { uncontendedBelowNs: 0 };
+
+function decoderWith(records: RawRecord[], names: object[] = NAMES, options = EXACT): TraceDecoder {
+  const d = new TraceDecoder(options);
   d.pushNames(names.map((n) => JSON.stringify(n)).join('\n') + '\n');
   d.pushEvents(encodeRecords(records, { pid: 100, t0: T0 }));
   d.drain(true);
@@ -188,7 +191,7 @@ describe('TraceDecoder', () => {
     const text = NAMES.map((n) => JSON.stringify(n)).join('\n') + '\n';
     const whole = decoderWith(records);
     for (const cut of [1, 7, 31, 32, 33, 64 + 5, 5 * 32 + 3]) {
-      const d = new TraceDecoder();
+      const d = new TraceDecoder(EXACT);
       d.pushNames(text.slice(0, 50));
       d.pushNames(text.slice(50));
       d.pushEvents(bytes.subarray(0, cut));
@@ -201,6 +204,27 @@ describe('TraceDecoder', () => {
       expect(events(d)).toEqual(events(whole));
     }
     expect(validateTrace(whole.trace)).toEqual({ ok: true });
+  });
+
+  it('writes acquisitions faster than the threshold as uncontended, and keeps real waits', () => {
+    const records = [
+      rec(1000, 101, Op.LockRequest, 5),
+      rec(1300, 101, Op.LockAcquired, 5),
+      rec(2000, 102, Op.LockRequest, 5),
+      rec(90_000, 101, Op.LockReleased, 5),
+      rec(95_000, 102, Op.LockAcquired, 5),
+      rec(96_000, 102, Op.LockReleased, 5),
+    ];
+    const d = decoderWith(records, NAMES, { uncontendedBelowNs: 2000 });
+    expect(validateTrace(d.trace)).toEqual({ ok: true });
+    expect(events(d).map((e) => `${e.kind}@${e.t}`)).toEqual([
+      'lock.request@1300',
+      'lock.acquired@1300',
+      'lock.request@2000',
+      'lock.released@90000',
+      'lock.acquired@95000',
+      'lock.released@96000',
+    ]);
   });
 
   it('places marks by monotonic time among the records', () => {
