@@ -7,7 +7,7 @@ source scripts/env.sh
 pnpm install --frozen-lockfile
 rm -rf apps/*/.test-results packages/*/.test-results
 status=0
-pnpm exec turbo run build typecheck test --concurrency=2 || status=$?
+pnpm exec turbo run build typecheck test --concurrency=2 --continue || status=$?
 if command -v docker-compose >/dev/null 2>&1 && [ -f docker-compose.yml ]; then
   if docker-compose -f docker-compose.yml config -q; then echo "docker-compose.yml: valid"; else echo "docker-compose.yml: INVALID"; status=1; fi
 fi
