@@ -9,18 +9,22 @@ for (const top of ['apps', 'packages']) {
   for (const dir of readdirSync(top).sort()) {
     const manifest = join(top, dir, 'package.json');
     if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, 'utf8')).scripts?.test) continue;
-    const report = join(top, dir, '.test-results', 'vitest.json');
-    if (!existsSync(report)) {
+    // One vitest JSON report per test run of the package (unit tests, browser tests...).
+    const results = join(top, dir, '.test-results');
+    const reports = existsSync(results) ? readdirSync(results).filter((f) => f.endsWith('.json')) : [];
+    if (reports.length === 0) {
       console.log(`${dir}: no test report (the tests crashed or did not run)`);
       failed += 1;
       continue;
     }
-    const r = JSON.parse(readFileSync(report, 'utf8'));
-    const skippedHere = r.numPendingTests + (r.numTodoTests ?? 0);
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += skippedHere;
-    console.log(`${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skippedHere} skipped`);
+    for (const file of reports.sort()) {
+      const r = JSON.parse(readFileSync(join(results, file), 'utf8'));
+      const skippedHere = r.numPendingTests + (r.numTodoTests ?? 0);
+      passed += r.numPassedTests;
+      failed += r.numFailedTests;
+      skipped += skippedHere;
+      console.log(`${dir} (${file}): ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skippedHere} skipped`);
+    }
   }
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
