@@ -22,7 +22,8 @@ export function StrategyPanel() {
     <section aria-labelledby="strategy" className="strategy">
       <h2 id="strategy">Strategy {live ? <span className="badge live">live</span> : null}</h2>
       {!live && <p className="muted small">{source.kind === 'live' ? 'The run has ended; strategy shown as it was.' : 'Strategy of this recording (read-only).'}</p>}
-      {catalogue && (
+      {catalogue && !live && Object.keys(strategy).length === 0 && <p className="muted small">This trace carries no strategy (an upload or a traced daemon).</p>}
+      {catalogue && (live || Object.keys(strategy).length > 0) && (
         <>
           <div className="presets" role="group" aria-label="presets">
             {catalogue.presets.map((p) => (

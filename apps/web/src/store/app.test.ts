@@ -15,16 +15,19 @@ describe('view window arithmetic', () => {
     expect(clampWindow({ t0: -50, t1: 1e9 }, 2000)).toEqual({ t0: 0, t1: 2000 });
   });
 
-  it('follows the newest events with the same width', () => {
-    expect(followWindow({ t0: 0, t1: 100 }, 1000)).toEqual({ t0: 900, t1: 1000 });
-    expect(followWindow({ t0: 0, t1: 5000 }, 1000)).toEqual({ t0: 0, t1: 5000 });
+  it('follows the newest events: a window from 0 grows, any other slides with its width', () => {
+    expect(followWindow({ t0: 0, t1: 100 }, 1000)).toEqual({ t0: 0, t1: 1000 });
+    expect(followWindow({ t0: 50, t1: 150 }, 1000)).toEqual({ t0: 900, t1: 1000 });
+    expect(followWindow({ t0: 50, t1: 5050 }, 1000)).toEqual({ t0: 0, t1: 5000 });
   });
 });
 
 describe('app store', () => {
   it('keeps following live events until the user pans, then stays put', () => {
     const store = createAppStore();
-    store.getState().setWindow({ t0: 0, t1: 1000 });
+    store.getState().advanceEnd(2000);
+    expect(store.getState().window).toEqual({ t0: 0, t1: 2000 }); // the whole run while it grows
+    store.getState().setWindow({ t0: 1000, t1: 2000 });
     store.getState().setFollow(true);
     store.getState().advanceEnd(5000);
     expect(store.getState().window).toEqual({ t0: 4000, t1: 5000 });

@@ -37,8 +37,12 @@ export function panWindow(w: TimeWindow, fraction: number, end: number): TimeWin
   return clampWindow({ t0: w.t0 + d, t1: w.t1 + d }, end);
 }
 
-/** The window that shows the newest events: keeps the width, ends at `end`. */
+/**
+ * The window that shows the newest events. A window that starts at 0 grows with the trace (the
+ * whole run stays in view); any other keeps its width and slides to end at `end`.
+ */
 export function followWindow(w: TimeWindow, end: number): TimeWindow {
+  if (w.t0 <= 0) return { t0: 0, t1: Math.max(end, MIN_SPAN) };
   const span = w.t1 - w.t0;
   if (end <= span) return { t0: 0, t1: Math.max(span, MIN_SPAN) };
   return { t0: end - span, t1: end };
