@@ -233,6 +233,13 @@ export class Engine {
   private hProc: Process[] = [];
   private hSize = 0;
   private seq = 0;
+  // Wake-ups at the current time skip the heap: a FIFO ring (process, token, seq). Order is the
+  // same as through the heap: by (time, seq), the ring's entries all being at `now`.
+  private rProc: Process[] = new Array<Process>(256);
+  private rTok = new Float64Array(256);
+  private rSeq = new Float64Array(256);
+  private rHead = 0;
+  private rCount = 0;
 
   private free: Process[] = [];
 
@@ -257,11 +264,12 @@ export class Engine {
   }
 
   get pending(): number {
-    return this.hSize;
+    return this.hSize + this.rCount;
   }
 
   /** Time of the next queued event, or Infinity. */
   get nextTime(): number {
+    if (this.rCount > 0) return this.now;
     return this.hSize === 0 ? Infinity : this.hTime[0];
   }
 
@@ -295,13 +303,22 @@ export class Engine {
 
   /** Runs one queued event; false when nothing is left. */
   step(): boolean {
-    if (this.hSize === 0) return false;
-    const p = this.hProc[0];
-    const t = this.hTime[0];
-    const tok = this.hTok[0];
-    this.pop();
+    let p: Process;
+    let tok: number;
+    if (this.rCount > 0 && !(this.hSize > 0 && this.hTime[0] === this.now && this.hSeq[0] < this.rSeq[this.rHead])) {
+      const h = this.rHead;
+      p = this.rProc[h];
+      tok = this.rTok[h];
+      this.rHead = (h + 1) & (this.rProc.length - 1);
+      this.rCount--;
+    } else {
+      if (this.hSize === 0) return false;
+      p = this.hProc[0];
+      tok = this.hTok[0];
+      this.now = this.hTime[0];
+      this.pop();
+    }
     if (tok !== p.token) return true; // a cancelled timer
-    this.now = t;
     if (p.hook !== null) p.hook();
     else if (p.waitingCond !== null) this.condTimeout(p);
     else this.resume(p);
@@ -310,12 +327,39 @@ export class Engine {
 
   /** Runs every event up to and including time `ns`; the clock then reads `ns` unless idle. */
   runUntil(ns: number): void {
-    while (this.hSize > 0 && this.hTime[0] <= ns) this.step();
-    if (this.hSize > 0 && this.now < ns) this.now = Math.floor(ns);
+    while ((this.rCount > 0 && this.now <= ns) || (this.hSize > 0 && this.hTime[0] <= ns)) this.step();
+    if (this.rCount === 0 && this.hSize > 0 && this.now < ns) this.now = Math.floor(ns);
   }
 
   schedule(p: Process, t: number): void {
-    this.push(t, p, p.token);
+    if (t === this.now) this.ready(p);
+    else this.push(t, p, p.token);
+  }
+
+  private ready(p: Process): void {
+    if (this.rCount === this.rProc.length) this.growRing();
+    const i = (this.rHead + this.rCount) & (this.rProc.length - 1);
+    this.rProc[i] = p;
+    this.rTok[i] = p.token;
+    this.rSeq[i] = this.seq++;
+    this.rCount++;
+  }
+
+  private growRing(): void {
+    const n = this.rProc.length;
+    const proc = new Array<Process>(n * 2);
+    const tok = new Float64Array(n * 2);
+    const seq = new Float64Array(n * 2);
+    for (let k = 0; k < this.rCount; k++) {
+      const i = (this.rHead + k) & (n - 1);
+      proc[k] = this.rProc[i];
+      tok[k] = this.rTok[i];
+      seq[k] = this.rSeq[i];
+    }
+    this.rProc = proc;
+    this.rTok = tok;
+    this.rSeq = seq;
+    this.rHead = 0;
   }
 
   private resume(p: Process): void {
