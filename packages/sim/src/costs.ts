@@ -99,12 +99,12 @@ const HOST_2013: CostTable = {
  * real daemon traced by packages/tracer (real-libvirtd.md). */
 const THIS_MACHINE: CostTable = {
   ...HOST_2013,
-  forkExec: c(10, 0.3, true, 'A: fork + exec on a small daemon'),
+  forkExec: c(37, 0.3, true, 'S: traced here (lockscope trace, 5 concurrent lifecycles): virCommandRun of the daemonised TCG QEMU took 74 ms p50; the model forks twice per start (launch, namespace), so half of it each'),
   childHook: c(30, 0.3, true, 'A: session mode, no cgroups: hook and handshake only'),
   fsyncStatus: c(2, 0.3, false, 'A: overlay/SSD fsync'),
-  saveConfig: c(3, 0.3, false, 'A: overlay/SSD write + fsync + rename'),
+  saveConfig: c(15, 0.3, false, 'S: traced here: virDomainDefineXML held the domain object 19 ms p50 (write + fsync + rename of the XML on this overlay filesystem)'),
   qemuInit: c(900, 0.15, true, 'S: real-libvirtd.md, a TCG domain start takes about 1 s'),
-  qemuExitAfterTerm: c(700, 0.2, false, 'F: real-libvirtd.md, a lifecycle takes ~2 s of which the start ~1 s: QEMU under TCG is slow to exit'),
+  qemuExitAfterTerm: c(1450, 0.2, false, 'S: traced here: qemuProcessKill of a TCG QEMU took 1.6 s (p90 of 15 calls, 5 concurrent lifecycles), i.e. exit after ~1.45 s then the next 200 ms poll'),
   qmpRoundTrip: c(0.5, 0.5, false, 'A: local QMP exchange'),
   stopCleanup: c(10, 0.3, false, 'A: no cgroups in session mode'),
 };
