@@ -25,6 +25,12 @@ describe('binary file format', () => {
     );
   });
 
+  it('refuses a frame size below one event', () => {
+    const trace = randomValidTrace(mulberry32(6), { events: 10 });
+    expect(() => encodeTrace(trace, 0)).toThrow(TraceError);
+    expect(() => encodeTrace(trace, Number.NaN)).toThrow(TraceError);
+  });
+
   it('rounds fractional times to integer ns', () => {
     const trace = randomValidTrace(mulberry32(7), { events: 300, fractionalTimes: true });
     const back = decodeBinaryTrace(encodeTrace(trace));

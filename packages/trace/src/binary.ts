@@ -361,6 +361,8 @@ function countOf(r: ByteReader, minBytesEach: number): number {
 
 /** A whole trace as a file: magic, version, then frames of up to `FILE_FRAME_EVENTS` events. */
 export function encodeTrace(trace: Trace, eventsPerFrame = FILE_FRAME_EVENTS): Uint8Array {
+  if (!(eventsPerFrame >= 1)) throw new TraceError(`events per frame must be >= 1, not ${eventsPerFrame}`);
+  eventsPerFrame = Math.floor(eventsPerFrame);
   const encoder = new FrameEncoder();
   const frames: Uint8Array[] = [];
   let from = 0;
