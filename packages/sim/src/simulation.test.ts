@@ -20,6 +20,16 @@ function finished(input: ConfigInput) {
   return sim;
 }
 
+/** Threads whose last lock request was never granted. */
+function pendingRequests(trace: Trace): string[] {
+  const pending = new Map<number, number>();
+  for (let i = 0; i < trace.length; i++) {
+    if (trace.kind[i] === EventKind.LockRequest) pending.set(trace.thread[i], trace.ref[i]);
+    else if (trace.kind[i] === EventKind.LockAcquired) pending.delete(trace.thread[i]);
+  }
+  return [...pending.entries()].map(([t, l]) => `${trace.threads[t].name} on ${trace.locks[l].name}`);
+}
+
 function lockEvents(trace: Trace, lockName: RegExp, kind: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < trace.length; i++) {
@@ -34,7 +44,12 @@ describe('every scenario under every preset', () => {
       it(`${s.name} / ${p.name} runs to the end with a valid trace`, () => {
         const sim = finished({ scenario: s.name, preset: p.name, params: SMALL[s.name] });
         expect(validateTrace(sim.trace)).toEqual({ ok: true });
-        expect(apiCalls(sim.trace).length).toBeGreaterThan(0);
+        expect(pendingRequests(sim.trace)).toEqual([]);
+        const calls = apiCalls(sim.trace);
+        expect(calls.length).toBeGreaterThan(0);
+        // Every client finished its calls: the storm's creations, a lifecycle's five calls.
+        if (s.name === 'create-storm') expect(calls.filter((c) => c.api === 'virDomainCreateXML')).toHaveLength(6);
+        if (s.name === 'lifecycle') expect(calls).toHaveLength(5 * 5);
         expect(sim.trace.meta).toMatchObject({ scenario: s.name, preset: p.name, seed: 1 });
       });
     }
@@ -55,6 +70,9 @@ describe('every scenario under every preset', () => {
         const sim = finished({ scenario, set: { ...set, workers: Math.max(1, workers) }, params: SMALL[scenario], seed });
         const r = validateTrace(sim.trace);
         if (!r.ok) throw new Error(`${JSON.stringify({ scenario, set, seed })}: ${r.index} ${r.reason}`);
+        // A finished run leaves nobody waiting: a deadlock would leave a request without its grant.
+        const stuck = pendingRequests(sim.trace);
+        if (stuck.length > 0) throw new Error(`${JSON.stringify({ scenario, set, seed })}: threads still waiting: ${stuck.join(', ')}`);
       }),
       { numRuns: 40 },
     );
