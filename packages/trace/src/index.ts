@@ -7,3 +7,4 @@ export * from './intervals.js';
 export * from './ndjson.js';
 export * from './chrome.js';
 export * from './detect.js';
+export * from './growable.js';
