@@ -114,7 +114,23 @@ function viewers({ url, n, seconds }) {
   });
 }
 
-const jobs = { throughput, latency, viewers };
+/** Watches a run without decoding until it ends (so that it is complete for the next job). */
+function drain({ url }) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(url);
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const m = JSON.parse(data.toString());
+      if (m.type === 'status' && (m.state === 'done' || m.state === 'stopped')) {
+        socket.close();
+        resolve({ events: m.events });
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+const jobs = { throughput, latency, viewers, drain };
 process.on('message', (job) => {
   jobs[job.kind](job).then(
     (result) => process.send({ ok: true, result }),
