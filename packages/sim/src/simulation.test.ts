@@ -80,6 +80,36 @@ describe('every scenario under every preset', () => {
 });
 
 describe('live runs', () => {
+  it('stays valid when knobs and presets change at random moments', () => {
+    const changeArb = fc.oneof(
+      fc.constantFrom(...presets.map((p) => ({ preset: p.name }) as Record<string, string | number>)),
+      fc.constantFrom(...knobs.filter((k) => k.values).flatMap((k) => (k.values ?? []).map((v) => ({ [k.name]: v }) as Record<string, string | number>))),
+      fc.record({ workers: fc.integer({ min: 1, max: 24 }) }),
+      fc.record({ prioWorkers: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ 'host.cpus': fc.integer({ min: 1, max: 16 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...scenarios.map((s) => s.name)),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20_000 }), changeArb), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (scenario, changes, seed) => {
+          const sim = createSimulation(resolveConfig({ scenario, params: SMALL[scenario], seed }));
+          for (const [atMs, change] of [...changes].sort((a, b) => a[0] - b[0])) {
+            sim.runUntil(atMs * 1e6);
+            sim.setStrategy(change);
+          }
+          expect(sim.runToEnd()).toBe(true);
+          const r = validateTrace(sim.trace);
+          if (!r.ok) throw new Error(`${JSON.stringify({ scenario, changes, seed })}: ${r.index} ${r.reason}`);
+          const stuck = pendingRequests(sim.trace);
+          if (stuck.length > 0) throw new Error(`${JSON.stringify({ scenario, changes, seed })}: threads still waiting: ${stuck.join(', ')}`);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('runUntil in small slices gives the same trace as running to the end', () => {
     const input: ConfigInput = { scenario: 'lifecycle', preset: 'libvirt-2013', params: { domains: 4 }, seed: 9 };
     const whole = finished(input);

@@ -59,15 +59,22 @@ function* processStart9(d: Daemon, vm: Domain): Gen<boolean> {
   yield* d.phase('prepareHost', 'qemuProcessPrepareDomain');
   yield* d.security(vm, 'GenLabel');
   // qemuProcessPrepareHost: libDir, channelTargetDir, master key; each a path relabel transaction.
+  // qemuSecurityDomainSetPathLabel etc. end every transaction with virSecurityManagerTransactionAbort
+  // in their cleanup, which takes the stack lock once more even after a commit (seen in a trace
+  // of libvirtd 9.0.0).
   for (let i = 0; i < 3; i++) {
     yield* d.security(vm, 'TransactionStart');
     yield* d.security(vm, 'SetPathLabel');
     yield* d.security(vm, 'TransactionCommit');
+    yield* d.security(vm, 'TransactionAbort');
   }
   // qemuProcessLaunch
   yield* d.phase('virtlogd', 'virtlogd: open log');
   yield* d.phase('tapSetup', 'qemuBuildInterfaceConnect: tap + bridge');
   yield* d.security(vm, 'SetTapFDLabel');
+  // The monitor socket libvirt pre-opens for QEMU is labelled around its creation.
+  yield* d.security(vm, 'SetSocketLabel');
+  yield* d.security(vm, 'ClearSocketLabel');
   const held = yield* d.security(vm, 'PreFork', true);
   yield* d.phase('forkExec', 'virCommandRun: fork qemu');
   if (held !== null) yield unlock(held);
@@ -77,12 +84,15 @@ function* processStart9(d: Daemon, vm: Domain): Gen<boolean> {
   yield* d.security(vm, 'TransactionStart');
   yield* d.security(vm, 'SetAllLabel');
   yield* d.security(vm, 'TransactionCommit');
+  yield* d.security(vm, 'TransactionAbort');
   // HandshakeNotify, then qemuProcessWaitForMonitor: the socket was pre-opened, connect is immediate.
   yield* d.security(vm, 'SetDaemonSocketLabel');
   yield unlock(vm.lock);
   yield work(50_000, 'qemuMonitorOpen: connect');
   yield lock(vm.lock);
   yield* d.security(vm, 'ClearSocketLabel');
+  // qemuProcessLaunch records QEMU's process label once the handshake is done.
+  yield* d.security(vm, 'GetProcessLabel');
   yield* d.qmp(vm, 'QMP qmp_capabilities (QEMU initialising)', 'qemuInit');
   for (const label of MODERN_QMP) yield* d.qmp(vm, label);
   yield* d.phase('fsyncStatus', 'virDomainSaveStatus: fsync status XML');
@@ -107,6 +117,7 @@ export function* processStop(d: Daemon, vm: Domain): Gen {
   if (d.modern) yield* d.security(vm, 'TransactionStart');
   yield* d.security(vm, 'RestoreAllLabel');
   if (d.modern) yield* d.security(vm, 'TransactionCommit');
+  if (d.modern) yield* d.security(vm, 'TransactionAbort');
   yield* d.security(vm, 'ReleaseLabel');
   vm.active = false;
 }
