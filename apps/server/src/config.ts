@@ -62,8 +62,10 @@ export function defaultConfig(): ServerConfig {
     uploadLimit: 256 * MiB,
     bodyLimit: 1 * MiB,
     webDir: join(root, 'apps', 'web', 'dist'),
-    maxRuns: 16,
-    maxEventsPerRun: 5_000_000,
+    maxRuns: 8,
+    // Below 2^22 with room for the source's last slice: the columns of a full run (22 bytes per
+    // event, capacity doubling from 4096) stop at 92 MB instead of doubling once more.
+    maxEventsPerRun: 4_000_000,
     maxViewersPerRun: 100,
     idleGraceMs: 30_000,
     retainMs: 10 * 60_000,
