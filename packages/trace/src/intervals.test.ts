@@ -92,6 +92,42 @@ describe('IntervalBuilder', () => {
     expect(b.holdsAt(0, 1.5).length).toBe(2);
   });
 
+  it('builds chains whose every step holds at the moment the first wait began', () => {
+    fc.assert(
+      fc.property(seed, (s) => {
+        const trace = randomValidTrace(mulberry32(s), { events: 400, threads: 6, locks: 4 });
+        const b = deriveIntervals(trace);
+        const iv = b.intervals;
+        for (let th = 0; th < trace.threads.length; th++) {
+          for (const w of b.waitsByThread[th].view()) {
+            const t = iv.start[w];
+            const chain = b.blockingChain(w);
+            expect(chain.steps.length).toBeLessThanOrEqual(trace.threads.length);
+            let waiter = th;
+            for (const step of chain.steps) {
+              expect(step.waiter).toBe(waiter);
+              expect(iv.thread[step.waitInterval]).toBe(waiter);
+              expect(iv.start[step.holdInterval]).toBeLessThanOrEqual(t);
+              expect(intervalEnd(iv, step.holdInterval, Infinity)).toBeGreaterThan(t);
+              expect([iv.thread[step.holdInterval], iv.ref[step.holdInterval]]).toEqual([step.holder, step.lock]);
+              waiter = step.holder;
+            }
+            if (chain.steps.length > 0 && !chain.cycle) {
+              expect(chain.root).toBe(waiter);
+              // The root holder was not itself blocked by a holder then.
+              const rootWait = b.waitAt(chain.root, t);
+              if (rootWait !== NONE) {
+                const blockers = b.holdsAt(iv.ref[rootWait], t).filter((h) => iv.thread[h] !== chain.root && !(iv.mode[h] === Mode.Shared && iv.mode[rootWait] === Mode.Shared));
+                expect(blockers).toEqual([]);
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('is the same built incrementally in any chunks', () => {
     fc.assert(
       fc.property(seed, fc.array(fc.nat(400), { maxLength: 6 }), (s, cuts) => {

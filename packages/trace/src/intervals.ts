@@ -145,7 +145,8 @@ export interface ChainStep {
 export interface BlockingChain {
   steps: ChainStep[];
   /** The thread at the end of the chain: it holds what the previous one waits for and is not
-   * itself waiting (NONE when the first wait was blocked by nobody). */
+   * itself blocked by a holder at that moment (it runs, or waits for a lock freed in that very
+   * ns). NONE when the first wait was blocked by nobody. */
   root: number;
   /** True when the chain came back to a thread already in it: a deadlock. */
   cycle: boolean;
