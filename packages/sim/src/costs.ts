@@ -116,6 +116,9 @@ export const COST_TABLES: Record<CostProfile, CostTable> = {
 
 /** Draws durations from a table with seeded jitter. */
 export class Costs {
+  /** Median durations in ms that replace the table's (user knobs); jitter stays the table's. */
+  overrides: Partial<Record<CostName, number>> = {};
+
   constructor(
     public table: CostTable,
     private readonly rng: Rng,
@@ -124,8 +127,9 @@ export class Costs {
   /** A duration in ns, jittered. */
   ns(name: CostName): number {
     const e = this.table[name];
+    const ms = this.overrides[name] ?? e.ms;
     const f = e.jitter === 0 ? 1 : 1 + e.jitter * (2 * this.rng.next() - 1);
-    return Math.round(e.ms * f * 1e6);
+    return Math.round(ms * f * 1e6);
   }
 
   cpu(name: CostName): boolean {

@@ -59,8 +59,15 @@ export class Daemon {
     this.strategyChanged();
   }
 
-  /** Call after `strategy` changes: 1.0.5 reads every call off its socket on the event loop. */
+  /** Call after `strategy` changes: costs, and 1.0.5 reading every call on the event loop. */
   strategyChanged(): void {
+    const s = this.strategy;
+    this.costs.table = COST_TABLES[s.costs];
+    const overrides: Partial<Record<CostName, number>> = {};
+    if (s['qemu.initMs'] > 0) overrides.qemuInit = s['qemu.initMs'];
+    if (s['apparmor.loadMs'] > 0) overrides.aaLoadProfile = s['apparmor.loadMs'];
+    if (s['start.hostMs'] > 0) overrides.childHook = s['start.hostMs'];
+    this.costs.overrides = overrides;
     this.engine.setIoGate(this.modern ? null : this.eventLoop);
   }
 

@@ -159,6 +159,18 @@ describe('live runs', () => {
     expect(labels).toEqual(['strategy: preset=libvirt-9.0']);
   });
 
+  it('cost knobs override the profile from now on; 0 keeps the profile', () => {
+    const end = (set: Record<string, number>): number => {
+      const sim = finished({ scenario: 'create-storm', params: { domains: 4 }, set });
+      return Math.max(...apiCalls(sim.trace).map((c) => c.end));
+    };
+    const base = end({});
+    expect(end({ 'qemu.initMs': 0, 'apparmor.loadMs': 0, 'start.hostMs': 0 })).toBe(base);
+    expect(end({ 'start.hostMs': 3000 })).toBeGreaterThan(base + 4 * 1.5e9);
+    expect(end({ 'apparmor.loadMs': 10 })).toBeLessThan(base - 4 * 0.4e9);
+    expect(end({ 'qemu.initMs': 5000 })).toBeGreaterThan(base + 4e9);
+  });
+
   it('growing and shrinking the worker pool takes effect for later calls', () => {
     const sim = createSimulation(resolveConfig({ scenario: 'create-storm', set: { workers: 2 }, params: { domains: 6, spreadMs: 0 } }));
     sim.runUntil(1e5);

@@ -1,6 +1,5 @@
 // createSimulation: a live, steppable run of one workload on the simulated daemon.
 import { Trace } from '@lockscope/trace';
-import { COST_TABLES } from './costs.js';
 import { Daemon } from './daemon.js';
 import { Engine } from './engine.js';
 import { Rng } from './rng.js';
@@ -89,7 +88,6 @@ class SimulationImpl implements Simulation {
     const old = this.daemon.strategy;
     this.daemon.strategy = strategy;
     this.daemon.strategyChanged();
-    if (strategy.costs !== old.costs) this.daemon.costs.table = COST_TABLES[strategy.costs];
     if (strategy['host.cpus'] !== old['host.cpus']) this.engine.cpusChanged(strategy['host.cpus']);
     this.resizePool(false, old.workers, strategy.workers);
     this.resizePool(true, old.prioWorkers, strategy.prioWorkers);

@@ -20,6 +20,10 @@ export interface Strategy {
   workers: number;
   prioWorkers: number;
   'host.cpus': number;
+  /** Overrides of the cost profile's main assumptions, in ms; 0 keeps the profile's value. */
+  'qemu.initMs': number;
+  'apparmor.loadMs': number;
+  'start.hostMs': number;
 }
 
 export type KnobName = keyof Strategy;
@@ -60,6 +64,9 @@ const LIBVIRT_2013: Strategy = {
   workers: 20,
   prioWorkers: 5,
   'host.cpus': 8,
+  'qemu.initMs': 0,
+  'apparmor.loadMs': 0,
+  'start.hostMs': 0,
 };
 
 export const knobs: KnobInfo[] = [
@@ -92,6 +99,26 @@ export const knobs: KnobInfo[] = [
   { name: 'workers', description: 'RPC worker threads (max_workers)', min: 1, max: 200 },
   { name: 'prioWorkers', description: 'priority RPC workers for Define/Destroy/Undefine/Lookup/ListAll (prio_workers)', min: 0, max: 50 },
   { name: 'host.cpus', description: 'host CPUs shared by CPU-bound phases (apparmor_parser, QEMU start, forks)', min: 1, max: 256 },
+  {
+    name: 'qemu.initMs',
+    description: 'CPU time QEMU needs before it answers qmp_capabilities, in ms (0: the cost profile\'s value, 250 on host-2013, 900 on this-machine)',
+    min: 0,
+    max: 600000,
+  },
+  {
+    name: 'apparmor.loadMs',
+    description: 'CPU time of one AppArmor profile load by virt-aa-helper -c, in ms (0: the cost profile\'s value, 520 on host-2013)',
+    min: 0,
+    max: 600000,
+  },
+  {
+    name: 'start.hostMs',
+    description:
+      'host-side start work under the domain object lock before the monitor connect (child hook, cgroups, handshake), in ms ' +
+      '(0: the cost profile\'s value, 1135 on host-2013, fitted to the 2013 report)',
+    min: 0,
+    max: 600000,
+  },
 ];
 for (const k of knobs) k.default = LIBVIRT_2013[k.name];
 
