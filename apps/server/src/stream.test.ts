@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp, type LockscopeApp } from './app.js';
 import type { ServerConfig } from './config.js';
+import { HIGH_WATER_BYTES, MAX_EVENTS_PER_FRAME } from './runs/viewer.js';
 import { testConfig } from './test-support.js';
 
 interface Json {
@@ -159,6 +160,35 @@ describe('WebSocket stream', () => {
       c.close();
     }
   });
+
+  it('a slow viewer only slows itself: bounded buffering on the server, the rest of its events once it reads again', async () => {
+    // Enough events (about 15 MB on the wire) to fill the kernel's socket buffers of a paused reader.
+    const total = 3_000_000;
+    const { app, base, ws } = await server({ maxEventsPerRun: total });
+    const id = await createRun(base, { scenario: 'fleet', params: { domains: 1000, durationS: 86400 }, speed: 1 });
+    const slow = new Client(`${ws}/api/runs/${id}/stream`);
+    const fast = new Client(`${ws}/api/runs/${id}/stream`);
+    try {
+      await Promise.all([slow.next((m) => m.type === 'hello'), fast.next((m) => m.type === 'hello')]);
+      slow.socket.pause(); // stops reading: the kernel buffers fill, then the server's socket buffer
+      fast.send({ type: 'speed', value: 'max' });
+      const end = await fast.ended();
+      expect(end).toMatchObject({ state: 'done', reason: 'event-limit', events: total });
+      const run = app.lockscope.runs.get(id)!;
+      const behind = [...run.viewers].filter((v) => v.cursor < total);
+      expect(behind).toHaveLength(1);
+      // What waits for the slow viewer on the server: at most the high-water mark plus one frame.
+      expect(behind[0].socket.bufferedAmount).toBeLessThan(HIGH_WATER_BYTES + MAX_EVENTS_PER_FRAME * 16);
+      expect(slow.trace.length).toBeLessThan(total);
+      slow.socket.resume();
+      await slow.ended();
+      expect(slow.trace.length).toBe(total);
+      expect(validateTrace(slow.trace)).toEqual({ ok: true });
+    } finally {
+      slow.socket.terminate();
+      fast.socket.terminate();
+    }
+  }, 60_000);
 
   it('invalid control messages get an error and the socket stays open', async () => {
     const { base, ws } = await server();
