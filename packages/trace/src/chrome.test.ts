@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromChromeJson, toChromeJson, toChromeTrace, type ChromeEvent } from './chrome.js';
+import { fromChromeJson, toChromeJson, toChromeJsonChunks, toChromeTrace, type ChromeEvent } from './chrome.js';
 import { IntervalType, deriveIntervals } from './intervals.js';
 import { Mode, Trace, TraceError } from './model.js';
 import { traceData } from './test-helpers.js';
@@ -27,11 +27,20 @@ describe('Chrome JSON', () => {
     fc.assert(
       fc.property(seed, fc.integer({ min: 0, max: 400 }), (s, n) => {
         const trace = randomValidTrace(mulberry32(s), { events: n, maxStep: 5_000_000_000 });
-        const back = fromChromeJson(toChromeJson(trace));
+        const text = toChromeJson(trace);
+        const back = fromChromeJson(text);
         expect(traceData(back)).toEqual(traceData(trace));
+        expect([...toChromeJsonChunks(trace)].join('')).toBe(text);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('round-trips a trace longer than one chunk of lines', () => {
+    const trace = randomValidTrace(mulberry32(21), { events: 30_000 });
+    const chunks = [...toChromeJsonChunks(trace)];
+    expect(chunks.length).toBeGreaterThan(4);
+    expect(traceData(fromChromeJson(chunks.join('')))).toEqual(traceData(trace));
   });
 
   it('imports a foreign trace (no seq, no dictionaries) with the same intervals', () => {

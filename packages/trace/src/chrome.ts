@@ -87,6 +87,22 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
  * per lock and label), which is several times faster than building objects and stringifying.
  */
 export function toChromeJson(trace: Trace): string {
+  let out = '';
+  for (const chunk of toChromeJsonChunks(trace)) out += chunk;
+  return out;
+}
+
+/** The export in chunks of whole lines, for traces whose JSON would not fit in one string. */
+export function* toChromeJsonChunks(trace: Trace): Generator<string> {
+  const lockscope: ChromeLockscopeData = {
+    version: 1,
+    events: trace.length,
+    meta: trace.meta ?? {},
+    threads: trace.threads,
+    locks: trace.locks,
+    labels: trace.labels,
+  };
+  yield `{"displayTimeUnit":"ns","otherData":{"lockscope":${JSON.stringify(lockscope)}},"traceEvents":[\n`;
   const lines: string[] = [];
   const P = CHROME_PID;
   const processName = typeof trace.meta?.source === 'string' ? trace.meta.source : 'libvirtd (Lockscope)';
@@ -118,10 +134,16 @@ export function toChromeJson(trace: Trace): string {
     if (id === undefined) overflow.set(key, (id = overflowId++));
     return id;
   };
-  // Lines are joined per chunk: fewer live strings at once, less garbage collection.
-  const chunks: string[] = [];
+  // Lines leave in chunks: fewer live strings at once, less garbage collection.
+  let first = true;
+  const flush = (): string => {
+    const chunk = (first ? '' : ',\n') + lines.join(',\n');
+    first = false;
+    lines.length = 0;
+    return chunk;
+  };
   for (let i = 0; i < trace.length; i++) {
-    if (lines.length >= 8192) chunks.push(lines.splice(0).join(',\n'));
+    if (lines.length >= 8192) yield flush();
     const ts = us(Math.round(time[i]));
     const th = thread[i];
     const tid = th === NONE ? 0 : tidOf(th);
@@ -172,16 +194,8 @@ export function toChromeJson(trace: Trace): string {
         break;
     }
   }
-  const lockscope: ChromeLockscopeData = {
-    version: 1,
-    events: trace.length,
-    meta: trace.meta ?? {},
-    threads: trace.threads,
-    locks: trace.locks,
-    labels: trace.labels,
-  };
-  if (lines.length > 0) chunks.push(lines.join(',\n'));
-  return `{"displayTimeUnit":"ns","otherData":{"lockscope":${JSON.stringify(lockscope)}},"traceEvents":[\n${chunks.join(',\n')}\n]}\n`;
+  if (lines.length > 0) yield flush();
+  yield '\n]}\n';
 }
 
 // ---------------------------------------------------------------- import
