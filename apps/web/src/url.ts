@@ -68,8 +68,9 @@ export function parseRoute(pathname: string, search: string): Route {
 
 function appendView(q: URLSearchParams, view: ViewState): void {
   if (view.t0 !== undefined && view.t1 !== undefined) {
-    q.set('t0', String(Math.round(view.t0)));
-    q.set('t1', String(Math.round(view.t1)));
+    // Exact values: the same window must give the same pixels in another browser.
+    q.set('t0', String(view.t0));
+    q.set('t1', String(view.t1));
   }
   if (view.sel !== undefined && view.sel >= 0) q.set('sel', String(view.sel));
 }

@@ -1,0 +1,156 @@
+// The dashboard end to end: the real server serving the built app, in Debian's Chromium.
+// Every assertion reads what the page actually drew (canvas pixels, the drawn-summary attributes
+// computed by the renderer) or what the server sent; screenshots of each step land in
+// .ci/artifacts/ for a human to look at.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { WAIT_RGB } from '../src/timeline/palette.js';
+import { countPixels, drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer } from './harness.js';
+
+const reason = skipReason();
+if (reason) console.warn(`browser tests skipped: ${reason}`);
+
+/** Console errors a test provokes on purpose (the refused upload's 4xx response). */
+const EXPECTED_4XX = /Failed to load resource: the server responded with a status of 4\d\d/;
+
+/** Waits until each drawn-summary attribute named in `atLeast` reaches its minimum. */
+async function waitForDrawn(page: Page, atLeast: Record<string, number>, timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    (mins) => {
+      const c = document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement | null;
+      if (!c) return false;
+      return Object.entries(mins).every(([k, v]) => Number(c.dataset[k]) >= v);
+    },
+    atLeast,
+    { timeout, polling: 200 },
+  );
+}
+
+async function startFromForm(page: Page, url: string, preset: string, speed: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.waitForSelector('select[name="scenario"] option', { state: 'attached' });
+  await page.selectOption('select[name="scenario"]', 'create-storm');
+  await page.selectOption('select[name="preset"]', preset);
+  await page.selectOption('select[name="speed"]', speed);
+  await page.click('button[type="submit"]');
+}
+
+describe.skipIf(reason !== null)('dashboard in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await openBrowser(1440, 900);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('starts a live run and draws thread lanes with waits and holds', async () => {
+    const { page } = browser;
+    await startFromForm(page, server.url, 'libvirt-2013', '1');
+    await screenshot(page, '01-run-starting');
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnWaits: 1, drawnHolds: 1 });
+    const d = await drawn(page);
+    // The accessible summary is written from the same drawing.
+    const summary = await page.textContent('[data-testid="drawn-summary"]');
+    expect(summary).toContain(`${d.drawnThreadLanes} thread lanes`);
+    expect(summary).toMatch(/\d+ wait bars and \d+ hold bars/);
+    // And the canvas really holds wait-coloured pixels.
+    expect(await countPixels(page, WAIT_RGB)).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid="connection"]')).toMatch(/live/);
+    await screenshot(page, '02-live-run');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('changes the strategy live: the mark appears on the axis and the statistics change', async () => {
+    const { page } = browser;
+    await page.waitForSelector('#knob-list\\.lookup:not([disabled])');
+    const before = await page.textContent('[data-testid="stats"]');
+    await page.selectOption('#knob-list\\.lookup', 'name-copy');
+    // The run marks the change in the trace; the timeline draws it on the axis and the canvas.
+    await page.waitForSelector('[data-testid="strategy-mark"]', { timeout: 30_000 });
+    await waitForDrawn(page, { drawnMarks: 1 });
+    const markTitle = await page.textContent('[data-testid="strategy-mark"] title');
+    expect(markTitle).toMatch(/list\.lookup|name-copy/);
+    // The run reports the new strategy, and the statistics keep moving after the change.
+    await page.waitForFunction(() => (document.querySelector('#knob-list\\.lookup') as HTMLSelectElement | null)?.value === 'name-copy', undefined, { timeout: 30_000 });
+    await page.waitForFunction((prev) => document.querySelector('[data-testid="stats"]')?.textContent !== prev, before, { timeout: 30_000 });
+    await screenshot(page, '03-strategy-changed');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('compares the same workload under another strategy, per API call', async () => {
+    const { page } = browser;
+    await page.selectOption('select[aria-label="strategy to compare with"]', 'feiner-both');
+    await page.click('[data-testid="compare-start"]');
+    await page.click('button[role="tab"]:has-text("Compare")');
+    await page.waitForSelector('[data-testid="table-compare"] tbody tr', { timeout: 60_000 });
+    const rows = await page.$$eval('[data-testid="table-compare"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+    expect(rows).toContain('virDomainCreateXML');
+    // Both runs are drawn on the shared axis: more thread lanes than one run has.
+    await waitForDrawn(page, { drawnThreadLanes: 1 });
+    await screenshot(page, '04-compare');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('shares a run: a fresh browser opening the URL shows the same trace and view', async () => {
+    const { page } = browser;
+    await startFromForm(page, server.url, 'libvirt-2013', 'max');
+    await page.waitForFunction(() => /complete/.test(document.querySelector('[data-testid="connection"]')?.textContent ?? ''), undefined, { timeout: 90_000 });
+    await waitForDrawn(page, { drawnWaits: 1 });
+    // Zoom in with the keyboard and select a wait bar.
+    await page.click('[data-testid="timeline-canvas"]', { position: { x: 5, y: 5 } });
+    for (let i = 0; i < 3; i++) await page.keyboard.press('w');
+    await page.keyboard.press('a');
+    const box = await page.$eval('[data-testid="timeline-canvas"]', (c) => {
+      const r = c.getBoundingClientRect();
+      return { x: r.x, y: r.y, w: r.width };
+    });
+    // Click along worker lanes until a bar is selected.
+    for (let y = 20; y < 300; y += 7) {
+      await page.mouse.click(box.x + box.w * 0.55, box.y + y);
+      if (await page.$('[data-testid="details"]')) break;
+    }
+    await page.waitForSelector('[data-testid="details"]');
+    const first = await drawn(page);
+    const details = await page.textContent('[data-testid="details"] dl');
+    const axisText = await page.textContent('svg.axis text.window');
+    await page.click('[data-testid="share"]');
+    const shareUrl = await (await page.waitForSelector('[data-testid="share-url"]')).inputValue();
+    expect(shareUrl).toMatch(/\/r\/[A-Za-z0-9_-]+\?t0=[\d.]+&t1=[\d.]+&sel=\d+/);
+    await screenshot(page, '05-shared');
+
+    const other = await openBrowser(1440, 900);
+    try {
+      await other.page.goto(shareUrl);
+      await waitForDrawn(other.page, { drawnThreadLanes: 1 });
+      await other.page.waitForSelector('[data-testid="details"]');
+      const second = await drawn(other.page);
+      for (const k of ['drawnWaits', 'drawnHolds', 'drawnSpans', 'drawnThreadLanes', 'drawnMarks']) expect(second[k], k).toBe(first[k]);
+      expect(await other.page.textContent('[data-testid="details"] dl')).toBe(details);
+      expect(await other.page.textContent('svg.axis text.window')).toBe(axisText);
+      await screenshot(other.page, '06-shared-opened-elsewhere');
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('refuses a malformed upload with the server’s message', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('[data-testid="upload-input"]', { state: 'attached' });
+    await page.setInputFiles('[data-testid="upload-input"]', { name: 'broken.lkscope', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a trace at all') });
+    const error = await page.waitForSelector('[data-testid="upload-error"]');
+    const text = (await error.textContent()) ?? '';
+    expect(text).toMatch(/refused this file: .{10,}/);
+    await screenshot(page, '07-upload-refused');
+    expect(browser.errors.filter((e) => !EXPECTED_4XX.test(e))).toEqual([]);
+  });
+});
