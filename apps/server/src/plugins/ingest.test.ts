@@ -1,13 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrameEncoder, Trace } from '@lockscope/trace';
+import { FrameEncoder, Trace, validateTrace } from '@lockscope/trace';
+import { checkPrerequisites } from '@lockscope/tracer';
 import { buildApp, type LockscopeApp } from '../app.js';
 import { testConfig } from '../test-support.js';
 
 let current: LockscopeApp | undefined;
 function app(): LockscopeApp {
-  current = buildApp(testConfig());
+  current = buildApp(testConfig({ idleGraceMs: 300_000 }));
   return current;
 }
+
+const host = checkPrerequisites();
+if (!host.ok) console.warn(`skipping the traced-run test: ${host.missing.join('; ')}`);
 afterEach(async () => {
   await current?.close();
   current = undefined;
@@ -81,4 +85,28 @@ describe('ingest of a remote tracer', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_input' });
   });
+
+  it.skipIf(!host.ok)(
+    'runs a lifecycle on this host\'s libvirtd as a run like a simulated one',
+    async () => {
+      const a = app();
+      const created = await a.inject({ method: 'POST', url: '/api/traced-runs', payload: { workload: 'lifecycle', params: { domains: 1 } } });
+      expect(created.statusCode).toBe(201);
+      const { id } = created.json() as { id: string };
+      const again = await a.inject({ method: 'POST', url: '/api/traced-runs', payload: { workload: 'lifecycle' } });
+      expect(again.statusCode).toBe(409);
+      let run: { state: string; reason?: string; events: number; source: string } = { state: 'running', events: 0, source: '' };
+      for (let i = 0; i < 600 && run.state === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        run = (await a.inject(`/api/runs/${id}`)).json() as typeof run;
+      }
+      expect(run).toMatchObject({ state: 'done', reason: 'finished', source: 'traced' });
+      expect(run.events).toBeGreaterThan(1000);
+      const trace = a.lockscope.runs.get(id)!.source.trace;
+      expect(validateTrace(trace)).toEqual({ ok: true });
+      const labels = new Set(trace.labels);
+      for (const api of ['virDomainDefineXML', 'virDomainCreate', 'virDomainDestroy']) expect(labels.has(api), api).toBe(true);
+    },
+    150_000,
+  );
 });
