@@ -153,19 +153,26 @@ static int lookup_in_module(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* The next definition of `name`: libvirt.so's, or that of a driver module loaded with
- * RTLD_LOCAL (RTLD_NEXT does not search those). */
-static void *resolve(const char *name)
+ * RTLD_LOCAL (RTLD_NEXT does not search those); NULL when none is loaded (yet). */
+static void *find_definition(const char *name)
 {
     void *p = dlsym(RTLD_NEXT, name);
     if (p)
         return p;
     struct module_lookup q = { name, NULL };
     dl_iterate_phdr(lookup_in_module, &q);
-    if (!q.found) {
+    return q.found;
+}
+
+/* As find_definition, for a call that must go somewhere: someone called `name`, so it exists. */
+static void *resolve(const char *name)
+{
+    void *p = find_definition(name);
+    if (!p) {
         fprintf(stderr, "lockscope: cannot find the definition of %s\n", name);
         abort();
     }
-    return q.found;
+    return p;
 }
 
 /* ---- helpers ---- */
@@ -369,6 +376,8 @@ static int count_adds(struct dl_phdr_info *info, size_t size, void *data)
     return 1;
 }
 
+static void resolve_phases(void);
+
 static void note_modules(void)
 {
     unsigned long long adds = 0;
@@ -377,6 +386,7 @@ static void note_modules(void)
         return;
     g_modules_seen = adds;
     dl_iterate_phdr(write_module, NULL);
+    resolve_phases();
 }
 
 static void flush_round(void)
@@ -1080,13 +1090,17 @@ LS_EXPORT int virNetServerProgramDispatch(void *prog, void *server, void *client
     void *caller = CALLER;
     uint32_t program = *(uint32_t *)((char *)msg + 32);
     uint32_t proc = *(uint32_t *)((char *)msg + 40);
-    const unsigned char *buf = *(const unsigned char **)((char *)msg + 8);
     uint16_t prog_code = program == 0x20008086u ? 1 : program == 0x20008087u ? 2 : program == 0x20008088u ? 3 : 0;
     uint32_t call = atomic_fetch_add(&g_next_call, 1);
     char subject[64];
     subject[0] = 0;
-    if (buf && be32(buf + 12) == proc)
-        call_subject(msg, subject, sizeof(subject));
+    /* The buffer is only read when the header fields look like libvirt's (a known program): with
+     * another layout of virNetMessage the pointer at offset 8 could be anything. */
+    if (prog_code != 0 && proc < 100000) {
+        const unsigned char *buf = *(const unsigned char **)((char *)msg + 8);
+        if (buf && be32(buf + 12) == proc)
+            call_subject(msg, subject, sizeof(subject));
+    }
     if (subject[0]) {
         char esc[160];
         json_escape(esc, sizeof(esc), subject, 64);
@@ -1102,6 +1116,11 @@ LS_EXPORT int virNetServerProgramDispatch(void *prog, void *server, void *client
 
 #define PHASE(num, name)                                                                            \
     static intptr_t (*real_##name)(intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t);   \
+    static void resolve_##name(void)                                                                \
+    {                                                                                               \
+        if (!real_##name)                                                                           \
+            real_##name = find_definition(#name);                                                   \
+    }                                                                                               \
     LS_EXPORT intptr_t name(intptr_t a, intptr_t b, intptr_t c, intptr_t d, intptr_t e, intptr_t f) \
     {                                                                                               \
         if (!real_##name)                                                                           \
@@ -1125,3 +1144,19 @@ PHASE(7, qemuSecuritySetAllLabel)
 PHASE(8, qemuSecurityRestoreAllLabel)
 PHASE(9, virSecurityManagerGenLabel)
 PHASE(10, virDomainObjListAdd)
+
+/* Called by the flusher whenever objects were loaded: the definitions are looked up there, not
+ * on first use, which could be in a child forked while another thread held the loader lock. */
+static void resolve_phases(void)
+{
+    resolve_qemuProcessInit();
+    resolve_qemuProcessStop();
+    resolve_qemuProcessKill();
+    resolve_qemuProcessStartCPUs();
+    resolve_qemuMonitorSend();
+    resolve_virCommandRun();
+    resolve_qemuSecuritySetAllLabel();
+    resolve_qemuSecurityRestoreAllLabel();
+    resolve_virSecurityManagerGenLabel();
+    resolve_virDomainObjListAdd();
+}
