@@ -51,6 +51,11 @@ export class IntervalColumns {
     this.endEvent = new Uint32Array(capacity);
   }
 
+  /** The `ref` column under the name waits and holds give it. */
+  get lock(): Uint32Array {
+    return this.ref;
+  }
+
   open(type: IntervalType, start: number, thread: number, ref: number, mode: number, depth: number, subject: number, event: number): number {
     if (this.length === this.start.length) this.grow(this.length * 2);
     const i = this.length++;
