@@ -46,7 +46,7 @@ export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         return;
       }
       const format = request.query.format ?? 'binary';
-      const viewer = new Viewer(socket, () => run.source.trace, format, () => run.events);
+      const viewer = new Viewer(socket, () => run.source.trace, format, () => run.events, run.frames);
       viewer.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, format, run: run.describe() });
       run.attach(viewer);
 

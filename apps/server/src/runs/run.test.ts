@@ -43,7 +43,7 @@ describe('Run', () => {
     const ended: Run[] = [];
     const run = new Run('r2', new ReplaySource(trace), {}, 'max', limits, (r) => ended.push(r));
     const socket = new FakeSocket();
-    run.attach(new Viewer(socket, () => run.source.trace, 'binary'));
+    run.attach(new Viewer(socket, () => run.source.trace, 'binary', undefined, run.frames));
     for (let i = 0; i < 100 && run.live; i++) {
       vi.advanceTimersByTime(1);
       socket.drain();
@@ -67,7 +67,7 @@ describe('Run', () => {
     const fast = new FakeSocket();
     const slow = new FakeSocket();
     const fastViewer = new Viewer(fast, () => run.source.trace, 'binary');
-    const slowViewer = new Viewer(slow, () => run.source.trace, 'binary');
+    const slowViewer = new Viewer(slow, () => run.source.trace, 'binary', undefined, run.frames);
     run.attach(fastViewer);
     run.attach(slowViewer);
     slow.bufferedAmount = HIGH_WATER_BYTES + 1; // never drains while the run goes on
@@ -108,7 +108,7 @@ describe('Run', () => {
     vi.useFakeTimers();
     const run = new Run('r6', new ReplaySource(original(50_000, 7)), {}, 'max', { ...limits, maxEvents: 10_000 }, () => {});
     const socket = new FakeSocket();
-    run.attach(new Viewer(socket, () => run.source.trace, 'binary'));
+    run.attach(new Viewer(socket, () => run.source.trace, 'binary', undefined, run.frames));
     for (let i = 0; i < 50 && run.live; i++) {
       vi.advanceTimersByTime(1);
       socket.drain();

@@ -1,4 +1,5 @@
 // One run: a source, the trace it appends to, its pace (speed of simulated time) and its viewers.
+import { FrameLog } from './frame-log.js';
 import type { RunSource, StrategyChange } from './source.js';
 import type { Viewer } from './viewer.js';
 
@@ -46,6 +47,8 @@ export class Run {
   readonly createdAt = new Date().toISOString();
   readonly viewers = new Set<Viewer>();
   readonly changes: AppliedChange[] = [];
+  /** The run's binary frames, shared by its binary viewers. */
+  readonly frames = new FrameLog();
   endedAt: number | undefined;
   /** Simulated time the clock has reached (ns). */
   private simTarget = 0;

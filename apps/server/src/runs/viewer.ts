@@ -1,18 +1,19 @@
-// One viewer of a run: its own encoder and its own cursor into the run's shared trace, so a slow
-// viewer only slows itself. Memory per viewer is bounded by the socket's high-water mark: frames
-// are encoded only when the socket has room, never queued ahead.
+// One viewer of a run: its own cursor into the run's shared trace (binary viewers: into the run's
+// shared frame log), so a slow viewer only slows itself. Memory per viewer is bounded by the
+// socket's high-water mark: nothing is queued for a socket that has no room.
 import { FrameEncoder, NDJSON_FORMAT, NDJSON_VERSION, type Trace } from '@lockscope/trace';
 import type { WebSocket } from 'ws';
+import { FrameLog, MAX_EVENTS_PER_FRAME } from './frame-log.js';
+
+export { MAX_EVENTS_PER_FRAME };
 
 export type StreamFormat = 'binary' | 'ndjson';
 
 /** What a viewer needs from a socket (ws's WebSocket has it). */
 export type ViewerSocket = Pick<WebSocket, 'send' | 'bufferedAmount' | 'readyState' | 'close'>;
 
-/** Stop encoding while more than this many bytes wait in the socket. */
+/** Stop sending while more than this many bytes wait in the socket. */
 export const HIGH_WATER_BYTES = 1 << 20;
-/** Events per frame, at most: a frame is a few hundred kB at worst. */
-export const MAX_EVENTS_PER_FRAME = 65_536;
 
 const OPEN = 1;
 
@@ -49,21 +50,26 @@ export class Viewer {
   cursor = 0;
   bytesSent = 0;
   framesSent = 0;
-  private readonly encoder: ChunkEncoder;
+  /** Index of the next frame of the shared log to send. */
+  private logIndex = 0;
+  /** Per-viewer encoder: NDJSON, or binary without a shared log. */
+  private readonly encoder: ChunkEncoder | undefined;
   private waitingForDrain = false;
   private closed = false;
 
   /**
    * `trace` gives the run's shared trace; `end` how many of its events may be streamed (the
-   * run's cap can cut the last slice a source produced).
+   * run's cap can cut the last slice a source produced); `log`, the run's shared frames, which
+   * binary viewers send instead of encoding their own.
    */
   constructor(
     readonly socket: ViewerSocket,
     private readonly trace: () => Trace,
     readonly format: StreamFormat,
     private readonly end: () => number = () => trace().length,
+    private readonly log?: FrameLog,
   ) {
-    this.encoder = format === 'binary' ? new FrameEncoder() : new NdjsonChunkEncoder();
+    this.encoder = format === 'ndjson' ? new NdjsonChunkEncoder() : log ? undefined : new FrameEncoder();
   }
 
   get open(): boolean {
@@ -75,7 +81,7 @@ export class Viewer {
     if (this.open) this.socket.send(JSON.stringify(message), this.onSent);
   }
 
-  /** Encodes and sends what the viewer has not seen yet, while the socket has room. */
+  /** Sends what the viewer has not seen yet, while the socket has room. */
   pump(): void {
     if (this.waitingForDrain) {
       if (this.socket.bufferedAmount > HIGH_WATER_BYTES / 2) return;
@@ -88,9 +94,17 @@ export class Viewer {
         this.waitingForDrain = true;
         return;
       }
-      const to = Math.min(end, this.cursor + MAX_EVENTS_PER_FRAME);
-      const chunk = this.encoder.encode(trace, this.cursor, to);
-      this.cursor = to;
+      let chunk: Uint8Array | string;
+      if (this.encoder) {
+        const to = Math.min(end, this.cursor + MAX_EVENTS_PER_FRAME);
+        chunk = this.encoder.encode(trace, this.cursor, to);
+        this.cursor = to;
+      } else {
+        const log = this.log as FrameLog;
+        if (this.logIndex >= log.length) log.extend(trace, end);
+        chunk = log.frame(this.logIndex++);
+        this.cursor = log.eventsBefore(this.logIndex);
+      }
       this.framesSent++;
       this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
       this.socket.send(chunk, { binary: typeof chunk !== 'string' }, this.onSent);
