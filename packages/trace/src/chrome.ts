@@ -296,6 +296,8 @@ const toNs = (ts: number) => Math.round(ts * 1000);
  */
 function exactImport(list: ChromeEvent[], d: ChromeLockscopeData): Trace | null {
   const n = d.events;
+  // Every event of ours is at least one JSON event: a larger count cannot be ours.
+  if (n > list.length) return null;
   const slots: (TraceEvent | undefined)[] = new Array(n);
   const holdLock = new Map<string, { lock: number; mode: LockMode }>();
   const threadOf = (e: ChromeEvent): number | null => {

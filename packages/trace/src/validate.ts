@@ -9,7 +9,8 @@
 // - Locks: the mode is exclusive or shared; shared only on an rwlock or a job.
 //   `lock.request` is mandatory before every `lock.acquired` (an uncontended acquisition is a
 //   request and an acquired at the same time: its wait is 0). Between its request and its
-//   acquired a thread is blocked: its next event must be that acquired (same lock, same mode).
+//   acquired a thread is blocked: its next event (marks aside) must be that acquired (same lock,
+//   same mode).
 //   Locks are not recursive: a thread may not request a lock it already holds, in any mode.
 //   An exclusive hold excludes every other hold of that lock; shared holds exclude exclusive ones.
 //   `lock.released` must match a hold of that thread on that lock in that mode.
