@@ -159,6 +159,31 @@ describe('Chrome JSON', () => {
     expect([...back.events()].map((e) => e.t)).toEqual([0, 500, 2000, 2001]);
   });
 
+  it('fails only with TraceError when event fields hold values of any JSON type', () => {
+    const trace = randomValidTrace(mulberry32(31), { events: 80 });
+    const base = JSON.parse(toChromeJson(trace)) as { traceEvents: Record<string, unknown>[] };
+    const keys = ['ph', 'ts', 'dur', 'pid', 'tid', 'id', 'cat', 'name', 's', 'args', 'seq', 'lock', 'mode', 'subject'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.constantFrom(...keys), fc.jsonValue()), { minLength: 1, maxLength: 3 }), fc.boolean(), (edits, foreign) => {
+        const doc = structuredClone(base) as { traceEvents: Record<string, unknown>[]; otherData?: unknown };
+        if (foreign) delete doc.otherData;
+        for (const [k, key, value] of edits) {
+          const e = doc.traceEvents[k % doc.traceEvents.length];
+          const args = e.args;
+          if (key === 'seq' || key === 'lock' || key === 'mode' || key === 'subject') {
+            if (typeof args === 'object' && args !== null) (args as Record<string, unknown>)[key] = value;
+          } else e[key] = value;
+        }
+        try {
+          fromChromeJson(JSON.stringify(doc));
+        } catch (err) {
+          if (!(err instanceof TraceError)) throw err;
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('fails on malformed or truncated input with a TraceError', () => {
     const text = toChromeJson(randomValidTrace(mulberry32(9), { events: 100 }));
     fc.assert(
