@@ -59,4 +59,13 @@ describe('compare', () => {
     expect(text).toContain('-sec×3 +sec');
     expect(compareTraces(build(1), build(1)).apis[0].same).toBe(true);
   });
+
+  it("leaves out what comes after the workload's end mark (the launcher's clean-up)", () => {
+    const t = build(1);
+    t.mark(t.endTime + 1, 'workload create-storm end');
+    const w = 0;
+    t.beginSpan(t.endTime + 2, w, 'api', 'virDomainDestroy', 'vm-1');
+    t.endSpan(t.endTime + 3, w);
+    expect(profileCalls(t).map((c) => c.api)).toEqual(['virDomainCreate']);
+  });
 });

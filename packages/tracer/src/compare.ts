@@ -55,6 +55,8 @@ export function profileCalls(trace: Trace, options: ProfileOptions = {}): CallPr
   for (let i = 0; i < trace.length; i++) {
     const th = trace.thread[i];
     const t = trace.time[i];
+    // The launcher's clean-up (destroying a storm's domains) comes after this mark: not the workload.
+    if (trace.kind[i] === EventKind.Mark && /^workload .* end$/.test(trace.labels[trace.ref[i]])) break;
     switch (trace.kind[i]) {
       case EventKind.SpanBegin:
         if (trace.mode[i] === apiKind && open[th] === null) {

@@ -13,7 +13,7 @@ import { TraceFollower } from './follow.js';
 export const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'liblockscope-preload.so');
 
 /** Workloads a real daemon can run (the simulator's names and parameters). */
-export const TRACED_WORKLOADS = ['lifecycle', 'create-storm'] as const;
+export const TRACED_WORKLOADS = ['lifecycle', 'create-storm', 'define-during-storm'] as const;
 export type TracedWorkload = (typeof TRACED_WORKLOADS)[number];
 
 export interface Prerequisites {
@@ -77,7 +77,7 @@ export class PrerequisiteError extends Error {
 
 export interface TraceRunOptions {
   workload: TracedWorkload;
-  /** Workload parameters, as for the simulator: `domains`. */
+  /** Workload parameters, as for the simulator: `domains`; `probeIntervalMs` for define-during-storm. */
   params?: Record<string, number>;
   /** The preload library; `null` runs the daemon without it (a baseline for overhead). */
   library?: string | null;
@@ -148,14 +148,26 @@ export function domainNames(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `vm-${String(i + 1).padStart(width, '0')}`);
 }
 
-/** The virsh commands each client runs, per workload (the simulator's scenarios). */
+/** The virsh commands each domain's client runs, per workload (the simulator's scenarios). */
 export function workloadCommands(workload: TracedWorkload, name: string, xmlPath: string): string[] {
   switch (workload) {
     case 'lifecycle':
       return [`define ${xmlPath}`, `start ${name}`, `dominfo ${name}`, `destroy ${name}`, `undefine ${name}`];
     case 'create-storm':
-      // A transient domain created from XML; destroyed afterwards so that nothing is left running.
-      return [`create ${xmlPath}`, `destroy ${name}`];
+    case 'define-during-storm':
+      // Transient domains created from XML; they are destroyed after the workload's end mark.
+      return [`create ${xmlPath}`];
+  }
+}
+
+/** Commands run after the workload's end mark so that nothing is left running or defined. */
+export function cleanupCommands(workload: TracedWorkload, names: string[], probes: string[]): string[] {
+  switch (workload) {
+    case 'lifecycle':
+      return [];
+    case 'create-storm':
+    case 'define-during-storm':
+      return [...names.map((n) => `destroy ${n}`), ...probes.map((p) => `undefine ${p}`)];
   }
 }
 
@@ -232,6 +244,8 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
   const log = options.log ?? (() => {});
   const domains = options.params?.domains ?? 10;
   if (!Number.isInteger(domains) || domains < 1 || domains > 200) throw new RangeError(`params.domains must be an integer from 1 to 200, got ${domains}`);
+  const probeMs = options.params?.probeIntervalMs;
+  if (probeMs !== undefined && (!Number.isInteger(probeMs) || probeMs < 10 || probeMs > 60000)) throw new RangeError(`params.probeIntervalMs must be an integer from 10 to 60000, got ${probeMs}`);
   const isRoot = process.getuid?.() === 0;
   const uid = options.uid ?? 65534;
   const pollMs = options.pollMs ?? 200;
@@ -358,13 +372,35 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
     const started = performance.now();
     log(`running ${options.workload} on ${domains} domain(s)`);
     const timeoutMs = options.timeoutMs ?? 300000;
-    const clientRuns = Promise.all(
-      names.map(async (name): Promise<ClientResult> => {
-        const commands = workloadCommands(options.workload, name, join(paths.xml, `${name}.xml`));
+    let stormLeft = names.length;
+    const domainClients = names.map(async (name): Promise<ClientResult> => {
+      const commands = workloadCommands(options.workload, name, join(paths.xml, `${name}.xml`));
+      const r = await virsh(commands);
+      stormLeft--;
+      return { domain: name, commands, exitCode: r.code, output: r.output, wallMs: r.ms };
+    });
+    // define-during-storm: one more client defines a new domain every probeIntervalMs while the
+    // creations are in flight (the 2013 report's DefineXML probes).
+    const probes: string[] = [];
+    const probeClient = async (): Promise<ClientResult[]> => {
+      if (options.workload !== 'define-during-storm') return [];
+      const interval = options.params?.probeIntervalMs ?? 500;
+      const out: ClientResult[] = [];
+      while (stormLeft > 0 && !options.signal?.aborted) {
+        await sleep(interval);
+        if (stormLeft === 0) break;
+        const probe = `probe-${String(probes.length + 1).padStart(3, '0')}`;
+        const xml = join(paths.xml, `${probe}.xml`);
+        writeFileSync(xml, domainXml(probe, pre.qemu as string));
+        if (isRoot) chownSync(xml, uid, uid);
+        probes.push(probe);
+        const commands = [`define ${xml}`];
         const r = await virsh(commands);
-        return { domain: name, commands, exitCode: r.code, output: r.output, wallMs: r.ms };
-      }),
-    );
+        out.push({ domain: probe, commands, exitCode: r.code, output: r.output, wallMs: r.ms });
+      }
+      return out;
+    };
+    const clientRuns = Promise.all([Promise.all(domainClients), probeClient()]).then(([a, b]) => [...a, ...b]);
     let timeout: NodeJS.Timeout | undefined;
     const clients = await Promise.race([
       clientRuns,
@@ -375,6 +411,11 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
     const workloadMs = performance.now() - started;
     follower?.decoder.mark(process.hrtime.bigint(), `workload ${options.workload} end`);
     const daemonCpuMs = cpuMsOf(daemon.pid as number);
+    const cleanup = cleanupCommands(options.workload, names, probes);
+    if (cleanup.length > 0) {
+      const r = await virsh(cleanup);
+      if (r.code !== 0) log(`clean-up after the workload failed: ${r.output.trim().split('\n')[0]}`);
+    }
     log(`workload done in ${Math.round(workloadMs)} ms; stopping libvirtd`);
     if (pollTimer) clearInterval(pollTimer);
     pollTimer = null;

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { parsePairs } from './simulate.js';
 
 export const usage =
-  'compare-model --workload lifecycle|create-storm [--param domains=N] [--preset NAME] [--set knob=value ...] [--seed N] [--json]';
+  'compare-model --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--preset NAME] [--set knob=value ...] [--seed N] [--json]';
 
 /** The model's settings for this machine: session-mode daemon (no DAC, security driver "none"), 2 CPUs, TCG costs. */
 export const THIS_MACHINE_KNOBS: Record<string, string> = { costs: 'this-machine', 'security.drivers': 'none', 'host.cpus': '2' };
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   const workload = values.workload ?? 'lifecycle';
   if (!(TRACED_WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${TRACED_WORKLOADS.join(', ')}, got '${workload}'`);
   const params = parsePairs(values.param, 'param');
-  for (const k of Object.keys(params)) if (k !== 'domains') throw new UsageError(`unknown parameter '${k}' (known: domains)`);
+  for (const k of Object.keys(params)) if (k !== 'domains' && k !== 'probeIntervalMs') throw new UsageError(`unknown parameter '${k}' (known: domains, probeIntervalMs)`);
   if (params.domains !== undefined && (!/^\d+$/.test(params.domains) || Number(params.domains) < 1 || Number(params.domains) > 200)) {
     throw new UsageError(`--param domains must be an integer from 1 to 200, got '${params.domains}'`);
   }
@@ -38,7 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     scenario: workload,
     preset: values.preset,
     set: { ...THIS_MACHINE_KNOBS, ...parsePairs(values.set, 'set') },
-    params: params.domains === undefined ? {} : { domains: params.domains },
+    // The simulator checks every parameter against its scenario (and names the bad one).
+    params,
     seed: values.seed,
   });
   const pre = checkPrerequisites();
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   sim.runToEnd();
   const traced = await traceWorkload({
     workload: workload as TracedWorkload,
-    params: { domains: config.params.domains },
+    params: { domains: config.params.domains, ...(config.params.probeIntervalMs !== undefined ? { probeIntervalMs: config.params.probeIntervalMs } : {}) },
     log: (line) => process.stderr.write(`lockscope: ${line}\n`),
   });
   const failed = traced.clients.filter((c) => c.exitCode !== 0);

@@ -18,7 +18,7 @@ import { UsageError } from '../errors.js';
 import { encodeAs, formatFromPath, writeOutput, type TraceFileFormat } from '../io.js';
 
 export const usage =
-  'trace --workload lifecycle|create-storm [--param domains=N] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
+  'trace --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
 
 const FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -91,15 +91,20 @@ export class LiveUploader {
   }
 }
 
-function parseDomains(pairs: string[]): Record<string, number> {
+const PARAM_RANGES: Record<string, [number, number]> = { domains: [1, 200], probeIntervalMs: [10, 60000] };
+
+function parseParams(pairs: string[], workload: string): Record<string, number> {
   const params: Record<string, number> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--param expects key=value, got '${pair}'`);
     const key = pair.slice(0, eq);
     const value = pair.slice(eq + 1);
-    if (key !== 'domains') throw new UsageError(`unknown parameter '${key}' for a traced run (known: domains)`);
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 200) throw new UsageError(`--param domains must be an integer from 1 to 200, got '${value}'`);
+    const range = PARAM_RANGES[key];
+    if (!range || (key === 'probeIntervalMs' && workload !== 'define-during-storm')) {
+      throw new UsageError(`unknown parameter '${key}' for a traced ${workload} (known: domains${workload === 'define-during-storm' ? ', probeIntervalMs' : ''})`);
+    }
+    if (!/^\d+$/.test(value) || Number(value) < range[0] || Number(value) > range[1]) throw new UsageError(`--param ${key} must be an integer from ${range[0]} to ${range[1]}, got '${value}'`);
     params[key] = Number(value);
   }
   return params;
@@ -162,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
     return pre.ok ? 0 : 1;
   }
   if (values.workload !== undefined && values.follow !== undefined) throw new UsageError('give either --workload (start a daemon) or --follow PREFIX (a daemon you started), not both');
-  if (values.workload === undefined && values.follow === undefined) throw new UsageError('trace needs --workload NAME (one of lifecycle, create-storm) or --follow PREFIX');
+  if (values.workload === undefined && values.follow === undefined) throw new UsageError(`trace needs --workload NAME (one of ${TRACED_WORKLOADS.join(', ')}) or --follow PREFIX`);
   let format: OutputFormat;
   if (values.format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
@@ -203,7 +208,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     const workload = values.workload as string;
     if (!(TRACED_WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${TRACED_WORKLOADS.join(', ')} on a real daemon, got '${workload}'`);
-    const params = parseDomains(values.param);
+    const params = parseParams(values.param, workload);
     const pre = checkPrerequisites();
     if (!pre.ok) {
       process.stderr.write(`lockscope: cannot trace a real libvirtd here:\n${pre.missing.map((m) => `  - ${m}`).join('\n')}\n`);
@@ -225,7 +230,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const c of failed) process.stderr.write(`lockscope: virsh for ${c.domain} failed: ${c.output.trim().split('\n')[0]}\n`);
       extra = {
         workload,
-        params: { domains: params.domains ?? 10 },
+        params: { domains: params.domains ?? 10, ...(params.probeIntervalMs !== undefined ? { probeIntervalMs: params.probeIntervalMs } : {}) },
         workloadMs: Math.round(result.workloadMs),
         daemonCpuMs: Math.round(result.daemonCpuMs),
         workloadCpuMs: Math.round(result.workloadCpuMs),
