@@ -62,6 +62,23 @@ describe('NDJSON', () => {
     expect(() => fromNdjson(new Uint8Array([0xff, 0xfe]))).toThrow(/UTF-8/);
   });
 
+  it('fails only with TraceError when fields hold values of any JSON type', () => {
+    const lines = toNdjson(randomValidTrace(mulberry32(4), { events: 40 })).trim().split('\n');
+    const keys = ['type', 'format', 'version', 'meta', 'id', 'name', 'role', 'class', 'kind', 'subject', 'from', 'labels', 't', 'thread', 'lock', 'mode', 'spanKind', 'label', 'events'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.constantFrom(...keys), fc.jsonValue()), { minLength: 1, maxLength: 3 }), (edits) => {
+        const copy = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        for (const [k, key, value] of edits) copy[k % copy.length][key] = value;
+        try {
+          fromNdjson(copy.map((o) => JSON.stringify(o)).join('\n'));
+        } catch (err) {
+          if (!(err instanceof TraceError)) throw err;
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('reads an empty trace', () => {
     const t = new Trace();
     t.meta = { note: 'nothing happened' };
