@@ -35,7 +35,6 @@ import {
   LOCK_CLASSES,
   LOCK_KINDS,
   NONE,
-  SPAN_KINDS,
   THREAD_ROLES,
   Trace,
   TraceError,
