@@ -10,6 +10,7 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     sourcemap: true,
+    minify: process.env.LOCKSCOPE_NO_MINIFY ? false : 'oxc',
     rollupOptions: { input: { index: 'index.html', bench: 'bench.html' } },
   },
   server: {

@@ -5,6 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { NONE, decodeBinaryTrace } from '@lockscope/trace';
+import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
 import { WAIT_RGB } from '../src/timeline/palette.js';
 import { countPixels, drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer } from './harness.js';
 
@@ -139,6 +141,54 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     } finally {
       await other.close();
     }
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('shows lock lanes with queues, search matches and a wait’s blocking chain to the root holder', async () => {
+    const { page } = browser;
+    // A finished run, recorded through the API.
+    const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const run = (await (await post('/api/runs', { scenario: 'create-storm', preset: 'libvirt-2013', seed: 3, speed: 'max' })).json()) as { id: string };
+    for (let i = 0; i < 600; i++) {
+      const state = ((await (await fetch(`${server.url}/api/runs/${run.id}`)).json()) as { state: string }).state;
+      if (state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rec = (await (await post(`/api/runs/${run.id}/recording`, {})).json()) as { id: string; url: string };
+    // Pick, from the recorded trace itself, a wait whose chain has two steps.
+    const bytes = new Uint8Array(await (await fetch(`${server.url}/api/recordings/${rec.id}`)).arrayBuffer());
+    const ix = new TimelineIndex(decodeBinaryTrace(bytes));
+    ix.update();
+    let wait = -1;
+    let longest = -1;
+    for (let id = 0; id < ix.size; id++) {
+      if (ix.kind.data[id] !== IntervalKind.Wait || ix.aux.data[id] === NONE) continue;
+      const chain = ix.chain(id);
+      if (chain.length > longest) {
+        longest = chain.length;
+        wait = id;
+      }
+    }
+    expect(wait).toBeGreaterThanOrEqual(0);
+    const chain = ix.chain(wait);
+    const root = ix.source.threads[chain[chain.length - 1].holder].name;
+
+    await page.goto(`${server.url}${rec.url}?sel=${wait}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnArrows: 1 });
+    const details = await page.waitForSelector('[data-testid="details"]');
+    expect(await details.textContent()).toContain('Blocking chain');
+    expect(await page.textContent('.chain li:last-child')).toContain(root);
+    await screenshot(page, '08-blocking-chain');
+
+    // Lock lanes sit below the thread lanes: scroll to them.
+    await page.$eval('.timeline-scroll', (el) => el.scrollTo(0, el.scrollHeight));
+    await waitForDrawn(page, { drawnLockLanes: 1, drawnQueuedLockLanes: 1 });
+    await screenshot(page, '09-lock-lanes');
+
+    await page.fill('input[type="search"]', 'vm-05');
+    await page.$eval('.timeline-scroll', (el) => el.scrollTo(0, 0));
+    await waitForDrawn(page, { searchMatches: 1, drawnMatches: 1 });
+    await screenshot(page, '10-search');
     expect(browser.errors).toEqual([]);
   });
 

@@ -165,6 +165,7 @@ function topClass(waitByClass: number[]): [string, number] | null {
 export function CompareTable({ before, after }: { before: StatsSnapshot; after: StatsSnapshot | null }) {
   const preset = useApp((s) => s.compare.preset);
   const status = useApp((s) => s.compare.status);
+  const mainLive = useApp((s) => s.connection === 'live' || s.connection === 'paused');
   if (!after) return <p className="muted">Waiting for the compared run…</p>;
   const names = Array.from(new Set([...before.apis.map((a) => a.name), ...after.apis.map((a) => a.name)])).sort();
   const classes = LOCK_CLASSES.map((c, i) => [c, i] as const).filter(([, i]) => before.waitByClass[i] > 0 || after.waitByClass[i] > 0);
@@ -173,6 +174,7 @@ export function CompareTable({ before, after }: { before: StatsSnapshot; after: 
       <p className="small">
         Same workload and seed under <b>{preset}</b> {status === 'running' ? '(still running)' : ''}. Makespan {formatNs(before.makespan)} → <b>{formatNs(after.makespan)}</b>; total waited{' '}
         {formatNs(before.waitTotal)} → <b>{formatNs(after.waitTotal)}</b>.
+        {mainLive ? ' This run is still live: its figures cover the calls finished so far.' : ''}
       </p>
       <table data-testid="table-compare">
         <thead>

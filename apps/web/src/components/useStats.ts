@@ -1,7 +1,7 @@
-// Statistics for a slot, refreshed while live at most a few times per second (and once more
-// after the last change, so the final figures always show).
+// Statistics for a slot, refreshed while live at most a few times per second, and once more
+// after the last change so the final figures always show.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { StatsSnapshot } from '../derived/stats.js';
 import { useApp } from '../store/app.js';
 import { statsSnapshot, type TraceSlot } from '../store/traces.js';
@@ -11,13 +11,23 @@ const REFRESH_MS = 300;
 export function useStats(slot: TraceSlot): StatsSnapshot | null {
   const version = useApp((s) => s.versions[slot]);
   const [snap, setSnap] = useState<StatsSnapshot | null>(() => statsSnapshot(slot, performance.now(), 0));
+  const last = useRef(0);
+  const trailing = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    const timer = setTimeout(() => setSnap(statsSnapshot(slot, performance.now(), 0)), REFRESH_MS);
-    return () => clearTimeout(timer);
+    const refresh = (): void => {
+      last.current = performance.now();
+      trailing.current = null;
+      setSnap(statsSnapshot(slot, last.current, 0));
+    };
+    const wait = REFRESH_MS - (performance.now() - last.current);
+    if (wait <= 0) refresh();
+    else if (!trailing.current) trailing.current = setTimeout(refresh, wait);
   }, [slot, version]);
-  useEffect(() => {
-    // Immediate first fill when a slot appears or is cleared.
-    setSnap(statsSnapshot(slot, performance.now(), REFRESH_MS));
-  }, [slot, version === 0]);
+  useEffect(
+    () => () => {
+      if (trailing.current) clearTimeout(trailing.current);
+    },
+    [],
+  );
   return snap;
 }

@@ -7,6 +7,14 @@ export class GrowableF64 {
   constructor(capacity = 64) {
     this.data = new Float64Array(capacity);
   }
+  /** Makes room for `extra` more values in one allocation (bulk loads). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.data.length) return;
+    const next = new Float64Array(Math.max(need, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
   push(v: number): number {
     if (this.length === this.data.length) {
       const next = new Float64Array(this.data.length * 2);
@@ -24,6 +32,14 @@ export class GrowableU32 {
   constructor(capacity = 64) {
     this.data = new Uint32Array(capacity);
   }
+  /** Makes room for `extra` more values in one allocation (bulk loads). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.data.length) return;
+    const next = new Uint32Array(Math.max(need, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
   push(v: number): number {
     if (this.length === this.data.length) {
       const next = new Uint32Array(this.data.length * 2);
@@ -40,6 +56,14 @@ export class GrowableU8 {
   length = 0;
   constructor(capacity = 64) {
     this.data = new Uint8Array(capacity);
+  }
+  /** Makes room for `extra` more values in one allocation (bulk loads). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.data.length) return;
+    const next = new Uint8Array(Math.max(need, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
   }
   push(v: number): number {
     if (this.length === this.data.length) {

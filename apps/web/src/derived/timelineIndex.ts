@@ -124,6 +124,10 @@ export class TimelineIndex {
     const tr = this.trace;
     const from = this.processed;
     const n = tr.length;
+    if (n - from > 4096) {
+      // A bulk load: at most one interval per event, so size the columns once.
+      for (const c of [this.start, this.end, this.kind, this.thread, this.ref, this.mode, this.aux, this.api, this.closed]) c.reserve(n - from);
+    }
     for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i, tr.locks.length));
     if (this.lockLanes.length < tr.locks.length) {
       for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
@@ -251,12 +255,24 @@ export class TimelineIndex {
   }
 
   private setDepth(ll: LockLane, t: number, depth: number): void {
-    if (ll.waiting > 0 && t >= ll.lastChange) ll.lod.insert(ll.lastChange, t, Math.min(255, 1 + ll.waiting));
+    if (ll.waiting > 0 && t > ll.lastChange) ll.lod.insert(ll.lastChange, t, Math.min(255, 1 + ll.waiting));
     ll.waiting = depth;
-    ll.lastChange = t;
     if (depth > ll.maxWaiting) ll.maxWaiting = depth;
-    ll.depthTime.push(t);
-    ll.depth.push(depth);
+    const n = ll.depthTime.length;
+    if (n > 0 && ll.depthTime.data[n - 1] === t) {
+      // Several changes at one instant (an uncontended request and its acquisition): keep the
+      // last value only, and drop the step altogether if it changes nothing.
+      if (n > 1 && ll.depth.data[n - 2] === depth) {
+        ll.depthTime.length--;
+        ll.depth.length--;
+      } else {
+        ll.depth.data[n - 1] = depth;
+      }
+    } else {
+      ll.depthTime.push(t);
+      ll.depth.push(depth);
+    }
+    ll.lastChange = t;
   }
 
   private onSpanBegin(t: number, th: number, label: number, spanKind: number, subject: number): void {

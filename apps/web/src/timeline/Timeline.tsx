@@ -307,7 +307,14 @@ function drawAxis(svg: SVGSVGElement | null, t0: number, t1: number, width: numb
     .attr('data-testid', 'strategy-mark')
     .attr('transform', (m) => `translate(${scale(m.t)}, 0)`)
     .call((m) => m.select('title').text((d) => `${d.label} at ${formatNs(d.t)}`))
-    .call((m) => m.select('text').text((d) => d.label.slice(0, 40)));
+    .call((m) =>
+      m
+        .select('text')
+        .text((d) => d.label.slice(0, 40))
+        // Near the right edge the label goes to the left of its mark.
+        .attr('x', (d) => (scale(d.t) > width - 220 ? -7 : 7))
+        .attr('text-anchor', (d) => (scale(d.t) > width - 220 ? 'end' : 'start')),
+    );
   root
     .selectAll('text.window')
     .data([0])

@@ -106,19 +106,60 @@ interface Band {
   x0: number;
 }
 
-/** Writes `colour(v, x, y)` for rows [y0, y1) (device px, canvas coordinates) where cols[x] passes. */
-function paintRows(band: Band, y0: number, y1: number, cols: Uint8Array, colour: (v: number, x: number, y: number) => number): void {
+let line = new Uint32Array(0);
+let line2 = new Uint32Array(0);
+let waitColumns = new Int32Array(0);
+
+/** Copies one prepared pixel line into rows [y0, y1) (device px, canvas coordinates) of the band. */
+function copyRows(band: Band, y0: number, y1: number, src: Uint32Array): void {
   const a = Math.max(y0, band.top);
   const b = Math.min(y1, band.top + band.height);
+  for (let y = a; y < b; y++) band.px.set(src, (y - band.top) * band.stride + band.x0);
+}
+
+/** A line of `colour` where a column is drawn, white elsewhere. */
+function lineOf(cols: Uint8Array, out: Uint32Array, colour: (v: number) => number): Uint32Array {
+  for (let x = 0; x < cols.length; x++) {
+    const v = cols[x];
+    out[x] = v === 0 ? WHITE : colour(v);
+  }
+  return out;
+}
+
+/**
+ * The lock row of a thread lane: holds inset by `inset` rows top and bottom, waits full height,
+ * vermillion with dark hatching and a strip of their lock class's colour at the bottom.
+ */
+function paintLockRow(band: Band, y0: number, y1: number, inset: number, strip: number, cols: Uint8Array): void {
   const n = cols.length;
+  const holdLine = line;
+  const waitLine = line2;
+  let waits = 0;
+  for (let x = 0; x < n; x++) {
+    const v = cols[x];
+    if (v === 0) {
+      holdLine[x] = WHITE;
+      waitLine[x] = WHITE;
+    } else if (isWaitValue(v)) {
+      holdLine[x] = WAIT;
+      waitLine[x] = WAIT;
+      waitColumns[waits++] = x;
+    } else {
+      holdLine[x] = CLASS_RGBA[classOfValue(v)];
+      waitLine[x] = WHITE;
+    }
+  }
+  const a = Math.max(y0, band.top);
+  const b = Math.min(y1, band.top + band.height);
   for (let y = a; y < b; y++) {
     const off = (y - band.top) * band.stride + band.x0;
-    for (let x = 0; x < n; x++) {
-      const v = cols[x];
-      if (v !== 0) {
-        const c = colour(v, x, y);
-        if (c !== 0) band.px[off + x] = c;
-      }
+    const inStrip = y >= strip;
+    band.px.set(y < y0 + inset || y >= y1 - inset ? waitLine : holdLine, off);
+    // Hatching (and the class strip) only where a wait is drawn.
+    for (let k = 0; k < waits; k++) {
+      const x = waitColumns[k];
+      if (inStrip) band.px[off + x] = CLASS_RGBA[classOfValue(cols[x])];
+      else if ((x + y) % 6 < 2) band.px[off + x] = HATCH;
     }
   }
 }
@@ -153,7 +194,12 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
   const top = Math.max(0, input.visibleTop ?? 0);
   const bottom = Math.min(height, input.visibleBottom ?? height);
   const summary: DrawnSummary = { waits: 0, holds: 0, spans: 0, threadLanes: 0, lockLanes: 0, lodLanes: 0, rawLanes: 0, arrows: 0, marks: 0, queuedLockLanes: 0, matches: 0 };
-  if (columns.length !== devPlotW) columns = new Uint8Array(devPlotW);
+  if (columns.length !== devPlotW) {
+    columns = new Uint8Array(devPlotW);
+    line = new Uint32Array(devPlotW);
+    line2 = new Uint32Array(devPlotW);
+    waitColumns = new Int32Array(devPlotW);
+  }
   const labels: Label[] = [];
   const arrows: Array<[number, number, number, number]> = [];
 
@@ -216,13 +262,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       const ly1 = dy(row.y + LOCK_Y + LOCK_H);
       const strip = ly1 - Math.max(2, Math.round(3 * dpr));
       const inset = Math.max(1, Math.round(2 * dpr));
-      paintRows(band, ly0, ly1, columns, (v, x, y) => {
-        if (isWaitValue(v)) {
-          if (y >= strip) return CLASS_RGBA[classOfValue(v)];
-          return (x + y) % 6 < 2 ? HATCH : WAIT;
-        }
-        return y >= ly0 + inset && y < ly1 - inset ? CLASS_RGBA[classOfValue(v)] : 0;
-      });
+      paintLockRow(band, ly0, ly1, inset, strip, columns);
       // ---- span rows: API calls, then phases ----
       const spanSlots = lane.spans[0];
       if (spanSlots) {
@@ -235,7 +275,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
             fillInterval(columns, s, e, index.mode.data[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
             const x0 = Math.max(GUTTER, xOf(s));
             const x1 = Math.min(width, xOf(e));
-            if (x1 - x0 > 60 && labels.length < 600) {
+            if (x1 - x0 > 60 && labels.length < 200) {
               const sub = index.aux.data[id];
               const trace = index.source;
               labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: trace.labels[index.ref.data[id]] + (sub !== NONE ? ` ${trace.labels[sub]}` : '') });
@@ -245,7 +285,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
           for (const id of spanSlots.openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
         }
         summary.spans += countRuns(columns, () => true);
-        paintRows(band, dy(row.y + SPAN_Y), dy(row.y + SPAN_Y + SPAN_H), columns, (v) => (v === SpanValue.queue ? QUEUE_RGBA : SPAN_RGBA));
+        copyRows(band, dy(row.y + SPAN_Y), dy(row.y + SPAN_Y + SPAN_H), lineOf(columns, line, (v) => (v === SpanValue.queue ? QUEUE_RGBA : SPAN_RGBA)));
       }
       if (lane.spans.length > 1) {
         columns.fill(0);
@@ -257,7 +297,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
         } else {
           for (let d = 1; d < lane.spans.length; d++) for (const id of lane.spans[d].openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
         }
-        paintRows(band, dy(row.y + PHASE_Y), dy(row.y + PHASE_Y + PHASE_H), columns, () => PHASE_RGBA);
+        copyRows(band, dy(row.y + PHASE_Y), dy(row.y + PHASE_Y + PHASE_H), lineOf(columns, line, () => PHASE_RGBA));
       }
     } else {
       summary.lockLanes++;
@@ -290,14 +330,16 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       const y0 = dy(row.y + 3);
       const y1 = dy(row.y + LOCK_LANE_H - 3);
       const base = dy(row.y + LOCK_LANE_H - 2);
-      paintRows(band, y0, base, columns, (v, _x, y) => {
-        if (v > 1) {
-          // Queue depth as a vermillion bar growing from the bottom, 2 px per waiter.
-          const h = Math.min(LOCK_LANE_H - 4, 3 + 2 * (v - 1)) * dpr;
-          if (y >= base - h) return WAIT;
-        }
-        return y < y1 ? held : 0;
-      });
+      copyRows(band, y0, y1, lineOf(columns, line, () => held));
+      // Queue depth: a vermillion bar growing from the bottom, 2 px per waiter.
+      const a = Math.max(y0, band.top);
+      const b = Math.min(base, band.top + band.height);
+      for (let x = 0; x < columns.length; x++) {
+        const v = columns[x];
+        if (v <= 1) continue;
+        const from = Math.max(a, base - Math.round(Math.min(LOCK_LANE_H - 4, 3 + 2 * (v - 1)) * dpr));
+        for (let y = from; y < b; y++) band.px[(y - band.top) * band.stride + band.x0 + x] = WAIT;
+      }
     }
   }
 
@@ -308,14 +350,13 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
   // ---- span labels ----
   ctx.font = '10px system-ui, sans-serif';
   ctx.textBaseline = 'top';
+  ctx.fillStyle = '#FFFFFF';
   for (const l of labels) {
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(l.x, l.y - 2, l.w, 10);
-    ctx.clip();
-    ctx.fillStyle = '#FFFFFF';
-    ctx.fillText(l.text, l.x + 2, l.y - 2);
-    ctx.restore();
+    // Truncated to the bar (about 5.6 px per character at 10 px) rather than clipped: a clip
+    // per label costs more than the text.
+    const fits = Math.floor((l.w - 4) / 5.6);
+    if (fits < 4) continue;
+    ctx.fillText(l.text.length > fits ? `${l.text.slice(0, fits - 1)}…` : l.text, l.x + 2, l.y - 2);
   }
 
   // ---- search matches ----
