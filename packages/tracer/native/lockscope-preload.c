@@ -1138,7 +1138,75 @@ PHASE(1, qemuProcessInit)
 PHASE(2, qemuProcessStop)
 PHASE(3, qemuProcessKill)
 PHASE(4, qemuProcessStartCPUs)
-PHASE(5, qemuMonitorSend)
+/* qemuMonitorSend(mon, msg): a QMP command. The phase carries the command's name, read from
+ * msg->txBuffer (offset 8 in 9.0.0's qemuMonitorMessage) when it looks like a QMP command
+ * ({"execute":"NAME"...}); names are interned once each in the names file. */
+static intptr_t (*real_qemuMonitorSend)(intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t);
+static void resolve_qemuMonitorSend(void)
+{
+    if (!real_qemuMonitorSend)
+        real_qemuMonitorSend = find_definition("qemuMonitorSend");
+}
+
+#define QMP_NAMES 256
+static char g_qmp_names[QMP_NAMES][48];
+static uint32_t g_qmp_count;
+
+static uint32_t qmp_command_id(const void *msg)
+{
+    const char *tx = *(const char *const *)((const char *)msg + 8);
+    if (!tx || (uintptr_t)tx < 4096 || tx[0] != '{')
+        return 0;
+    const char *p = strstr(tx, "\"execute\"");
+    if (!p || p - tx > 16)
+        return 0;
+    p = strchr(p + 9, '"');
+    if (!p)
+        return 0;
+    p++;
+    char name[48];
+    size_t n = 0;
+    while (p[n] && p[n] != '"' && n < sizeof(name) - 1) {
+        char c = p[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+        name[n] = c;
+        n++;
+    }
+    if (n == 0 || p[n] != '"')
+        return 0;
+    name[n] = 0;
+    pthread_mutex_lock(&g_table_mu);
+    uint32_t id = 0;
+    for (uint32_t i = 0; i < g_qmp_count; i++)
+        if (strcmp(g_qmp_names[i], name) == 0) {
+            id = i + 1;
+            break;
+        }
+    int fresh = 0;
+    if (id == 0 && g_qmp_count < QMP_NAMES) {
+        memcpy(g_qmp_names[g_qmp_count], name, n + 1);
+        id = ++g_qmp_count;
+        fresh = 1;
+    }
+    pthread_mutex_unlock(&g_table_mu);
+    if (fresh)
+        names_line("{\"qmp\":%u,\"name\":\"%s\"}", id, name);
+    return id;
+}
+
+LS_EXPORT intptr_t qemuMonitorSend(intptr_t mon, intptr_t msg, intptr_t c, intptr_t d, intptr_t e, intptr_t f)
+{
+    if (!real_qemuMonitorSend)
+        real_qemuMonitorSend = resolve("qemuMonitorSend");
+    if (!tracing())
+        return real_qemuMonitorSend(mon, msg, c, d, e, f);
+    uint32_t cmd = msg ? qmp_command_id((const void *)msg) : 0;
+    emit(LS_PHASE_BEGIN, cmd, 0, 5, 0, CALLER);
+    intptr_t r = real_qemuMonitorSend(mon, msg, c, d, e, f);
+    emit(LS_PHASE_END, cmd, 0, 5, 0, CALLER);
+    return r;
+}
 PHASE(6, virCommandRun)
 PHASE(7, qemuSecuritySetAllLabel)
 PHASE(8, qemuSecurityRestoreAllLabel)

@@ -96,6 +96,7 @@ export class TraceDecoder {
   private symbols = new Map<bigint, string>();
   private modules: { name: string; base: bigint; start: bigint; end: bigint }[] = [];
   private callSubjects = new Map<number, string>();
+  private qmpNames = new Map<number, string>();
   private threadNames = new Map<number, string>();
   private threads = new Map<number, ThreadState>();
   private lockIds = new Map<number, number>();
@@ -265,6 +266,8 @@ export class TraceDecoder {
       const i = this.modules.findIndex((x) => x.start === m.start);
       if (i >= 0) this.modules[i] = m;
       else this.modules.push(m);
+    } else if ('qmp' in e) {
+      this.qmpNames.set(e.qmp, e.name);
     } else if ('sym' in e) {
       this.symbols.set(BigInt(e.sym), e.name);
     } else if ('call' in e) {
@@ -405,10 +408,12 @@ export class TraceDecoder {
         th.spanDepth++;
         break;
       }
-      case Op.PhaseBegin:
-        this.trace.beginSpan(t, th.id, 'phase', PHASES[r.arg] ?? `phase ${r.arg}`);
+      case Op.PhaseBegin: {
+        const qmp = r.arg === 5 && r.id !== 0 ? this.qmpNames.get(r.id) : undefined;
+        this.trace.beginSpan(t, th.id, 'phase', qmp ? `QMP ${qmp}` : (PHASES[r.arg] ?? `phase ${r.arg}`));
         th.spanDepth++;
         break;
+      }
       case Op.ApiEnd:
       case Op.PhaseEnd:
         if (th.spanDepth > 0) {

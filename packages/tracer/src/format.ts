@@ -50,7 +50,7 @@ export const PHASES: Record<number, string> = {
   2: 'qemu: stop',
   3: 'qemu: kill',
   4: 'qemu: start CPUs',
-  5: 'monitor: command',
+  5: 'monitor: command', // with the QMP command's name when the recorder could read it
   6: 'command: run',
   7: 'security: set all labels',
   8: 'security: restore all labels',
@@ -70,6 +70,7 @@ export type NameEntry =
   | { t: number; name: string }
   | { sym: string; name: string }
   | { module: string; base: string; start: string; end: string }
+  | { qmp: number; name: string }
   | { call: number; subject: string };
 
 export function parseHeader(bytes: Uint8Array): FileHeader {
