@@ -131,6 +131,8 @@ export class Run {
     this.idleTimer = undefined;
     this.broadcastStatus();
     viewer.pump();
+    // A run at "max" may be waiting for a viewer to make room ahead of it.
+    this.schedule();
   }
 
   detach(viewer: Viewer): void {
@@ -230,7 +232,7 @@ export class Run {
       const start = performance.now();
       // Small sub-slices so each viewer gets frames while the source keeps producing.
       do {
-        this.produce(Infinity, Math.min(MAX_LEAD_EVENTS - lead, 65_536, this.limits.maxEvents - this.events));
+        this.produce(Infinity, Math.min(MAX_LEAD_EVENTS - (this.events - this.furthestCursor()), 65_536, this.limits.maxEvents - this.events));
       } while (!this.source.done && this.events < this.limits.maxEvents && performance.now() - start < MAX_SPEED_SLICE_MS && this.events - this.furthestCursor() < MAX_LEAD_EVENTS);
       this.simTarget = this.source.now;
     }

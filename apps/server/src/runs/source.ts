@@ -1,6 +1,11 @@
 // A run's source: something that appends events to a Trace over time. The simulator is one
 // (it produces events when the run's clock asks for them); a traced libvirtd is another (it
 // appends on its own as the daemon runs). The run manager only sees this interface.
+//
+// A new kind of source needs no change to runs or streams: implement RunSource (`paced: false`
+// if it appends by itself; `change` may throw ControlError when it has no strategy), then, from
+// a route plugin registered in app.ts, `ctx.runs.create(source, config, speed)` and answer with
+// the run's id; viewers then watch it on /api/runs/:id/stream like any run.
 import type { Trace } from '@lockscope/trace';
 import type { RecordingSource } from '../store/recording-store.js';
 
