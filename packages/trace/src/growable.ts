@@ -1,15 +1,20 @@
 // Append-only typed arrays that double when full: derived views grow with the trace without
 // per-item allocation.
 
+// Empty growables share one zero-length array: thousands of locks that are never taken then
+// cost no allocation.
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+
 export class GrowableF64 {
   data: Float64Array;
   length = 0;
-  constructor(capacity = 64) {
-    this.data = new Float64Array(capacity);
+  constructor(capacity = 0) {
+    this.data = capacity > 0 ? new Float64Array(capacity) : EMPTY_F64;
   }
   push(v: number): number {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = new Float64Array(Math.max(16, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
@@ -25,12 +30,12 @@ export class GrowableF64 {
 export class GrowableU32 {
   data: Uint32Array;
   length = 0;
-  constructor(capacity = 64) {
-    this.data = new Uint32Array(capacity);
+  constructor(capacity = 0) {
+    this.data = capacity > 0 ? new Uint32Array(capacity) : EMPTY_U32;
   }
   push(v: number): number {
     if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
+      const next = new Uint32Array(Math.max(16, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
@@ -54,8 +59,8 @@ export function percentileOfSorted(sorted: Float64Array, p: number): number {
  * the last call and merges them in, O(n + k log k) instead of a full sort per snapshot.
  */
 export class SortedValues {
-  private readonly values = new GrowableF64(16);
-  private sortedValues = new Float64Array(0);
+  private readonly values = new GrowableF64();
+  private sortedValues = EMPTY_F64;
 
   get length(): number {
     return this.values.length;

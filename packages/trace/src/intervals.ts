@@ -188,16 +188,16 @@ export class IntervalBuilder {
 
   update(trace: Trace): void {
     while (this.byThread.length < trace.threads.length) {
-      this.byThread.push(new GrowableU32(16));
-      this.waitsByThread.push(new GrowableU32(16));
+      this.byThread.push(new GrowableU32());
+      this.waitsByThread.push(new GrowableU32());
       this.pendingWait.push(NONE);
       this.heldBy.push(new Map());
       this.spanStack.push([]);
     }
     while (this.holdsByLock.length < trace.locks.length) {
-      this.holdsByLock.push(new GrowableU32(16));
-      this.waitsByLock.push(new GrowableU32(16));
-      this.queueDepth.push({ time: new GrowableF64(16), waiters: new GrowableU32(16) });
+      this.holdsByLock.push(new GrowableU32());
+      this.waitsByLock.push(new GrowableU32());
+      this.queueDepth.push({ time: new GrowableF64(), waiters: new GrowableU32() });
       this.openHolds.push([]);
       this.longestClosedHold.push(0);
       this.waiting.push(0);

@@ -18,7 +18,8 @@
 //
 // The accumulator is incremental (update() reads only the events added since the last call);
 // snapshot() sorts only the waits and latencies added since the previous snapshot and merges them
-// into the sorted ones (exact percentiles at O(n + k log k) per snapshot).
+// into the sorted ones (exact percentiles at O(n + k log k) per snapshot), and reuses the figures
+// of locks no event touched since (treat snapshots as read-only).
 import { EventKind, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type LockKind, type Trace } from './model.js';
 import { SortedValues, percentileOfSorted } from './growable.js';
 
@@ -99,6 +100,8 @@ interface LockAcc {
   maxWaiters: number;
   lastAcquirer: number;
   ownerChanges: number;
+  /** The last snapshot's figures, reused while no event touched the lock. */
+  cached: LockStats | null;
 }
 
 interface OpenSpan {
@@ -129,6 +132,7 @@ function newLockAcc(): LockAcc {
     maxWaiters: 0,
     lastAcquirer: NONE,
     ownerChanges: 0,
+    cached: null,
   };
 }
 
@@ -166,6 +170,7 @@ export class StatsAccumulator {
       switch (kind[i]) {
         case EventKind.LockRequest: {
           const acc = this.locks[ref[i]];
+          acc.cached = null;
           this.requestTime[th] = t;
           setWaiters(acc, t, acc.waiters + 1);
           break;
@@ -173,6 +178,7 @@ export class StatsAccumulator {
         case EventKind.LockAcquired: {
           const lock = ref[i];
           const acc = this.locks[lock];
+          acc.cached = null;
           const requested = this.requestTime[th];
           const wait = Number.isNaN(requested) ? 0 : t - requested;
           this.requestTime[th] = NaN;
@@ -206,6 +212,7 @@ export class StatsAccumulator {
           if (since === undefined) break;
           this.held[th].delete(lock);
           const acc = this.locks[lock];
+          acc.cached = null;
           const hold = t - since;
           acc.holdCount++;
           acc.holdTotal += hold;
@@ -246,6 +253,10 @@ export class StatsAccumulator {
     for (let l = 0; l < this.locks.length; l++) {
       const acc = this.locks[l];
       byClass[this.lockClass[l]].push(acc);
+      if (acc.cached) {
+        lockStats.push(acc.cached);
+        continue;
+      }
       const info = trace?.locks[l];
       const s: LockStats = {
         lock: l,
@@ -255,6 +266,7 @@ export class StatsAccumulator {
         ...contention([acc], acc.waits.sorted()),
       };
       if (info?.subject !== undefined) s.subject = info.subject;
+      acc.cached = s;
       lockStats.push(s);
     }
     const classes: LockClassStats[] = [];
