@@ -16,7 +16,14 @@ try {
   throw error;
 }
 
-const app = buildApp(config);
+let app: ReturnType<typeof buildApp>;
+try {
+  app = buildApp(config);
+} catch (error) {
+  // Typically the data folder: not writable, or the SQLite file is not a database.
+  process.stderr.write(`lockscope server: cannot start with LOCKSCOPE_DATA_DIR=${config.dataDir}: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 try {
   await app.listen({ port: config.port, host: config.host });
 } catch (error) {
