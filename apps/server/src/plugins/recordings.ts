@@ -126,8 +126,8 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
 
   /** Metadata and configuration of a recording (what a share URL re-opens). */
   app.get<{ Params: { id: string } }>('/api/recordings/:id/info', { schema: { params: recordingParams } }, async (request) => {
-    const recording = await ctx.store.get(request.params.id);
-    if (!recording) throw notFound(`recording ${request.params.id}`);
-    return { ...recording.meta, url: shareUrl(recording.meta.id), config: recording.config };
+    const info = await ctx.store.info(request.params.id);
+    if (!info) throw notFound(`recording ${request.params.id}`);
+    return { ...info.meta, url: shareUrl(info.meta.id), config: info.config };
   });
 };

@@ -44,6 +44,8 @@ export interface RecordingStore {
   put(recording: NewRecording): Promise<RecordingMeta>;
   get(id: string): Promise<StoredRecording | undefined>;
   meta(id: string): Promise<RecordingMeta | undefined>;
+  /** Metadata and configuration, without the trace. */
+  info(id: string): Promise<{ meta: RecordingMeta; config: unknown } | undefined>;
   /** Newest first. */
   list(limit: number, offset: number): Promise<RecordingPage>;
   close(): Promise<void>;

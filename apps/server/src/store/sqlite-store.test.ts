@@ -21,6 +21,8 @@ describe('SqliteRecordingStore', () => {
     expect(got?.config).toEqual({ scenario: 'create-storm', seed: 7 });
     expect(Buffer.from(got!.trace).equals(Buffer.from(trace))).toBe(true);
     expect(await reopened.get(newId())).toBeUndefined();
+    expect(await reopened.info(id)).toEqual({ meta, config: { scenario: 'create-storm', seed: 7 } });
+    expect(await reopened.info(newId())).toBeUndefined();
     await reopened.close();
   });
 

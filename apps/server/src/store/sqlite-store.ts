@@ -50,6 +50,7 @@ export class SqliteRecordingStore implements RecordingStore {
   private readonly insert: Database.Statement;
   private readonly selectOne: Database.Statement<[string], FullRow>;
   private readonly selectMeta: Database.Statement<[string], MetaRow>;
+  private readonly selectInfo: Database.Statement<[string], MetaRow & { config: string | null }>;
   private readonly selectPage: Database.Statement<[number, number], MetaRow>;
   private readonly count: Database.Statement<[], { n: number }>;
 
@@ -69,6 +70,7 @@ export class SqliteRecordingStore implements RecordingStore {
     );
     this.selectOne = this.db.prepare('SELECT * FROM recordings WHERE id = ?');
     this.selectMeta = this.db.prepare('SELECT id, title, created_at, events, source, bytes FROM recordings WHERE id = ?');
+    this.selectInfo = this.db.prepare('SELECT id, title, created_at, events, source, bytes, config FROM recordings WHERE id = ?');
     this.selectPage = this.db.prepare(
       'SELECT id, title, created_at, events, source, bytes FROM recordings ORDER BY created_at DESC, id LIMIT ? OFFSET ?',
     );
@@ -96,6 +98,11 @@ export class SqliteRecordingStore implements RecordingStore {
   async meta(id: string): Promise<RecordingMeta | undefined> {
     const row = this.selectMeta.get(id);
     return row ? toMeta(row) : undefined;
+  }
+
+  async info(id: string): Promise<{ meta: RecordingMeta; config: unknown } | undefined> {
+    const row = this.selectInfo.get(id);
+    return row ? { meta: toMeta(row), config: row.config === null ? null : (JSON.parse(row.config) as unknown) } : undefined;
   }
 
   async list(limit: number, offset: number): Promise<RecordingPage> {
