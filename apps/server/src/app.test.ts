@@ -154,6 +154,8 @@ describe('runs', () => {
     const bad = await a.inject({ method: 'POST', url: `/api/runs/${id}/control`, payload: { type: 'set', knob: 'list.lock', value: 'spinlock' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ field: 'set.list.lock' });
+    expect((await a.inject({ method: 'POST', url: `/api/runs/${id}/control`, payload: { type: 'jump' } })).json()).toMatchObject({ field: 'type' });
+    expect((await a.inject({ method: 'POST', url: `/api/runs/${id}/control`, payload: { type: 'speed', value: 0 } })).json()).toMatchObject({ field: 'value' });
     const stopped = await a.inject({ method: 'DELETE', url: `/api/runs/${id}` });
     expect(stopped.json()).toMatchObject({ state: 'stopped', reason: 'requested' });
   });

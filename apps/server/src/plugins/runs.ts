@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, badInput, notFound } from '../errors.js';
 import { ID_PATTERN } from '../ids.js';
-import { ControlMessageError, MAX_SPEED, applyControl, parseControl, parseSpeed } from '../runs/control.js';
+import { CONTROL_TYPES, ControlMessageError, MAX_SPEED, applyControl, parseControl, parseSpeed } from '../runs/control.js';
 import { TooManyRunsError } from '../runs/manager.js';
 import type { Run } from '../runs/run.js';
 import { SimulationSource } from '../runs/sim-source.js';
@@ -84,7 +84,9 @@ export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
   app.get<{ Params: { id: string } }>('/api/runs/:id', { schema: { params: idParams } }, async (request) => findRun(ctx, request.params.id).describe());
 
   /** The stream's control messages over HTTP, for scripts: same body, same errors (as 400s). */
-  app.post<{ Params: { id: string }; Body: unknown }>('/api/runs/:id/control', { schema: { params: idParams } }, async (request) => {
+  // The schema checks the envelope; parseControl checks each message type exactly as on the socket.
+  const controlSchema = { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: [...CONTROL_TYPES] } } } as const;
+  app.post<{ Params: { id: string }; Body: unknown }>('/api/runs/:id/control', { schema: { params: idParams, body: controlSchema } }, async (request) => {
     const run = findRun(ctx, request.params.id);
     try {
       const message = parseControl(request.body);
