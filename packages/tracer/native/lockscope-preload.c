@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -73,7 +74,28 @@ static pid_t g_pid;              /* the traced process (children do not trace) *
 static int g_events_fd = -1;
 static int g_names_fd = -1;
 static pthread_mutex_t g_names_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t g_table_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The object table's lock is taken at every event by every thread; its critical sections last
+ * tens of ns. A spinning lock (yielding if the holder was preempted) keeps contention out of the
+ * kernel: a futex sleep and wake-up costs more than the whole event, and much more in a VM. */
+static atomic_flag g_table_lock = ATOMIC_FLAG_INIT;
+
+static inline void table_lock(void)
+{
+    unsigned spins = 0;
+    while (atomic_flag_test_and_set_explicit(&g_table_lock, memory_order_acquire)) {
+        if (++spins < 128) {
+            __builtin_ia32_pause();
+        } else {
+            sched_yield();
+            spins = 0;
+        }
+    }
+}
+
+static inline void table_unlock(void)
+{
+    atomic_flag_clear_explicit(&g_table_lock, memory_order_release);
+}
 static pthread_mutex_t g_threads_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t g_thread_key;
 static uint32_t g_next_id = 1;
@@ -559,11 +581,11 @@ static uint32_t object_id(void *obj, void *caller)
     if (!obj)
         return 0;
     void *klass = *(void **)((char *)obj + g_off_obj_klass);
-    pthread_mutex_lock(&g_table_mu);
+    table_lock();
     int new_caller = 0;
     struct ls_entry *e = table_find((uintptr_t)obj, 1);
     if (!e) {
-        pthread_mutex_unlock(&g_table_mu);
+        table_unlock();
         if (new_caller)
             name_caller(caller);
         return 0;
@@ -612,7 +634,7 @@ static uint32_t object_id(void *obj, void *caller)
         write_object_line(e, cls, name, caller);
     }
     uint32_t id = e->id;
-    pthread_mutex_unlock(&g_table_mu);
+    table_unlock();
     if (new_caller)
         name_caller(caller);
     return id;
@@ -621,7 +643,7 @@ static uint32_t object_id(void *obj, void *caller)
 /* Lock id of a plain virMutex / virRWLock, or of the object whose lock it is. */
 static uint32_t mutex_id(void *m, uint8_t kind, void *caller)
 {
-    pthread_mutex_lock(&g_table_mu);
+    table_lock();
     int new_caller = 0;
     struct ls_entry *e = table_find((uintptr_t)m - (uintptr_t)g_off_lockable_mutex, 0);
     uint32_t id = 0;
@@ -645,7 +667,7 @@ static uint32_t mutex_id(void *m, uint8_t kind, void *caller)
     }
     id = e->id;
 out:
-    pthread_mutex_unlock(&g_table_mu);
+    table_unlock();
     if (new_caller)
         name_caller(caller);
     return id;
@@ -656,7 +678,7 @@ static const char *JOB_KIND_NAMES[3] = { "job", "async-job", "agent-job" };
 static uint32_t job_id(void *vm, int job_kind, void *caller)
 {
     uint32_t obj = object_id(vm, caller);
-    pthread_mutex_lock(&g_table_mu);
+    table_lock();
     struct ls_entry *e = table_find((uintptr_t)vm, 0);
     uint32_t id = 0;
     if (e && e->id == obj) {
@@ -669,7 +691,7 @@ static uint32_t job_id(void *vm, int job_kind, void *caller)
         }
         id = e->job_id[job_kind];
     }
-    pthread_mutex_unlock(&g_table_mu);
+    table_unlock();
     return id;
 }
 
@@ -1176,7 +1198,7 @@ static uint32_t qmp_command_id(const void *msg)
     if (n == 0 || p[n] != '"')
         return 0;
     name[n] = 0;
-    pthread_mutex_lock(&g_table_mu);
+    table_lock();
     uint32_t id = 0;
     for (uint32_t i = 0; i < g_qmp_count; i++)
         if (strcmp(g_qmp_names[i], name) == 0) {
@@ -1189,7 +1211,7 @@ static uint32_t qmp_command_id(const void *msg)
         id = ++g_qmp_count;
         fresh = 1;
     }
-    pthread_mutex_unlock(&g_table_mu);
+    table_unlock();
     if (fresh)
         names_line("{\"qmp\":%u,\"name\":\"%s\"}", id, name);
     return id;

@@ -306,6 +306,7 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
   daemon.stdout?.on('data', (b: Buffer) => daemonLog.push(b));
   daemon.stderr?.on('data', (b: Buffer) => daemonLog.push(b));
   const daemonExit: { code: number | null; signal: string | null } = { code: null, signal: null };
+  daemon.on('error', (err) => daemonLog.push(Buffer.from(`cannot start libvirtd: ${err.message}\n`)));
   daemon.on('exit', (code, signal) => {
     daemonExit.code = code;
     daemonExit.signal = signal;
@@ -318,10 +319,16 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
   };
   options.signal?.addEventListener('abort', onAbort);
   let pollTimer: NodeJS.Timeout | null = null;
+  let decodeError: Error | null = null;
   const pollOnce = (final = false): void => {
-    if (!follower) return;
-    const added = follower.poll(final);
-    if (added > 0) options.onEvents?.(follower.decoder.trace, added);
+    if (!follower || decodeError) return;
+    try {
+      const added = follower.poll(final);
+      if (added > 0) options.onEvents?.(follower.decoder.trace, added);
+    } catch (err) {
+      // A recording that cannot be decoded: stop reading it, say so once the daemon is down.
+      decodeError = err instanceof Error ? err : new Error(String(err));
+    }
   };
 
   const virsh = (commands: string[]): Promise<{ code: number; output: string; ms: number }> =>
@@ -421,6 +428,7 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
     pollTimer = null;
     await stopDaemon();
     pollOnce(true);
+    if (decodeError) throw new Error(`the recording in ${tracePrefix}.events could not be decoded (keep the folder with --keep to look at it): ${(decodeError as Error).message}`);
     return {
       trace: follower ? follower.decoder.trace : null,
       decoder: follower ? follower.decoder : null,
