@@ -26,7 +26,7 @@ export function Legend() {
       <span className="item">
         <i className="swatch" style={{ background: MARK_COLOUR, width: 2 }} /> strategy change
       </span>
-      <span className="item muted">lock lanes: bar = held, vermillion height = waiters</span>
+      <span className="item muted">lock lanes: bar = held (holder named), vermillion below = waiters (1 px each, up to 7)</span>
     </div>
   );
 }

@@ -51,8 +51,8 @@ export class SlotSet {
     return n;
   }
 
-  /** Calls fn for every interval overlapping [t0, t1]. */
-  forEachIn(times: IntervalTimes, t0: number, t1: number, fn: (id: number) => void): void {
+  /** Calls fn for every interval overlapping [t0, t1], until fn returns true. */
+  forEachIn(times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): void {
     const { start, end } = times;
     for (const slot of this.slots) {
       const ids = slot.data;
@@ -68,7 +68,7 @@ export class SlotSet {
       for (let i = lo; i < n; i++) {
         const id = ids[i];
         if (start[id] > t1) break;
-        fn(id);
+        if (fn(id) === true) return;
       }
     }
   }

@@ -93,7 +93,9 @@ describe('TimelineIndex', () => {
     expect(ix.isOpen(0)).toBe(true);
     expect(ix.endOf(0)).toBe(50);
     const found: number[] = [];
-    ix.threadLanes[0].waits.forEachIn(ix.times(), 40, 45, (id) => found.push(id));
+    ix.threadLanes[0].waits.forEachIn(ix.times(), 40, 45, (id) => {
+      found.push(id);
+    });
     expect(found).toEqual([0]);
   });
 
@@ -105,7 +107,9 @@ describe('TimelineIndex', () => {
     const t1 = ix.endTime * 0.35;
     for (const lane of ix.threadLanes) {
       const viaSearch: number[] = [];
-      lane.holds.forEachIn(ix.times(), t0, t1, (id) => viaSearch.push(id));
+      lane.holds.forEachIn(ix.times(), t0, t1, (id) => {
+        viaSearch.push(id);
+      });
       const viaScan: number[] = [];
       for (let id = 0; id < ix.size; id++) {
         if (ix.kind.data[id] === IntervalKind.Hold && ix.thread.data[id] === lane.thread && ix.endOf(id) >= t0 && ix.start.data[id] <= t1) viaScan.push(id);

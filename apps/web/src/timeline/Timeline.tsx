@@ -104,6 +104,9 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         dpr,
       });
       publishSummary(canvas, summaryRef.current, summary, matches.main?.ids.length ?? 0);
+      // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
+      const firstLock = layout.rows.find((r) => r.type === 'lock');
+      canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
     };
     const schedule = (): void => {

@@ -6,15 +6,15 @@ import type { TimelineIndex } from '../derived/timelineIndex.js';
 import type { TraceSlot } from '../store/traces.js';
 
 export const GUTTER = 150;
-export const THREAD_LANE_H = 26;
+export const THREAD_LANE_H = 30;
 export const LOCK_LANE_H = 18;
 export const HEADER_H = 18;
 /** Rows inside a thread lane. */
-export const SPAN_Y = 2;
-export const SPAN_H = 6;
-export const PHASE_Y = 9;
+export const SPAN_Y = 1;
+export const SPAN_H = 11;
+export const PHASE_Y = 13;
 export const PHASE_H = 3;
-export const LOCK_Y = 13;
+export const LOCK_Y = 17;
 export const LOCK_H = 11;
 
 export type Row =
@@ -55,9 +55,9 @@ export function computeLayout(inputs: LayoutInput[]): Layout {
       rows.push({ type: 'header', slot, label: title, y, h: HEADER_H + 4 });
       y += HEADER_H + 4;
     }
-    for (const group of ROLE_GROUPS) {
+    const addGroup = (group: (typeof ROLE_GROUPS)[number]): void => {
       const threads = trace.threads.filter((t) => group.roles.includes(t.role));
-      if (threads.length === 0) continue;
+      if (threads.length === 0) return;
       rows.push({ type: 'header', slot, label: `${group.label} (${threads.length})`, y, h: HEADER_H });
       y += HEADER_H;
       for (const t of threads) {
@@ -65,7 +65,9 @@ export function computeLayout(inputs: LayoutInput[]): Layout {
         threadY[slot].set(t.id, y);
         y += THREAD_LANE_H;
       }
-    }
+    };
+    // The daemon's threads first, then its locks, then the clients (mostly idle lanes).
+    for (const group of ROLE_GROUPS) if (!group.roles.includes('client') && !group.roles.includes('other')) addGroup(group);
     const locks = index.lockLanes
       .filter((l) => l.holds.count > 0 || l.waiting > 0)
       .sort((a, b) => b.totalWait - a.totalWait || b.maxWaiting - a.maxWaiting || a.lock - b.lock)
@@ -80,6 +82,7 @@ export function computeLayout(inputs: LayoutInput[]): Layout {
         y += LOCK_LANE_H;
       }
     }
+    for (const group of ROLE_GROUPS) if (group.roles.includes('client') || group.roles.includes('other')) addGroup(group);
   }
   return { rows, height: y, threadY };
 }

@@ -10,7 +10,7 @@ import { LOCK_CLASSES, NONE, SPAN_KINDS } from '@lockscope/trace';
 import { fillInterval } from '../derived/mipmap.js';
 import { IntervalKind, SpanValue, classOfValue, holdValue, isWaitValue, waitValue, type TimelineIndex } from '../derived/timelineIndex.js';
 import type { TraceSlot } from '../store/traces.js';
-import { GUTTER, LOCK_H, LOCK_LANE_H, LOCK_Y, PHASE_H, PHASE_Y, SPAN_H, SPAN_Y, type Layout } from './layout.js';
+import { GUTTER, LOCK_H, LOCK_LANE_H, LOCK_Y, PHASE_H, PHASE_Y, SPAN_H, SPAN_Y, THREAD_LANE_H, type Layout } from './layout.js';
 import {
   ARROW_COLOUR,
   CLASS_COLOUR_LIST,
@@ -201,6 +201,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
     waitColumns = new Int32Array(devPlotW);
   }
   const labels: Label[] = [];
+  const lockLabels: Label[] = [];
   const arrows: Array<[number, number, number, number]> = [];
 
   // ---- the pixel band for the visible rows ----
@@ -283,6 +284,18 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
           });
         } else {
           for (const id of spanSlots.openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
+          // Labels of the API calls wide enough to read, even when the bars come from the pyramid.
+          let visited = 0;
+          spanSlots.forEachIn(times, t0, t1, (id) => {
+            const x0 = Math.max(GUTTER, xOf(index.start.data[id]));
+            const x1 = Math.min(width, xOf(index.endOf(id)));
+            if (x1 - x0 > 60) {
+              const sub = index.aux.data[id];
+              const trace = index.source;
+              labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: trace.labels[index.ref.data[id]] + (sub !== NONE ? ` ${trace.labels[sub]}` : '') });
+            }
+            return ++visited > 400 || labels.length >= 200;
+          });
         }
         summary.spans += countRuns(columns, () => true);
         copyRows(band, dy(row.y + SPAN_Y), dy(row.y + SPAN_Y + SPAN_H), lineOf(columns, line, (v) => (v === SpanValue.queue ? QUEUE_RGBA : SPAN_RGBA)));
@@ -326,18 +339,27 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
         if (ll.waiting > 0) fillInterval(columns, ll.lastChange, index.endTime, Math.min(255, 1 + ll.waiting), t0, nsPerDev);
       }
       const held = CLASS_RGBA[index.lockClassOf(row.lock)];
+      // Who holds it: the holder's name on holds wide enough to read.
+      let visited = 0;
+      ll.holds.forEachIn(index.times(), t0, t1, (id) => {
+        const x0 = Math.max(GUTTER, xOf(index.start.data[id]));
+        const x1 = Math.min(width, xOf(index.endOf(id)));
+        if (x1 - x0 > 50) lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.thread.data[id]]?.name ?? '' });
+        return ++visited > 300 || lockLabels.length >= 200;
+      });
       if (countRuns(columns, (v) => v > 1) > 0) summary.queuedLockLanes++;
       const y0 = dy(row.y + 3);
       const y1 = dy(row.y + LOCK_LANE_H - 3);
       const base = dy(row.y + LOCK_LANE_H - 2);
       copyRows(band, y0, y1, lineOf(columns, line, () => held));
-      // Queue depth: a vermillion bar growing from the bottom, 2 px per waiter.
+      // Queue depth: a vermillion bar growing from the bottom, 1 px per waiter.
       const a = Math.max(y0, band.top);
       const b = Math.min(base, band.top + band.height);
       for (let x = 0; x < columns.length; x++) {
         const v = columns[x];
         if (v <= 1) continue;
-        const from = Math.max(a, base - Math.round(Math.min(LOCK_LANE_H - 4, 3 + 2 * (v - 1)) * dpr));
+        // At most half the lane, so the holder stays visible above the queue.
+        const from = Math.max(a, base - Math.round(Math.min((LOCK_LANE_H - 4) / 2, 1 + (v - 1)) * dpr));
         for (let y = from; y < b; y++) band.px[(y - band.top) * band.stride + band.x0 + x] = WAIT;
       }
     }
@@ -348,15 +370,22 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
 
   // ---- span labels ----
-  ctx.font = '10px system-ui, sans-serif';
+  ctx.font = '9px system-ui, sans-serif';
   ctx.textBaseline = 'top';
   ctx.fillStyle = '#FFFFFF';
   for (const l of labels) {
-    // Truncated to the bar (about 5.6 px per character at 10 px) rather than clipped: a clip
+    // Truncated to the bar (about 5 px per character at 9 px) rather than clipped: a clip
     // per label costs more than the text.
-    const fits = Math.floor((l.w - 4) / 5.6);
+    const fits = Math.floor((l.w - 4) / 5);
     if (fits < 4) continue;
-    ctx.fillText(l.text.length > fits ? `${l.text.slice(0, fits - 1)}…` : l.text, l.x + 2, l.y - 2);
+    ctx.fillText(l.text.length > fits ? `${l.text.slice(0, fits - 1)}…` : l.text, l.x + 2, l.y + 1);
+  }
+
+  ctx.fillStyle = '#000000';
+  for (const l of lockLabels) {
+    const fits = Math.floor((l.w - 4) / 5);
+    if (fits < 4) continue;
+    ctx.fillText(l.text.length > fits ? `${l.text.slice(0, fits - 1)}…` : l.text, l.x + 2, l.y + 1);
   }
 
   // ---- search matches ----
@@ -384,7 +413,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       lastThread = index.thread.data[id];
       summary.matches++;
       ctx.fillRect(x0, y, x1 - x0, 2);
-      ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0 - 1), 24);
+      ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0 - 1), THREAD_LANE_H - 2);
       if (summary.matches > 5000) break;
     }
   }
@@ -410,7 +439,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       const x1 = Math.max(x0 + 2, xOf(selIndex.endOf(id)));
       ctx.strokeStyle = SELECT_COLOUR;
       ctx.lineWidth = 2;
-      ctx.strokeRect(x0 - 1, y + 1, x1 - x0 + 2, 24);
+      ctx.strokeRect(x0 - 1, y + 1, x1 - x0 + 2, THREAD_LANE_H - 3);
       if (selIndex.kind.data[id] === IntervalKind.Wait) {
         ctx.strokeStyle = WAIT_COLOUR;
         ctx.fillStyle = WAIT_COLOUR;
