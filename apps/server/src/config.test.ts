@@ -15,6 +15,7 @@ describe('loadConfig', () => {
   it('reads PORT, HOST, LOCKSCOPE_DATA_DIR and the limits', () => {
     const c = loadConfig({ PORT: '9000', HOST: '0.0.0.0', LOCKSCOPE_DATA_DIR: '/tmp/x', LOCKSCOPE_UPLOAD_LIMIT: '1048576', LOCKSCOPE_MAX_RUNS: '3' });
     expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', dataDir: '/tmp/x', uploadLimit: 1048576, maxRuns: 3 });
+    expect(loadConfig({ LOCKSCOPE_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8000' }).allowedOrigins).toEqual(['https://a.example', 'http://b.example:8000']);
   });
 
   it.each([
@@ -24,6 +25,7 @@ describe('loadConfig', () => {
     ['LOCKSCOPE_UPLOAD_LIMIT', '1.5'],
     ['HOST', 'a b'],
     ['LOCKSCOPE_LOG_LEVEL', 'loud'],
+    ['LOCKSCOPE_ALLOWED_ORIGINS', 'https://a.example/path'],
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     let caught: unknown;
     try {

@@ -30,6 +30,8 @@ export interface ServerConfig {
   tickMs: number;
   /** Requests creating runs, uploads or snapshots per client and per minute. */
   rateLimitPerMinute: number;
+  /** Origins (scheme://host:port) of pages allowed to open run streams besides this server's own. */
+  allowedOrigins: string[];
   /** Log level of the structured (pino) logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -71,6 +73,7 @@ export function defaultConfig(): ServerConfig {
     retainMs: 10 * 60_000,
     tickMs: 50,
     rateLimitPerMinute: 60,
+    allowedOrigins: [],
     logLevel: 'info',
   };
 }
@@ -84,13 +87,28 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   return value;
 }
 
+function origins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((o) => {
+    const origin = o.trim();
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError('LOCKSCOPE_ALLOWED_ORIGINS', `not an origin: ${JSON.stringify(origin)}`);
+    }
+    if (url.origin !== origin) throw new ConfigError('LOCKSCOPE_ALLOWED_ORIGINS', `write origins as scheme://host[:port], got ${JSON.stringify(origin)}`);
+    return origin;
+  });
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Reads the configuration from environment variables (see the README's server section):
  * PORT, HOST, LOCKSCOPE_DATA_DIR, LOCKSCOPE_UPLOAD_LIMIT, LOCKSCOPE_BODY_LIMIT, LOCKSCOPE_WEB_DIR,
  * LOCKSCOPE_MAX_RUNS, LOCKSCOPE_MAX_EVENTS_PER_RUN, LOCKSCOPE_MAX_VIEWERS, LOCKSCOPE_IDLE_GRACE_MS,
- * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
+ * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const d = defaultConfig();
@@ -114,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     retainMs: int(env, 'LOCKSCOPE_RETAIN_MS', d.retainMs, 0, 7 * 24 * 3600_000),
     tickMs: d.tickMs,
     rateLimitPerMinute: int(env, 'LOCKSCOPE_RATE_LIMIT', d.rateLimitPerMinute, 1, 1_000_000),
+    allowedOrigins: origins(env.LOCKSCOPE_ALLOWED_ORIGINS),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid_trace'
   | 'body_too_large'
   | 'unsupported_media_type'
+  | 'forbidden'
   | 'not_found'
   | 'rate_limited'
   | 'too_many_runs'

@@ -257,6 +257,24 @@ describe('WebSocket stream', () => {
     expect(status).toBe(404);
   });
 
+  it('refuses WebSocket upgrades from pages of another origin', async () => {
+    const { base, ws } = await server();
+    const id = await createRun(base, { scenario: 'create-storm', speed: 1 });
+    const status = (origin: string): Promise<number> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`${ws}/api/runs/${id}/stream`, { origin });
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on('open', () => {
+          socket.close();
+          resolve(101);
+        });
+      });
+    expect(await status('https://evil.example')).toBe(403);
+    expect(await status('http://127.0.0.1.evil.example')).toBe(403);
+    expect(await status(base)).toBe(101);
+    expect(await status('http://localhost:5173')).toBe(101); // the web app's development server
+  });
+
   it('a run reaching the event cap ends with reason event-limit', async () => {
     const { base, ws } = await server({ maxEventsPerRun: 2000 });
     const id = await createRun(base, { scenario: 'create-storm', speed: 'max' });

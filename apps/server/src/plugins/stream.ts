@@ -23,6 +23,27 @@ function errorMessage(error: string, message: string, field?: string): Record<st
   return field === undefined ? { type: 'error', error, message } : { type: 'error', error, message, field };
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A page may open the stream if it comes from this server, from an origin listed in
+ * LOCKSCOPE_ALLOWED_ORIGINS, or from a loopback origin while the server is reached on loopback
+ * (the web app's development server proxies to it from another port).
+ */
+function originAllowed(origin: string, host: string | undefined, allowed: readonly string[]): boolean {
+  if (allowed.includes(origin)) return true;
+  let originUrl: URL;
+  try {
+    originUrl = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host === undefined) return false;
+  if (originUrl.host === host) return true;
+  const hostName = host.replace(/:\d+$/, '');
+  return LOOPBACK.has(originUrl.hostname) && LOOPBACK.has(hostName);
+}
+
 export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
   app.route<StreamRequest>({
     method: 'GET',
@@ -33,6 +54,12 @@ export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
     },
     // Refuses the upgrade with a plain HTTP error when the run is unknown or full.
     preHandler: async (request) => {
+      // Browsers send Origin on WebSocket upgrades and do not apply CORS to them: refuse pages of
+      // other sites (cross-site WebSocket hijacking). Clients without Origin (scripts) are fine.
+      const origin = request.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, request.headers.host, ctx.config.allowedOrigins)) {
+        throw new HttpError(403, 'forbidden', `WebSocket connections from ${origin} are not accepted`);
+      }
       const run = findRun(ctx, request.params.id);
       if (run.viewers.size >= ctx.config.maxViewersPerRun) throw new HttpError(503, 'too_many_viewers', `run ${run.id} already has ${run.viewers.size} viewers`);
     },
