@@ -1,7 +1,39 @@
 // The preload recorder's cost to libvirtd: the daemon's CPU time (user + system, all threads)
 // during N concurrent lifecycles, with and without the library, runs interleaved, medians.
-import { checkPrerequisites, traceWorkload } from '@lockscope/tracer';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LIBRARY, checkPrerequisites, traceWorkload } from '@lockscope/tracer';
 import { median, type Bench, type BenchResult } from './types.js';
+
+// A plain virMutex locked and unlocked in a loop through libvirt.so: the recorder's cost per
+// event, measured apart from everything else the daemon does (three events per iteration).
+const MUTEX_LOOP = `
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+typedef struct { char opaque[64]; } virMutex;
+int virMutexInit(virMutex *m);
+void virMutexLock(virMutex *m);
+void virMutexUnlock(virMutex *m);
+int main(void) {
+  virMutex m; memset(&m, 0, sizeof m); virMutexInit(&m);
+  struct timespec a, b; const int n = 300000;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  for (int i = 0; i < n; i++) { virMutexLock(&m); virMutexUnlock(&m); }
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  printf("%f\\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+  return 0;
+}
+`;
+
+/** ns per lock + unlock of a virMutex, with the recorder (recording to a temp file) or without. */
+function mutexLoopNs(dir: string, exe: string, traced: boolean): number {
+  const env = { ...process.env, ...(traced ? { LD_PRELOAD: DEFAULT_LIBRARY, LOCKSCOPE_TRACE_OUT: join(dir, 'loop') } : {}) };
+  const r = spawnSync(exe, [], { env, encoding: 'utf8' });
+  return Number(r.stdout.trim());
+}
 
 const bench: Bench = async ({ quick }) => {
   const pre = checkPrerequisites();
@@ -20,12 +52,35 @@ const bench: Bench = async ({ quick }) => {
     const without = await traceWorkload({ workload: 'lifecycle', params: { domains }, library: null });
     plain.push(without.workloadCpuMs);
     plainWall.push(without.workloadMs);
-    const withLib = await traceWorkload({ workload: 'lifecycle', params: { domains } });
+    // Decoded after the run, not live: on 2 cores a live decoder competes with the daemon for CPU
+    // and its preemptions show up in the daemon's system time. This measures the recorder alone.
+    const withLib = await traceWorkload({ workload: 'lifecycle', params: { domains }, pollMs: 600_000 });
     traced.push(withLib.workloadCpuMs);
     tracedWall.push(withLib.workloadMs);
     events = withLib.trace?.length ?? 0;
     const failed = [...without.clients, ...withLib.clients].filter((c) => c.exitCode !== 0).length;
     if (failed > 0) console.log(`tracer-overhead: ${failed} virsh client(s) failed in run ${i + 1}`);
+  }
+  // Per event, measured apart: the loop makes 3 events (request, acquired, released) per iteration.
+  const dir = mkdtempSync(join(tmpdir(), 'lockscope-bench-'));
+  let perEventNs = NaN;
+  let untracedPairNs = NaN;
+  try {
+    writeFileSync(join(dir, 'loop.c'), MUTEX_LOOP);
+    const exe = join(dir, 'loop');
+    const cc = spawnSync('gcc', ['-O2', '-o', exe, join(dir, 'loop.c'), '-l:libvirt.so.0'], { encoding: 'utf8' });
+    if (cc.status === 0) {
+      const tracedNs: number[] = [];
+      const plainNs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        plainNs.push(mutexLoopNs(dir, exe, false));
+        tracedNs.push(mutexLoopNs(dir, exe, true));
+      }
+      untracedPairNs = median(plainNs);
+      perEventNs = (median(tracedNs) - untracedPairNs) / 3;
+    } else console.log(`tracer-overhead: cannot build the mutex loop: ${cc.stderr.split('\n')[0]}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const base = median(plain);
   const withLib = median(traced);
@@ -43,6 +98,15 @@ const bench: Bench = async ({ quick }) => {
       unit: '%',
       median: Math.round((withLib / base - 1) * 1000) / 10,
       floor: { op: '<=', value: 10 },
+    },
+    {
+      name: 'recorder cost per event (virMutex lock/unlock loop)',
+      unit: 'ns',
+      median: Math.round(perEventNs),
+      extra: {
+        'untraced lock + unlock (ns)': Math.round(untracedPairNs),
+        [`estimated overhead on ${domains} lifecycles (events x cost / daemon CPU without)`]: `${Math.round(((events * perEventNs) / 1e6 / base) * 1000) / 10} %`,
+      },
     },
     {
       name: `workload wall time, ${domains} concurrent lifecycles, with the recorder`,
