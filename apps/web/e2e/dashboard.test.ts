@@ -66,6 +66,15 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     expect(await countPixels(page, WAIT_RGB)).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid="connection"]')).toMatch(/live/);
     await screenshot(page, '02-live-run');
+    // The wheel zooms (D3 zoom) and stops following the live end.
+    const shownBefore = await page.textContent('svg.axis text.window');
+    const canvasBox = (await (await page.$('[data-testid="timeline-canvas"]'))!.boundingBox())!;
+    await page.mouse.move(canvasBox.x + canvasBox.width * 0.6, canvasBox.y + 60);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction((prev) => document.querySelector('svg.axis text.window')?.textContent !== prev, shownBefore);
+    expect(await page.isChecked('.follow input')).toBe(false);
+    await page.click('[data-testid="fit"]');
+    expect(await page.isChecked('.follow input')).toBe(true);
     expect(browser.errors).toEqual([]);
   });
 
@@ -191,7 +200,13 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     await page.fill('input[type="search"]', 'vm-05');
     await page.$eval('.timeline-scroll', (el) => el.scrollTo(0, 0));
     await waitForDrawn(page, { searchMatches: 1, drawnMatches: 1 });
+    await page.waitForSelector('[data-testid="search-count"]:has-text("matches")');
     await screenshot(page, '10-search');
+    // Usable at the smallest supported size.
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnMatches: 1 });
+    await screenshot(page, '11-at-1280x720');
+    await page.setViewportSize({ width: 1440, height: 900 });
     expect(browser.errors).toEqual([]);
   });
 

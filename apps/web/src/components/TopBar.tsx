@@ -1,6 +1,6 @@
 // Title, what is open, connection state, follow-live, search, share and downloads.
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { recordRun, recordingDownloadUrl } from '../api/client.js';
 import { goHome, rerunUrl, shareUrl } from '../actions.js';
 import { useApp } from '../store/app.js';
@@ -15,6 +15,26 @@ const CONNECTION_TEXT: Record<string, string> = {
   done: 'complete',
   error: 'error',
 };
+
+/** How many intervals match the search (what the timeline outlines). */
+function SearchCount() {
+  useApp((s) => s.versions.main);
+  useApp((s) => s.search);
+  const [n, setN] = useState<string>('');
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="timeline-canvas"]');
+      const v = c?.dataset.searchMatches ?? '';
+      setN((old) => (old === v ? old : v));
+    }, 250);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <span className="small muted" data-testid="search-count">
+      {n === '' ? '' : `${Number(n).toLocaleString()} matches`}
+    </span>
+  );
+}
 
 export function TopBar() {
   const source = useApp((s) => s.source);
@@ -91,6 +111,17 @@ export function TopBar() {
             value={search}
             onChange={(e) => useApp.getState().setSearch(e.target.value)}
           />
+          {search.trim() && <SearchCount />}
+          <button
+            title="show the whole trace (and keep following it while live)"
+            data-testid="fit"
+            onClick={() => {
+              const s = useApp.getState();
+              useApp.setState({ window: { t0: 0, t1: Math.max(s.end, 1000) }, follow: true });
+            }}
+          >
+            Fit
+          </button>
           <label className="follow" title="keep the newest events in view">
             <input type="checkbox" checked={follow} onChange={(e) => useApp.getState().setFollow(e.target.checked)} /> follow live
           </label>
