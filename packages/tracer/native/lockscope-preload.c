@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -110,7 +111,7 @@ static long g_off_mgr_drv = 0x40, g_off_drv_name = 0x8;
 static long g_off_obj_klass = -16, g_off_lockable_mutex = 24;
 static int g_read_names = 1;
 
-#define BUF_RECORDS 2048
+#define BUF_RECORDS 1024
 struct ls_thread {
     pthread_mutex_t mu;
     uint32_t tid;
@@ -282,6 +283,18 @@ static int printable_name(const char *p, char *out, size_t cap)
     return 1;
 }
 
+/* Memory only the traced process uses: not inherited by fork(), so that the daemon's writes to
+ * it after each fork (of QEMU, of helpers) do not fault on copy-on-write pages. Children never
+ * touch it: recording is off in them from the fork on. */
+static void *private_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, size, MADV_DONTFORK);
+    return p;
+}
+
 /* ---- per-thread buffers ---- */
 
 static void flush_locked(struct ls_thread *th)
@@ -324,7 +337,7 @@ static struct ls_thread *self_thread(void)
         return th;
     if (t_exited)
         return NULL;
-    th = calloc(1, sizeof(*th));
+    th = private_alloc(sizeof(*th));
     if (!th)
         return NULL;
     pthread_mutex_init(&th->mu, NULL);
@@ -425,7 +438,7 @@ static void flush_round(void)
         if (dead) {
             *link = th->next;
             pthread_mutex_destroy(&th->mu);
-            free(th);
+            munmap(th, sizeof(*th));
             continue;
         }
         link = &th->next;
@@ -751,7 +764,7 @@ __attribute__((constructor)) static void ls_init(void)
         fprintf(stderr, "lockscope: cannot open %s.{events,names}: %s; not tracing\n", out, strerror(errno));
         return;
     }
-    g_table = calloc(TABLE_SIZE, sizeof(struct ls_entry));
+    g_table = private_alloc((size_t)TABLE_SIZE * sizeof(struct ls_entry));
     if (!g_table)
         return;
     pthread_key_create(&g_thread_key, thread_destructor);
