@@ -13,12 +13,24 @@ export const SPEEDS: Array<{ label: string; value: number | 'max' }> = [
   { label: 'max', value: 'max' },
 ];
 
+/** One catalogue request per page load, shared by every panel (retried after a failure). */
+let cataloguePromise: Promise<Catalogue> | null = null;
+function catalogueOnce(): Promise<Catalogue> {
+  if (!cataloguePromise) {
+    cataloguePromise = getCatalogue();
+    cataloguePromise.catch(() => {
+      cataloguePromise = null;
+    });
+  }
+  return cataloguePromise;
+}
+
 export function useCatalogue(): { catalogue: Catalogue | null; error: string | null } {
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    getCatalogue()
+    catalogueOnce()
       .then((c) => live && setCatalogue(c))
       .catch((e: Error) => live && setError(`the catalogue could not be loaded: ${e.message}`));
     return () => {
