@@ -86,8 +86,15 @@ const bench: Bench = async ({ quick }) => {
         median: median(frameTimes),
         p95: percentile(frameTimes, 95),
         baseline: { name: 'D3-SVG re-render per frame, 20 000 intervals', median: median(svg.frames) },
-        floor: { op: '<=', value: 16 },
         extra: { frames: frameTimes.length, 'p95 ms': percentile(frameTimes, 95), 'baseline p95 ms': percentile(svg.frames, 95), gpu: 'none (headless Chromium, software raster)' },
+      },
+      {
+        // The acceptance floor is on the 95th percentile, so it gets its own line.
+        name: 'timeline pan/zoom frame time p95 at 1600x900',
+        unit: 'ms',
+        median: percentile(frameTimes, 95),
+        baseline: { name: 'D3-SVG re-render per frame p95, 20 000 intervals', median: percentile(svg.frames, 95) },
+        floor: { op: '<=', value: 16 },
       },
       {
         name: 'JS heap after loading the trace',

@@ -5,7 +5,7 @@
 // interval costs O(its length in finest buckets); answering a view costs O(pixels).
 
 /** Finest-level bucket count above which the finest level is dropped (memory bound per lane). */
-export const DEFAULT_MAX_BUCKETS = 1 << 18;
+export const DEFAULT_MAX_BUCKETS = 1 << 17;
 
 export class MaxMipmap {
   /** levels[j] has buckets of width 2 ** (shift + j) ns. Only level 0 is written on insert. */
