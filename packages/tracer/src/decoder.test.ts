@@ -71,10 +71,23 @@ describe('TraceDecoder', () => {
     expect(byName['security manager (stack)'].class).toBe('security-manager');
     expect(byName['security driver dac'].class).toBe('security-driver');
     expect(byName['QEMU driver'].class).toBe('driver');
-    expect(byName['qemuMonitor #6'].class).toBe('monitor');
+    expect(byName['qemuMonitor vm-01'].class).toBe('monitor');
     expect(events(d)[0]).toMatchObject({ kind: 'lock.request', mode: 'shared' });
     expect(d.trace.threads.map((t) => t.role)).toEqual(['worker']);
     expect(d.openHolds()).toEqual([]);
+  });
+
+  it('names a monitor after the domain whose object its first taker holds', () => {
+    const d = decoderWith([
+      rec(1, 101, Op.LockRequest, 2),
+      rec(2, 101, Op.LockAcquired, 2),
+      rec(3, 101, Op.LockRequest, 6),
+      rec(4, 101, Op.LockAcquired, 6),
+      rec(5, 101, Op.LockReleased, 6),
+      rec(6, 101, Op.LockReleased, 2),
+    ]);
+    expect(validateTrace(d.trace)).toEqual({ ok: true });
+    expect(d.trace.locks.find((l) => l.class === 'monitor')).toMatchObject({ name: 'qemuMonitor vm-01', subject: 'vm-01' });
   });
 
   it('writes a condition wait as release, then request + acquired of its mutex', () => {

@@ -303,11 +303,18 @@ export class TraceDecoder {
   }
 
   /** Trace lock id for a raw id, or -1 when its class is filtered out. */
-  private lock(raw: number, caller: bigint, shared: boolean): number {
+  private lock(raw: number, caller: bigint, shared: boolean, th?: ThreadState): number {
     const known = this.lockIds.get(raw);
     if (known !== undefined) return known;
     if (this.skippedLocks.has(raw)) return -1;
     const info = this.describe(raw, caller, shared);
+    if (info.class === 'monitor' && th) {
+      const domain = this.domainOf(th);
+      if (domain) {
+        info.subject = domain;
+        info.name = `qemuMonitor ${domain}`;
+      }
+    }
     if (info.class === 'other' && !this.includeOther) {
       this.skippedLocks.add(raw);
       return -1;
@@ -315,6 +322,17 @@ export class TraceDecoder {
     const id = this.trace.addLock(info);
     this.lockIds.set(raw, id);
     return id;
+  }
+
+  /** The domain a thread works for: its event thread's name (vm-NAME), or the domain object it holds. */
+  private domainOf(th: ThreadState): string | undefined {
+    const name = this.threadNames.get(th.tid);
+    if (name?.startsWith('vm-')) return name.slice(3);
+    for (const [lock, hold] of th.holds) {
+      const info = this.trace.locks[lock];
+      if (hold.depth > 0 && info.class === 'domain-object' && info.subject) return info.subject;
+    }
+    return undefined;
   }
 
   private describe(raw: number, caller: bigint, shared: boolean): { name: string; class: LockClass; kind: LockKind; subject?: string } {
@@ -428,7 +446,7 @@ export class TraceDecoder {
 
   private onRequest(th: ThreadState, t: number, r: RawRecord): void {
     let mode: Mode = r.flags === SHARED ? Mode.Shared : Mode.Exclusive;
-    const lock = this.lock(r.id, r.caller, mode === Mode.Shared);
+    const lock = this.lock(r.id, r.caller, mode === Mode.Shared, th);
     if (lock < 0) {
       th.pending = { lock, mode, skip: true };
       return;
@@ -460,6 +478,15 @@ export class TraceDecoder {
 
   /** Records an acquisition, first ending holds that the library saw end on another thread. */
   private take(th: ThreadState, t: number, lock: number, mode: Mode): void {
+    const info = this.trace.locks[lock];
+    if (info.class === 'monitor' && info.subject === undefined) {
+      // First taken where its domain was not known (opening the monitor): name it now.
+      const domain = this.domainOf(th);
+      if (domain) {
+        info.subject = domain;
+        info.name = `qemuMonitor ${domain}`;
+      }
+    }
     const owner = this.exclusive.get(lock);
     if (owner && owner !== th) this.forceRelease(owner, t, lock);
     if (mode === Mode.Exclusive) {
