@@ -16,6 +16,12 @@ if (reason) console.warn(`browser tests skipped: ${reason}`);
 /** Console errors a test provokes on purpose (the refused upload's 4xx response). */
 const EXPECTED_4XX = /Failed to load resource: the server responded with a status of 4\d\d/;
 
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Waits until each drawn-summary attribute named in `atLeast` reaches its minimum. */
 async function waitForDrawn(page: Page, atLeast: Record<string, number>, timeout = 60_000): Promise<void> {
   await page.waitForFunction(
@@ -135,6 +141,13 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     const shareUrl = await (await page.waitForSelector('[data-testid="share-url"]')).inputValue();
     expect(shareUrl).toMatch(/\/r\/[A-Za-z0-9_-]+\?t0=[\d.]+&t1=[\d.]+&sel=\d+/);
     await screenshot(page, '05-shared');
+    // Downloads: Chrome Trace Event JSON (for Perfetto UI) and the binary format.
+    const [chrome] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Chrome JSON")')]);
+    expect(chrome.suggestedFilename()).toMatch(/\.json$/);
+    const chromeJson = JSON.parse(await streamText(await chrome.createReadStream())) as { traceEvents?: unknown[] } | unknown[];
+    expect(Array.isArray(chromeJson) ? chromeJson.length : (chromeJson.traceEvents?.length ?? 0)).toBeGreaterThan(0);
+    const [binary] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text(".lkscope")')]);
+    expect(binary.suggestedFilename()).toMatch(/\.lkscope$/);
 
     const other = await openBrowser(1440, 900);
     try {
