@@ -134,13 +134,28 @@ export class StatsAccumulator {
     const ix = this.index;
     const trace = ix.source;
     const locks: LockStatsRow[] = [];
+    // Waits still in progress count up to the newest event, so a live run's waiting shows now,
+    // not only once each wait ends.
+    const openWait = new Map<number, number>();
+    const openApiWait: Array<[string, number, number]> = [];
+    for (const lane of ix.threadLanes) {
+      for (const id of lane.waits.openIds()) {
+        const d = ix.endTime - ix.start.data[id];
+        if (d <= 0) continue;
+        const lock = ix.ref.data[id];
+        openWait.set(lock, (openWait.get(lock) ?? 0) + d);
+        const outer = ix.api.data[id];
+        if (outer !== NONE) openApiWait.push([trace.labels[ix.ref.data[outer]] ?? '?', ix.lockClassOf(lock), d]);
+      }
+    }
     const classAcc = LOCK_CLASSES.map(() => ({ acquisitions: 0, contended: 0, waits: [] as number[], waitTotal: 0, waitMax: 0, holdTotal: 0, maxWaiters: 0 }));
-    for (let id = 0; id < this.locks.length; id++) {
-      const a = this.locks[id];
+    for (let id = 0; id < trace.locks.length; id++) {
+      const a = this.locks[id] ?? EMPTY_LOCK;
       const info = trace.locks[id];
-      if (!a || !info) continue;
+      if (a === EMPTY_LOCK && !openWait.has(id)) continue;
       const waits = sorted(a.waits.data.subarray(0, a.waits.length));
       const maxWaiters = ix.lockLanes[id]?.maxWaiting ?? 0;
+      const waitTotal = a.waitTotal + (openWait.get(id) ?? 0);
       locks.push({
         key: String(id),
         name: info.name,
@@ -148,7 +163,7 @@ export class StatsAccumulator {
         acquisitions: a.acquisitions,
         contended: a.contended,
         contendedPct: a.acquisitions > 0 ? (100 * a.contended) / a.acquisitions : 0,
-        waitTotal: a.waitTotal,
+        waitTotal,
         waitP95: quantile(waits, 0.95),
         waitMax: a.waitMax,
         holdTotal: a.holdTotal,
@@ -158,14 +173,14 @@ export class StatsAccumulator {
       c.acquisitions += a.acquisitions;
       c.contended += a.contended;
       for (let i = 0; i < waits.length; i++) c.waits.push(waits[i]);
-      c.waitTotal += a.waitTotal;
+      c.waitTotal += waitTotal;
       c.waitMax = Math.max(c.waitMax, a.waitMax);
       c.holdTotal += a.holdTotal;
       c.maxWaiters = Math.max(c.maxWaiters, maxWaiters);
     }
     const classes: LockStatsRow[] = [];
     classAcc.forEach((c, i) => {
-      if (c.acquisitions === 0 && c.contended === 0) return;
+      if (c.acquisitions === 0 && c.contended === 0 && c.waitTotal === 0) return;
       const waits = Float64Array.from(c.waits).sort();
       classes.push({
         key: LOCK_CLASSES[i],
@@ -182,7 +197,15 @@ export class StatsAccumulator {
       });
     });
     const apis: ApiStatsRow[] = [];
+    const apiOpen = new Map<string, Float64Array>();
+    for (const [name, cls, d] of openApiWait) {
+      let w = apiOpen.get(name);
+      if (!w) apiOpen.set(name, (w = new Float64Array(LOCK_CLASSES.length)));
+      w[cls] += d;
+      this.api(name);
+    }
     for (const [name, a] of this.apis) {
+      const open = apiOpen.get(name);
       const lat = sorted(a.latencies.data.subarray(0, a.latencies.length));
       apis.push({
         name,
@@ -190,7 +213,7 @@ export class StatsAccumulator {
         p50: quantile(lat, 0.5),
         p95: quantile(lat, 0.95),
         max: lat.length ? lat[lat.length - 1] : 0,
-        waitByClass: Array.from(a.waitByClass),
+        waitByClass: Array.from(a.waitByClass, (w, i) => w + (open ? open[i] : 0)),
         latencies: lat,
       });
     }
@@ -209,6 +232,8 @@ export class StatsAccumulator {
     };
   }
 }
+
+const EMPTY_LOCK: LockAcc = { acquisitions: 0, contended: 0, waits: new GrowableF64(1), waitTotal: 0, waitMax: 0, holdTotal: 0, holdMax: 0 };
 
 function sorted(xs: Float64Array): Float64Array {
   return Float64Array.from(xs).sort();

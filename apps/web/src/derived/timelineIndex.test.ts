@@ -151,6 +151,27 @@ describe('StatsAccumulator', () => {
     expect(s.waitTotal).toBe(1700);
   });
 
+  it('counts waits still in progress up to the newest event (live runs)', () => {
+    const tr = new Trace();
+    const a = tr.addThread('worker-a', 'worker');
+    const b = tr.addThread('worker-b', 'worker');
+    const vm = tr.addLock({ name: 'vm-1', class: 'domain-object', kind: 'mutex' });
+    tr.beginSpan(0, b, 'api', 'virDomainGetInfo', 'vm-1');
+    tr.request(10, a, vm);
+    tr.acquired(10, a, vm);
+    tr.request(20, b, vm);
+    tr.mark(520, 'now');
+    const ix = new TimelineIndex(tr);
+    const stats = new StatsAccumulator(ix);
+    ix.update();
+    stats.update();
+    const s = stats.snapshot();
+    expect(s.waitTotal).toBe(500);
+    expect(s.locks.find((l) => l.name === 'vm-1')?.waitTotal).toBe(500);
+    expect(s.apis.find((x) => x.name === 'virDomainGetInfo')?.waitByClass[3]).toBe(500);
+    expect(s.apis.find((x) => x.name === 'virDomainGetInfo')?.count).toBe(0);
+  });
+
   it('is incremental: updating in pieces gives the same snapshot', () => {
     const tr = syntheticTrace({ intervals: 5000, threads: 6, locks: 5, seed: 3 });
     const a = new TimelineIndex(tr);
