@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeAny, validateTrace } from '@lockscope/trace';
+import { checkPrerequisites } from '@lockscope/tracer';
 import { UsageError } from '../errors.js';
 import { run as compareModel } from './compare-model.js';
 import { run as trace } from './trace.js';
@@ -26,4 +31,28 @@ describe('lockscope trace / compare-model: bad usage is refused before anything 
   ])('compare-model %j', async (argv, message) => {
     await expect(compareModel(argv as string[])).rejects.toThrow(message);
   });
+});
+
+const host = checkPrerequisites();
+if (!host.ok) console.warn(`skipping the real libvirtd CLI test: ${host.missing.join('; ')}`);
+
+describe('lockscope trace on this host', () => {
+  it.skipIf(!host.ok)(
+    'writes a valid trace of two lifecycles to --out',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lockscope-cli-trace-'));
+      try {
+        const out = join(dir, 'run.ndjson');
+        expect(await trace(['--workload', 'lifecycle', '--param', 'domains=2', '--out', out])).toBe(0);
+        const bytes = readFileSync(out);
+        const t = decodeAny(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        expect(validateTrace(t)).toEqual({ ok: true });
+        expect(t.meta).toMatchObject({ workload: 'lifecycle', failedClients: 0 });
+        expect(t.locks.filter((l) => l.class === 'domain-object').map((l) => l.subject)).toEqual(expect.arrayContaining(['vm-01', 'vm-02']));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    150_000,
+  );
 });
