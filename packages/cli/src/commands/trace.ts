@@ -59,11 +59,16 @@ export class LiveUploader {
   constructor(private readonly base: string) {}
 
   async open(config: Record<string, unknown>): Promise<void> {
-    const res = await fetch(new URL('/api/ingest', this.base), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(config),
-    });
+    let res: Response;
+    try {
+      res = await fetch(new URL('/api/ingest', this.base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(config),
+      });
+    } catch (err) {
+      throw new Error(`cannot reach the Lockscope server at ${this.base} (--live): ${(err as Error).message}`);
+    }
     if (res.status !== 201) throw new Error(`the server at ${this.base} refused the live trace: ${res.status} ${await res.text()}`);
     const answer = (await res.json()) as { id: string; ingest: string };
     this.ingestUrl = new URL(answer.ingest, this.base).href;
@@ -246,7 +251,15 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   trace.meta = { ...trace.meta, ...extra };
-  if (live) await live.close(trace);
+  if (live) {
+    // A live stream that broke (server gone, run stopped while nobody watched) loses nothing here:
+    // the trace is still written.
+    try {
+      await live.close(trace);
+    } catch (err) {
+      process.stderr.write(`lockscope: ${(err as Error).message.split('\n')[0]}; the trace is still written\n`);
+    }
+  }
   trace.compact();
   const data = format === 'summary' ? `${JSON.stringify(traceSummary(trace, decoder, extra), null, 2)}\n` : encodeAs(trace, format as TraceFileFormat);
   await writeOutput(data, values.out);
