@@ -726,6 +726,32 @@ static long env_long(const char *name, long dflt)
     return *end ? dflt : x;
 }
 
+static int find_libvirt(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    if (info->dlpi_name && strstr(info->dlpi_name, "/libvirt.so")) {
+        char *real = realpath(info->dlpi_name, NULL);
+        if (real) {
+            /* libvirt.so.0.MAJOR*1000+MINOR.MICRO, e.g. libvirt.so.0.9000.0 for 9.0.0 */
+            const char *v = strstr(real, "libvirt.so.0.");
+            long mm = 0, micro = 0;
+            if (v && sscanf(v, "libvirt.so.0.%ld.%ld", &mm, &micro) == 2)
+                *(long *)data = mm * 1000 + micro;
+            free(real);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* libvirt's version as 1000000 * major + 1000 * minor + micro, from the library's file name; 0 if unknown. */
+static long libvirt_version(void)
+{
+    long version = 0;
+    dl_iterate_phdr(find_libvirt, &version);
+    return version;
+}
+
 __attribute__((constructor)) static void ls_init(void)
 {
 #define R(name) real_##name = dlsym(RTLD_NEXT, #name)
@@ -751,6 +777,14 @@ __attribute__((constructor)) static void ls_init(void)
     g_off_mgr_drv = env_long("LOCKSCOPE_OFFSET_SECMGR_DRV", g_off_mgr_drv);
     g_off_drv_name = env_long("LOCKSCOPE_OFFSET_SECDRV_NAME", g_off_drv_name);
     g_read_names = env_long("LOCKSCOPE_READ_NAMES", 1) != 0;
+    /* The default offsets are those of libvirt 9.0.0: with another version and no offsets given,
+     * domain and security driver names are not read (objects keep their class names). */
+    long version = libvirt_version();
+    int offsets_given = getenv("LOCKSCOPE_OFFSET_DOMAIN_DEF") || getenv("LOCKSCOPE_OFFSET_DEF_NAME") ||
+                        getenv("LOCKSCOPE_OFFSET_SECMGR_DRV") || getenv("LOCKSCOPE_OFFSET_SECDRV_NAME");
+    int names_off_by_version = g_read_names && !offsets_given && version != 9000000;
+    if (names_off_by_version)
+        g_read_names = 0;
     long flush_ms = env_long("LOCKSCOPE_FLUSH_MS", 200);
     if (flush_ms >= 10 && flush_ms <= 10000)
         g_flush_ns = flush_ms * 1000000L;
@@ -785,8 +819,11 @@ __attribute__((constructor)) static void ls_init(void)
     if (n > 0)
         exe[n] = 0;
     json_escape(esc, sizeof(esc), exe, sizeof(exe));
-    names_line("{\"process\":%u,\"exe\":\"%s\",\"t0\":%llu,\"offsets\":[%ld,%ld,%ld,%ld]}", pid, esc,
-               (unsigned long long)t0, g_off_dom_def, g_off_def_name, g_off_mgr_drv, g_off_drv_name);
+    names_line("{\"process\":%u,\"exe\":\"%s\",\"t0\":%llu,\"offsets\":[%ld,%ld,%ld,%ld],\"libvirt\":%ld,\"readNames\":%s}", pid,
+               esc, (unsigned long long)t0, g_off_dom_def, g_off_def_name, g_off_mgr_drv, g_off_drv_name, version,
+               g_read_names ? "true" : "false");
+    if (names_off_by_version)
+        fprintf(stderr, "lockscope: libvirt %ld is not 9.0.0: domain names are not read (set LOCKSCOPE_OFFSET_* for this build)\n", version);
 
     __atomic_store_n(&g_enabled, 1, __ATOMIC_RELEASE);
     if (pthread_create(&g_flusher, NULL, flusher_main, NULL) != 0)

@@ -248,6 +248,8 @@ export class TraceDecoder {
     if ('process' in e) {
       this.trace.meta.daemon = e.exe;
       this.trace.meta.offsets = e.offsets;
+      if (e.libvirt !== undefined) this.trace.meta.libvirt = `${Math.floor(e.libvirt / 1e6)}.${Math.floor(e.libvirt / 1e3) % 1000}.${e.libvirt % 1000}`;
+      if (e.readNames !== undefined) this.trace.meta.domainNames = e.readNames;
     } else if ('o' in e) {
       this.objects.set(e.o, { kind: e.kind, cls: e.class, name: e.name, by: BigInt(e.by) });
     } else if ('rename' in e) {

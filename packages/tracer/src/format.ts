@@ -63,7 +63,7 @@ export const PROGRAMS: Record<number, string> = { 0: 'other', 1: 'remote', 2: 'q
 
 /** One line of the names file. */
 export type NameEntry =
-  | { process: number; exe: string; t0: number; offsets: number[] }
+  | { process: number; exe: string; t0: number; offsets: number[]; libvirt?: number; readNames?: boolean }
   | { o: number; kind: 'object' | 'mutex' | 'rwlock'; class: string; name: string; addr: string; by: string }
   | { rename: number; name: string }
   | { job: number; kind: 'job' | 'async-job' | 'agent-job'; of: number; name: string }
