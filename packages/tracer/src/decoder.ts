@@ -328,13 +328,17 @@ export class TraceDecoder {
 
   /** The domain a thread works for: its event thread's name (vm-NAME), or the domain object it holds. */
   private domainOf(th: ThreadState): string | undefined {
-    const name = this.threadNames.get(th.tid);
-    if (name?.startsWith('vm-')) return name.slice(3);
     for (const [lock, hold] of th.holds) {
       const info = this.trace.locks[lock];
       if (hold.depth > 0 && info.class === 'domain-object' && info.subject) return info.subject;
     }
-    return undefined;
+    const name = this.threadNames.get(th.tid);
+    if (!name?.startsWith('vm-')) return undefined;
+    const prefix = name.slice(3);
+    // Thread names are cut at 15 characters: complete the name from the domains seen so far.
+    if (name.length < 15) return prefix;
+    const full = this.trace.locks.find((l) => l.class === 'domain-object' && l.subject?.startsWith(prefix));
+    return full?.subject ?? prefix;
   }
 
   private describe(raw: number, caller: bigint, shared: boolean): { name: string; class: LockClass; kind: LockKind; subject?: string } {
