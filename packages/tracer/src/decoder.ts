@@ -286,8 +286,10 @@ export class TraceDecoder {
   }
 
   private roleOf(tid: number, name: string): ThreadRole {
-    if (name.startsWith('prio-rpc-libvir')) return 'priority-worker';
-    if (name.startsWith('rpc-libvirtd') || name.startsWith('rpc-worker')) return 'worker';
+    // The daemon's RPC pools (libvirtd, or virtqemud for modular daemons); the admin server's
+    // pool (rpc-admin) is not the one that serves API calls.
+    if (name.startsWith('prio-rpc-') && !name.startsWith('prio-rpc-admin')) return 'priority-worker';
+    if (name.startsWith('rpc-') && !name.startsWith('rpc-admin')) return 'worker';
     if (name.startsWith('vm-')) return 'monitor';
     if (tid === this.header?.pid) return 'event-loop';
     return 'other';
