@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     ['HOST', 'a b'],
     ['LOCKSCOPE_LOG_LEVEL', 'loud'],
     ['LOCKSCOPE_ALLOWED_ORIGINS', 'https://a.example/path'],
+    ['LOCKSCOPE_SIM_THREAD', 'yes'],
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     let caught: unknown;
     try {

@@ -108,8 +108,11 @@ describe('WebSocket stream', () => {
     client.close();
   });
 
-  it('a live strategy change appears as a mark and changes what follows', async () => {
-    const { base, ws } = await server();
+  it.each([
+    ['in the server thread', false],
+    ['in a worker thread', true],
+  ])('a live strategy change appears as a mark and changes what follows (simulation %s)', async (_where, simThread) => {
+    const { base, ws } = await server({ simThread });
     const input = { scenario: 'create-storm', preset: 'libvirt-2013', params: { domains: 6 }, seed: 11 };
     const id = await createRun(base, { ...input, speed: 1 });
     const client = new Client(`${ws}/api/runs/${id}/stream`);

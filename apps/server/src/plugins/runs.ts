@@ -8,6 +8,7 @@ import { CONTROL_TYPES, ControlMessageError, MAX_SPEED, applyControl, parseContr
 import { TooManyRunsError } from '../runs/manager.js';
 import type { Run } from '../runs/run.js';
 import { SimulationSource } from '../runs/sim-source.js';
+import { WorkerSimulationSource } from '../runs/worker-sim-source.js';
 import { ControlError } from '../runs/source.js';
 
 export interface CreateRunBody {
@@ -71,7 +72,7 @@ export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
         if (error instanceof TooManyRunsError) throw new HttpError(503, 'too_many_runs', error.message);
         throw error;
       }
-      const source = new SimulationSource(simConfig);
+      const source = ctx.config.simThread ? new WorkerSimulationSource(simConfig) : new SimulationSource(simConfig);
       const config: Record<string, unknown> = { scenario: body.scenario, params: body.params ?? {}, preset: body.preset ?? null, set: body.set ?? {}, seed: simConfig.seed };
       const run = ctx.runs.create(source, config, speed);
       request.log.info({ run: run.id, scenario: body.scenario, preset: body.preset }, 'run created');

@@ -67,6 +67,7 @@ export class Run {
     private readonly limits: RunLimits,
     private readonly onEnd: (run: Run) => void,
   ) {
+    source.onData = () => this.onSourceData();
     this.armIdleTimer();
     this.schedule();
   }
@@ -224,9 +225,28 @@ export class Run {
     this.afterProduce();
   };
 
+  /** An asynchronous source appended events (or failed): send them on at once. */
+  private onSourceData(): void {
+    if (!this.live) return;
+    if (this.source.failure) {
+      for (const v of this.viewers) v.sendJson({ type: 'error', error: 'internal', message: `the run's source failed: ${this.source.failure.message}` });
+      this.end('stopped', 'source-error');
+      return;
+    }
+    if (this.speedValue === 'max') this.simTarget = this.source.now;
+    this.afterProduce();
+    if (this.speedValue === 'max') this.schedule();
+  }
+
   private readonly maxSpeedSlice = (): void => {
     this.immediate = undefined;
     if (this.state !== 'running' || this.speedValue !== 'max') return;
+    if (this.source.asynchronous) {
+      // Ask for what fits ahead of the viewers; the events arrive through onSourceData.
+      const room = Math.min(MAX_LEAD_EVENTS - (this.events - this.furthestCursor()), this.limits.maxEvents - this.events);
+      if (room > 0) this.produce(Infinity, room);
+      return;
+    }
     const lead = this.events - this.furthestCursor();
     if (lead < MAX_LEAD_EVENTS) {
       const start = performance.now();

@@ -24,6 +24,15 @@ describe('SimulationSource', () => {
     expect(source.trace.length).toBeLessThan(40_000);
   });
 
+  it('after a quiet paced stretch, an unbounded target still stops after about maxEvents', () => {
+    const source = new SimulationSource(resolveConfig({ scenario: 'fleet', params: { domains: 100, durationS: 86400, pollIntervalS: 60 } }));
+    for (let t = 1; t <= 600; t++) source.advance(t * 1e9, 1e9); // ten quiet minutes, second by second
+    const base = source.trace.length;
+    source.advance(Infinity, 5000);
+    expect(source.trace.length - base).toBeGreaterThanOrEqual(5000);
+    expect(source.trace.length - base).toBeLessThan(5000 + 20_000);
+  });
+
   it('turns a refused knob into a ControlError naming the field', () => {
     const source = new SimulationSource(resolveConfig({ scenario: 'create-storm' }));
     expect(() => source.change({ knob: 'list.lock', value: 'spinlock' })).toThrow(expect.objectContaining({ name: 'ControlError', field: 'set.list.lock' }));

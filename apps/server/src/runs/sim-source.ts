@@ -5,6 +5,8 @@ import { ControlError, type RunSource, type StrategyChange } from './source.js';
 
 /** Simulated time covered by the first call to `runUntil` at "max" speed; adapted afterwards. */
 const INITIAL_SLICE_NS = 10_000_000;
+/** Longest slice: a quiet stretch of a workload must not turn into one huge call when it ends. */
+const MAX_SLICE_NS = 1e9;
 
 export class SimulationSource implements RunSource {
   readonly kind = 'simulated' as const;
@@ -42,7 +44,7 @@ export class SimulationSource implements RunSource {
       const produced = trace.length - before;
       if (produced === 0 && this.sim.now === beforeNs) break; // no progress possible: never spin
       if (produced > target) this.sliceNs = Math.max(1000, this.sliceNs / 2);
-      else if (produced < target / 4) this.sliceNs = Math.min(3600e9, this.sliceNs * 2);
+      else if (produced < target / 4) this.sliceNs = Math.min(MAX_SLICE_NS, this.sliceNs * 2);
     }
   }
 

@@ -44,4 +44,13 @@ export interface RunSource {
   change(change: StrategyChange): void;
   /** Releases what the source holds (processes, files); it appends nothing afterwards. */
   stop(): void;
+  /**
+   * True if `advance` only asks for events that arrive later (from another thread): the source
+   * then calls `onData` whenever it appended, and the run sends them on at once.
+   */
+  readonly asynchronous?: boolean;
+  /** Set by the run: called after the source appended events on its own. */
+  onData?: () => void;
+  /** Set when the source failed; the run then ends with reason `source-error`. */
+  readonly failure?: Error;
 }
