@@ -107,11 +107,26 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     await page.click('[data-testid="compare-start"]');
     await page.click('button[role="tab"]:has-text("Compare")');
     await page.waitForSelector('[data-testid="table-compare"] tbody tr', { timeout: 60_000 });
+    // The compared run finishes its calls (it runs as fast as possible).
+    await page
+      .waitForFunction(
+        () => Array.from(document.querySelectorAll('[data-testid="table-compare"] tbody tr td:nth-child(2)')).some((td) => /\/ [1-9]/.test(td.textContent ?? '')),
+        undefined,
+        { timeout: 60_000 },
+      )
+      .catch(async (error: unknown) => {
+        await screenshot(page, '04-compare-failed');
+        throw error;
+      });
     const rows = await page.$$eval('[data-testid="table-compare"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
     expect(rows).toContain('virDomainCreateXML');
-    // Both runs are drawn on the shared axis: more thread lanes than one run has.
-    await waitForDrawn(page, { drawnThreadLanes: 1 });
+    // Both runs are drawn on the shared axis, the compared one below this one.
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.compareTop) > 0);
+    await page.$eval('.timeline-scroll', (el) => el.scrollTo(0, Number((el.querySelector('canvas') as HTMLCanvasElement).dataset.compareTop) - 120));
+    // (the compared strategy may remove the waiting altogether: holds are what must show)
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnHolds: 1 });
     await screenshot(page, '04-compare');
+    await page.$eval('.timeline-scroll', (el) => el.scrollTo(0, 0));
     expect(browser.errors).toEqual([]);
   });
 

@@ -107,6 +107,8 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
       const firstLock = layout.rows.find((r) => r.type === 'lock');
       canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
+      const compared = layout.rows.find((r) => r.slot === 'compare');
+      canvas.dataset.compareTop = compared ? String(compared.y) : '';
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
     };
     const schedule = (): void => {
