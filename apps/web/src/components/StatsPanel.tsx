@@ -199,10 +199,10 @@ export function CompareTable({ before, after }: { before: StatsSnapshot; after: 
                   {b?.count ?? 0} / {a?.count ?? 0}
                 </td>
                 <td>
-                  {formatNs(b?.p50 ?? NaN)} → <Delta before={b?.p50} after={a?.p50} />
+                  {b?.count ? formatNs(b.p50) : '—'} → <Delta before={b?.count ? b.p50 : undefined} after={a?.count ? a.p50 : undefined} />
                 </td>
                 <td>
-                  {formatNs(b?.p95 ?? NaN)} → <Delta before={b?.p95} after={a?.p95} />
+                  {b?.count ? formatNs(b.p95) : '—'} → <Delta before={b?.count ? b.p95 : undefined} after={a?.count ? a.p95 : undefined} />
                 </td>
                 {classes.map(([c, i]) => (
                   <td key={c}>

@@ -485,6 +485,17 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
   for (const slot of ['main', 'compare'] as const) {
     const index = input.indexes[slot];
     if (!index) continue;
+    // Each trace's marks run down its own section only.
+    let y0 = Infinity;
+    let y1 = -Infinity;
+    for (const r of layout.rows) {
+      if (r.slot !== slot) continue;
+      if (r.y < y0) y0 = r.y;
+      if (r.y + r.h > y1) y1 = r.y + r.h;
+    }
+    y0 = Math.max(top, y0);
+    y1 = Math.min(bottom, y1);
+    if (y1 <= y0) continue;
     ctx.strokeStyle = MARK_COLOUR;
     ctx.lineWidth = 1.5;
     ctx.setLineDash([5, 3]);
@@ -492,8 +503,8 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       if (m.t < t0 || m.t > t1) continue;
       const x = Math.round(xOf(m.t)) + 0.5;
       ctx.beginPath();
-      ctx.moveTo(x, top);
-      ctx.lineTo(x, bottom);
+      ctx.moveTo(x, y0);
+      ctx.lineTo(x, y1);
       ctx.stroke();
       summary.marks++;
     }
