@@ -4,7 +4,6 @@ import {
   UnsupportedFormatError,
   decodeAny,
   decodeWithFormat,
-  encodeTrace,
   toChromeJson,
   toNdjson,
   validateTrace,
@@ -36,10 +35,6 @@ export function decodeUpload(bytes: Uint8Array): DecodedUpload {
   const result = validateTrace(decoded.trace);
   if (!result.ok) throw new HttpError(422, 'invalid_trace', `event ${result.index}: ${result.reason}`, { index: result.index });
   return decoded;
-}
-
-export function toBinary(trace: Trace): Uint8Array {
-  return encodeTrace(trace);
 }
 
 /** The stored binary trace converted to `format`, with its content type. */
