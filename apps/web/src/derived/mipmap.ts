@@ -15,12 +15,15 @@ export class MaxMipmap {
   /** Lowest finest-level bucket written since the coarser levels were last brought up to date. */
   private dirtyFinest = Infinity;
   private shift: number;
+  /** 2 ** shift, cached for the insert path. */
+  private width: number;
 
   constructor(
     private readonly maxBuckets = DEFAULT_MAX_BUCKETS,
     initialShift = 10,
   ) {
     this.shift = initialShift;
+    this.width = 2 ** initialShift;
     this.levels.push(new Uint8Array(64));
     this.lengths.push(0);
   }
@@ -50,8 +53,11 @@ export class MaxMipmap {
   insert(start: number, end: number, value: number): void {
     if (!(end >= start) || start < 0) throw new RangeError(`bad interval [${start}, ${end}]`);
     // Keep the finest level within its budget by dropping it: the next level takes over.
-    while (Math.ceil(end / 2 ** this.shift) > this.maxBuckets) this.dropFinest();
-    const w = 2 ** this.shift;
+    let w = this.width;
+    while (Math.ceil(end / w) > this.maxBuckets) {
+      this.dropFinest();
+      w = this.width;
+    }
     const b0 = Math.floor(start / w);
     // Half-open [start, end): an interval ending on a bucket edge does not touch the next one.
     const b1 = Math.max(b0, Math.ceil(end / w) - 1);
@@ -82,6 +88,7 @@ export class MaxMipmap {
     this.levels.shift();
     this.lengths.shift();
     this.shift++;
+    this.width = 2 ** this.shift;
   }
 
   /** Brings every coarser level up to date with what changed in the finest since last time. */
@@ -104,11 +111,14 @@ export class MaxMipmap {
       if (len > level.length) level = this.grow(k, len);
       this.lengths[k] = len;
       const src = this.levels[k - 1];
-      for (let b = from; b < len; b++) {
+      // Pairs wholly inside the level below, then a possible odd last bucket.
+      const pairs = below >> 1;
+      for (let b = from; b < pairs; b++) {
         const a = src[2 * b];
-        const c = 2 * b + 1 < below ? src[2 * b + 1] : 0;
+        const c = src[2 * b + 1];
         level[b] = a > c ? a : c;
       }
+      if (below & 1 && pairs >= from) level[pairs] = src[2 * pairs];
     }
   }
 

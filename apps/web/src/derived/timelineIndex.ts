@@ -241,8 +241,7 @@ export class TimelineIndex {
     const ll = this.lockLane(lock);
     const id = lane.openHold[lock];
     if (id < 0) return; // the validator reports it; drawing just ignores an unmatched release
-    const again = lane.heldAgain.get(lock);
-    const below = again?.pop();
+    const below = lane.heldAgain.size === 0 ? undefined : lane.heldAgain.get(lock)?.pop();
     lane.openHold[lock] = below ?? -1;
     if (below === undefined) ll.holders.delete(th);
     this.end.data[id] = t;
