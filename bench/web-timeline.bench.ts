@@ -63,7 +63,13 @@ const bench: Bench = async ({ quick }) => {
     // Warm up the JIT on a small trace, then measure on the big one.
     await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(20_000, 1600, 900));
     await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.panZoom(30));
-    const loaded = await page.evaluate((n) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(n, 1600, 900), intervals);
+    // Several loads: one sample of a 1-2 s operation on a shared 2-core machine is mostly noise.
+    const loads: LoadResult[] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      loads.push(await page.evaluate((n) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(n, 1600, 900), intervals));
+    }
+    const loaded = loads[loads.length - 1];
+    const firstDraws = loads.map((l) => l.firstDrawMs);
     await page.evaluate(() => (globalThis as unknown as { gc?: () => void }).gc?.());
     const heap = await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.heapBytes());
     const frameTimes = await page.evaluate((f) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.panZoom(f), frames);
@@ -75,10 +81,11 @@ const bench: Bench = async ({ quick }) => {
       {
         name: `timeline first complete draw, ${loaded.intervals.toLocaleString()} intervals (generate excluded; index + draw)`,
         unit: 'ms',
-        median: loaded.firstDrawMs,
+        median: median(firstDraws),
+        p95: Math.max(...firstDraws),
         baseline: { name: 'D3-SVG first draw, 20 000 intervals', median: svg.firstDrawMs },
         floor: { op: '<=', value: 1500 },
-        extra: { events: loaded.events, 'drawn wait runs': loaded.summary.waits, 'drawn hold runs': loaded.summary.holds, 'lanes from LOD pyramid': loaded.summary.lodLanes, 'synthetic trace generation ms': Math.round(loaded.generateMs) },
+        extra: { loads: firstDraws.map((x) => x.toFixed(0)).join(', ') + ' ms', events: loaded.events, 'drawn wait runs': loaded.summary.waits, 'drawn hold runs': loaded.summary.holds, 'lanes from LOD pyramid': loaded.summary.lodLanes, 'synthetic trace generation ms': Math.round(loaded.generateMs) },
       },
       {
         name: 'timeline pan/zoom frame time at 1600x900 (draw + raster flush)',
