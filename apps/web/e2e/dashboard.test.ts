@@ -238,7 +238,7 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('refuses a malformed upload with the server’s message', async () => {
+  it('refuses a malformed upload with the server’s message, and opens a recording from the list', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/`);
     await page.waitForSelector('[data-testid="upload-input"]', { state: 'attached' });
@@ -247,6 +247,11 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     const text = (await error.textContent()) ?? '';
     expect(text).toMatch(/refused this file: .{10,}/);
     await screenshot(page, '07-upload-refused');
+    // The recordings shared earlier are listed; opening one draws it.
+    await page.click('.recordings li:first-child button');
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnHolds: 1 });
+    expect(await page.textContent('[data-testid="source-title"]')).toMatch(/recording/);
+    await screenshot(page, '12-recording-from-list');
     expect(browser.errors.filter((e) => !EXPECTED_4XX.test(e))).toEqual([]);
   });
 });
