@@ -14,6 +14,8 @@ import { Legend } from './components/Legend.js';
 import { Timeline } from './timeline/Timeline.js';
 
 const route = parseRoute(location.pathname, location.search);
+/** The route is acted on once per page load (StrictMode runs effects twice in development). */
+let routeHandled = false;
 
 export function App() {
   const source = useApp((s) => s.source);
@@ -22,6 +24,8 @@ export function App() {
   const hasEvents = useApp((s) => s.end > 0);
 
   useEffect(() => {
+    if (routeHandled) return;
+    routeHandled = true;
     if (route.kind === 'recording') void openRecording(route.id, route.view);
     else if (route.kind === 'sim') {
       const c = route.config;
