@@ -1,6 +1,10 @@
 // Statistics the dashboard shows, accumulated incrementally from the intervals the timeline
 // index closes: per lock and lock class (contended %, wait total/p95/max, hold total, max
 // waiters), per API call (latency percentiles, time waited per lock class), makespan.
+// @lockscope/trace has its own StatsAccumulator for the CLI and the server; this one exists
+// because the dashboard needs what that one does not expose: each API call's sorted latencies
+// (the CDF chart), waits still in progress (live runs), and figures computed from exactly the
+// intervals the timeline draws.
 
 import { LOCK_CLASSES, NONE, type Trace } from '@lockscope/trace';
 import { GrowableF64 } from './growable.js';
@@ -59,7 +63,7 @@ export interface StatsSnapshot {
   intervals: number;
 }
 
-export class StatsAccumulator {
+export class DashboardStats {
   private cursor = 0;
   private locks: LockAcc[] = [];
   private apis = new Map<string, ApiAcc>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NONE, Trace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex, isWaitValue } from './timelineIndex.js';
-import { StatsAccumulator } from './stats.js';
+import { DashboardStats } from './stats.js';
 import { syntheticTrace } from './synthetic.js';
 
 /** Two workers contend on the domain list; worker 0 then waits for the security manager. */
@@ -131,10 +131,10 @@ describe('TimelineIndex', () => {
   });
 });
 
-describe('StatsAccumulator', () => {
+describe('DashboardStats', () => {
   it('computes contention per lock and class and waiting per API call', () => {
     const ix = new TimelineIndex(contended());
-    const stats = new StatsAccumulator(ix);
+    const stats = new DashboardStats(ix);
     ix.update();
     stats.update();
     const s = stats.snapshot();
@@ -162,7 +162,7 @@ describe('StatsAccumulator', () => {
     tr.request(20, b, vm);
     tr.mark(520, 'now');
     const ix = new TimelineIndex(tr);
-    const stats = new StatsAccumulator(ix);
+    const stats = new DashboardStats(ix);
     ix.update();
     stats.update();
     const s = stats.snapshot();
@@ -175,7 +175,7 @@ describe('StatsAccumulator', () => {
   it('is incremental: updating in pieces gives the same snapshot', () => {
     const tr = syntheticTrace({ intervals: 5000, threads: 6, locks: 5, seed: 3 });
     const a = new TimelineIndex(tr);
-    const sa = new StatsAccumulator(a);
+    const sa = new DashboardStats(a);
     a.update();
     sa.update();
     const growing = new Trace();
@@ -183,7 +183,7 @@ describe('StatsAccumulator', () => {
     growing.locks = tr.locks;
     growing.setLabels(tr.labels);
     const b = new TimelineIndex(growing);
-    const sb = new StatsAccumulator(b);
+    const sb = new DashboardStats(b);
     for (let i = 0; i < tr.length; i++) {
       growing.push(tr.time[i], tr.thread[i], tr.kind[i] as 0, tr.ref[i], tr.mode[i], tr.arg[i]);
       if (i % 997 === 0) {

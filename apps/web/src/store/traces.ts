@@ -3,7 +3,7 @@
 // so components redraw without React ever diffing a million intervals.
 
 import { Trace } from '@lockscope/trace';
-import { StatsAccumulator, type StatsSnapshot } from '../derived/stats.js';
+import { DashboardStats, type StatsSnapshot } from '../derived/stats.js';
 import { TimelineIndex } from '../derived/timelineIndex.js';
 
 export type TraceSlot = 'main' | 'compare';
@@ -11,7 +11,7 @@ export type TraceSlot = 'main' | 'compare';
 export interface LoadedTrace {
   trace: Trace;
   index: TimelineIndex;
-  stats: StatsAccumulator;
+  stats: DashboardStats;
   /** Last statistics snapshot (recomputed at most a few times per second while live). */
   snapshot: StatsSnapshot | null;
   snapshotAt: number;
@@ -26,7 +26,7 @@ export function loaded(slot: TraceSlot = 'main'): LoadedTrace | null {
 /** Starts a slot on a (possibly empty, growing) trace. */
 export function attachTrace(slot: TraceSlot, trace: Trace = new Trace()): LoadedTrace {
   const index = new TimelineIndex(trace);
-  const entry: LoadedTrace = { trace, index, stats: new StatsAccumulator(index), snapshot: null, snapshotAt: -Infinity };
+  const entry: LoadedTrace = { trace, index, stats: new DashboardStats(index), snapshot: null, snapshotAt: -Infinity };
   slots[slot] = entry;
   ingest(slot);
   return entry;
