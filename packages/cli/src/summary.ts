@@ -32,9 +32,10 @@ export interface SimulationSummary {
 }
 
 /** ns -> ms, rounded to the µs so that summaries stay readable and stable. */
-const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
+export const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 
-export function summarize(trace: Trace, config: SimConfig): SimulationSummary {
+/** The statistics part of a summary, shared by `simulate` and `trace`. */
+export function statsSummary(trace: Trace): Pick<SimulationSummary, 'events' | 'makespanMs' | 'apis' | 'lockClasses'> {
   const stats = computeStats(trace);
   const apis: Record<string, ApiSummary> = {};
   for (const a of stats.apiCalls) {
@@ -52,15 +53,16 @@ export function summarize(trace: Trace, config: SimConfig): SimulationSummary {
       holdTotalMs: ms(c.hold.total),
     };
   }
+  return { events: trace.length, makespanMs: ms(stats.makespan), apis, lockClasses };
+}
+
+export function summarize(trace: Trace, config: SimConfig): SimulationSummary {
   return {
     scenario: config.scenario,
     preset: config.preset,
     strategy: config.strategy,
     params: config.params,
     seed: config.seed,
-    events: trace.length,
-    makespanMs: ms(stats.makespan),
-    apis,
-    lockClasses,
+    ...statsSummary(trace),
   };
 }

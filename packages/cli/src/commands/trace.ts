@@ -3,7 +3,7 @@
 // Lockscope server.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { FrameEncoder, computeStats, type Trace } from '@lockscope/trace';
+import { FrameEncoder, type Trace } from '@lockscope/trace';
 import {
   DEFAULT_LIBRARY,
   PrerequisiteError,
@@ -16,6 +16,7 @@ import {
 } from '@lockscope/tracer';
 import { UsageError } from '../errors.js';
 import { encodeAs, formatFromPath, writeOutput, type TraceFileFormat } from '../io.js';
+import { ms, statsSummary } from '../summary.js';
 
 export const usage =
   'trace --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
@@ -23,24 +24,16 @@ export const usage =
 const FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
 type OutputFormat = (typeof FORMATS)[number];
 
-const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
-
 /** The JSON printed by default: what ran, and the statistics of the trace, in ms. */
 export function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string, unknown>): Record<string, unknown> {
-  const stats = computeStats(trace);
-  const apis: Record<string, { count: number; p50Ms: number; p95Ms: number; maxMs: number }> = {};
-  for (const a of stats.apiCalls) apis[a.label] = { count: a.count, p50Ms: ms(a.latency.p50), p95Ms: ms(a.latency.p95), maxMs: ms(a.latency.max) };
-  const lockClasses: Record<string, Record<string, number>> = {};
-  for (const c of stats.classes) {
-    if (c.acquisitions === 0) continue;
-    lockClasses[c.class] = { acquisitions: c.acquisitions, contended: c.contended, waitTotalMs: ms(c.wait.total), waitP95Ms: ms(c.wait.p95), waitMaxMs: ms(c.wait.max), holdTotalMs: ms(c.hold.total) };
-  }
+  const { events, makespanMs, apis, lockClasses } = statsSummary(trace);
   return {
     ...extra,
-    events: trace.length,
+    events,
     threads: trace.threads.length,
     locks: trace.locks.length,
     durationMs: ms(trace.endTime),
+    makespanMs,
     apis,
     lockClasses,
     anomalies: decoder.anomalies,
