@@ -120,6 +120,10 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
       });
     const rows = await page.$$eval('[data-testid="table-compare"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
     expect(rows).toContain('virDomainCreateXML');
+    // Call by call: the same creations (API call and domain) in both runs.
+    const calls = await page.$$eval('[data-testid="table-per-call"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls[0]).toMatch(/^virDomainCreateXML vm-\d+/);
     // Both runs are drawn on the shared axis, the compared one below this one.
     await page.waitForFunction(() => Number((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.compareTop) > 0);
     await page.$eval('.timeline-scroll', (el) => el.scrollTo(0, Number((el.querySelector('canvas') as HTMLCanvasElement).dataset.compareTop) - 120));

@@ -1,12 +1,14 @@
 // Statistics, updated incrementally while live: per lock class and lock, per API call latency,
 // makespan, where the waiting went, and the before/after table when comparing.
 
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { LOCK_CLASSES } from '@lockscope/trace';
 import type { LockStatsRow, StatsSnapshot } from '../derived/stats.js';
 import { formatNs, formatPct } from '../format.js';
 import { CLASS_COLOURS, CLASS_COLOUR_LIST } from '../timeline/palette.js';
 import { useApp } from '../store/app.js';
+import { loaded } from '../store/traces.js';
+import { callFigures } from '../derived/calls.js';
 import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
 import { useStats } from './useStats.js';
 
@@ -214,8 +216,58 @@ export function CompareTable({ before, after }: { before: StatsSnapshot; after: 
           })}
         </tbody>
       </table>
+      <PerCallTable before={before} after={after} />
       <LatencyChart apis={before.apis} compare={after.apis} />
     </div>
+  );
+}
+
+/** The same calls (API call on a domain) in both runs, the biggest change in waiting first. */
+function PerCallTable({ before, after }: { before: StatsSnapshot; after: StatsSnapshot }) {
+  // Recomputed when either snapshot changes (a few times per second at most while live).
+  const rows = useMemo(() => {
+    const m = loaded('main');
+    const c = loaded('compare');
+    if (!m || !c) return [];
+    const a = callFigures(m.index);
+    const b = callFigures(c.index);
+    const out: Array<{ key: string; before: ReturnType<typeof a.get>; after: ReturnType<typeof b.get> }> = [];
+    for (const [key, x] of a) {
+      const y = b.get(key);
+      if (y) out.push({ key, before: x, after: y });
+    }
+    out.sort((p, q) => q.before!.waited - q.after!.waited - (p.before!.waited - p.after!.waited));
+    return out;
+  }, [before, after]);
+  if (rows.length === 0) return <p className="muted small">No call has finished in both runs yet.</p>;
+  return (
+    <table data-testid="table-per-call">
+      <thead>
+        <tr>
+          <th>call (aligned by API and domain)</th>
+          <th>latency before → after</th>
+          <th>waited before → after</th>
+          <th>waited most on (before)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.slice(0, 15).map((r) => {
+          const top = topClass(r.before!.waitByClass);
+          return (
+            <tr key={r.key}>
+              <td>{r.key}</td>
+              <td>
+                {formatNs(r.before!.latency)} → <Delta before={r.before!.latency} after={r.after!.latency} />
+              </td>
+              <td>
+                {formatNs(r.before!.waited)} → <Delta before={r.before!.waited} after={r.after!.waited} />
+              </td>
+              <td>{top ? top[0] : '—'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 
