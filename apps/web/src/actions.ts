@@ -2,9 +2,9 @@
 // comparison, share. Each action updates the zustand slices and the trace store together.
 
 import { Trace } from '@lockscope/trace';
-import { createRun, fetchRecording, getRecordingInfo, recordRun, stopRun, uploadRecording, ApiError } from './api/client.js';
+import { createRun, createTracedRun, fetchRecording, getRecordingInfo, recordRun, stopRun, uploadRecording, ApiError } from './api/client.js';
 import { LiveConnection, type ControlMessage } from './api/live.js';
-import { resetForNewTrace, useApp, type RunConfig, type RunStatusView } from './store/app.js';
+import { resetForNewTrace, useApp, type RunConfig, type RunStatusView, type TracedRunConfig } from './store/app.js';
 import { attachTrace, clearTrace, ingest, loaded, type TraceSlot } from './store/traces.js';
 import { recordingPath, simPath, type ViewState } from './url.js';
 
@@ -72,6 +72,26 @@ function connect(slot: TraceSlot, runId: string, trace: Trace): void {
 }
 
 export async function startRun(config: RunConfig, speed: number | 'max', view: ViewState = {}): Promise<void> {
+  await openLiveRun(() => createRun(config, speed), { config }, simPath(config, {}), view);
+}
+
+/**
+ * Starts a run of this host's real libvirtd under the recorder and opens it like a simulated run
+ * (same stream, views, share and downloads; no strategy, no compare, no re-run link).
+ */
+export async function startTracedRun(traced: TracedRunConfig): Promise<void> {
+  // The configuration the server keeps for it (the workload in place of a scenario).
+  const config: RunConfig = { scenario: traced.workload, params: { domains: traced.domains }, preset: '', set: {}, seed: 0 };
+  await openLiveRun(() => createTracedRun(traced.workload, traced.domains), { config, traced }, '/', {});
+}
+
+/** Creates a run on the server, then opens it in the main slot and follows its stream. */
+async function openLiveRun(
+  create: () => Promise<{ id: string }>,
+  what: { config: RunConfig; traced?: TracedRunConfig },
+  path: string,
+  view: ViewState,
+): Promise<void> {
   const app = useApp.getState();
   closeConnection('main');
   closeConnection('compare');
@@ -80,12 +100,12 @@ export async function startRun(config: RunConfig, speed: number | 'max', view: V
   resetForNewTrace();
   app.setConnection('connecting');
   try {
-    const { id } = await createRun(config, speed);
+    const { id } = await create();
     const entry = attachTrace('main', new Trace(1 << 16));
-    app.setSource({ kind: 'live', runId: id, config });
+    app.setSource({ kind: 'live', runId: id, ...what });
     applyView(view);
     connect('main', id, entry.trace);
-    history.replaceState(null, '', simPath(config, {}));
+    history.replaceState(null, '', path);
   } catch (error) {
     app.setConnection('error', `the run could not start: ${message(error)}`);
   }
@@ -154,7 +174,7 @@ export async function uploadAndOpen(file: File, onProgress: UploadProgress): Pro
 export async function startCompare(preset: string, set: Record<string, string | number>): Promise<void> {
   const app = useApp.getState();
   const src = app.source;
-  if (src.kind !== 'live') return;
+  if (src.kind !== 'live' || src.traced) return;
   closeConnection('compare');
   app.setCompare({ status: 'running', preset, set, error: undefined });
   try {
@@ -197,10 +217,10 @@ export async function shareUrl(): Promise<string> {
   return new URL(recordingPath(id, currentView()), location.href).toString();
 }
 
-/** A URL that re-runs the simulation (not a replay): scenario, params, strategy, seed, view. */
+/** A URL that re-runs the simulation (not a replay): scenario, params, strategy, seed, view. None for a traced run. */
 export function rerunUrl(): string | null {
   const s = useApp.getState();
-  if (s.source.kind !== 'live') return null;
+  if (s.source.kind !== 'live' || s.source.traced) return null;
   return new URL(simPath(s.source.config, currentView()), location.href).toString();
 }
 

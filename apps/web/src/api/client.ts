@@ -78,6 +78,27 @@ export async function createRun(config: RunConfig, speed: number | 'max'): Promi
   });
 }
 
+/** `GET /api/traced`: whether this host can run a traced libvirtd, and what it lacks. */
+export interface TracedInfo {
+  available: boolean;
+  missing: string[];
+  workloads: string[];
+  maxDomains: number;
+}
+
+export async function getTraced(): Promise<TracedInfo> {
+  return json('/api/traced');
+}
+
+/** `POST /api/traced-runs`: this host's libvirtd runs `workload` under the recorder. */
+export async function createTracedRun(workload: string, domains: number): Promise<{ id: string; url: string; stream: string }> {
+  return json('/api/traced-runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ workload, params: { domains } }),
+  });
+}
+
 export async function stopRun(id: string): Promise<void> {
   await fetch(`/api/runs/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }

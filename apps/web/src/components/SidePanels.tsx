@@ -73,7 +73,8 @@ export function ComparePanel() {
   const source = useApp((s) => s.source);
   const compare = useApp((s) => s.compare);
   const [preset, setPreset] = useState('');
-  if (source.kind !== 'live') {
+  if (source.kind !== 'live' || source.traced) {
+    // Comparing re-simulates the same workload and seed: a traced run has neither.
     return null;
   }
   const choices = catalogue?.presets.filter((p) => p.name !== source.config.preset) ?? [];

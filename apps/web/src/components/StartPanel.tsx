@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { getCatalogue, listRecordings, type Catalogue, type RecordingEntry } from '../api/client.js';
 import { openRecording, startRun, uploadAndOpen } from '../actions.js';
 import type { RunConfig } from '../store/app.js';
+import { TracedRunPanel } from './TracedRunPanel.js';
 
 export const SPEEDS: Array<{ label: string; value: number | 'max' }> = [
   { label: '1x', value: 1 },
@@ -136,6 +137,7 @@ export function StartPanel({ initial }: { initial?: Partial<RunConfig> }) {
           </form>
         )}
       </section>
+      <TracedRunPanel />
       <Recordings />
       <Upload />
     </div>

@@ -18,6 +18,19 @@ export function StrategyPanel() {
 
   const send = (ok: boolean, what: string) => setNote(ok ? `sent: ${what}` : 'the run is not live: nothing changed');
 
+  if (source.kind === 'live' && source.traced) {
+    // A traced libvirtd has no strategy, and its clock is the daemon's: no knobs, pause or speed.
+    return (
+      <section aria-labelledby="strategy" className="strategy" data-testid="strategy-traced">
+        <h2 id="strategy">Strategy</h2>
+        <p className="small">
+          No live strategy changes: this run traces the real libvirtd ({source.traced.workload}, {source.traced.domains} domains), whose locking is
+          libvirt’s own. {live ? 'Its events arrive as the daemon produces them.' : 'The run has ended.'}
+        </p>
+      </section>
+    );
+  }
+
   return (
     <section aria-labelledby="strategy" className="strategy">
       <h2 id="strategy">Strategy {live ? <span className="badge live">live</span> : null}</h2>

@@ -47,13 +47,15 @@ export function TopBar() {
   const [busy, setBusy] = useState(false);
 
   const title =
-    source.kind === 'live'
-      ? `${source.config.scenario} · ${source.config.preset || 'default'} · seed ${source.config.seed}`
-      : source.kind === 'recording'
-        ? `recording: ${source.name ?? source.id}`
-        : source.kind === 'file'
-          ? source.name
-          : 'See and fix lock contention in libvirt’s QEMU driver';
+    source.kind === 'live' && source.traced
+      ? `libvirtd (traced) · ${source.traced.workload} · ${source.traced.domains} domains`
+      : source.kind === 'live'
+        ? `${source.config.scenario} · ${source.config.preset || 'default'} · seed ${source.config.seed}`
+        : source.kind === 'recording'
+          ? `recording: ${source.name ?? source.id}`
+          : source.kind === 'file'
+            ? source.name
+            : 'See and fix lock contention in libvirt’s QEMU driver';
 
   const onShare = async () => {
     setBusy(true);

@@ -9,9 +9,15 @@ import { clampWindow, followWindow, panWindow, zoomWindow, type TimeWindow } fro
 
 export type Source =
   | { kind: 'none' }
-  | { kind: 'live'; runId: string; config: RunConfig }
+  | { kind: 'live'; runId: string; config: RunConfig; traced?: TracedRunConfig }
   | { kind: 'recording'; id: string; name?: string }
   | { kind: 'file'; name: string };
+
+/** A run of this host's real libvirtd under the recorder: no strategy, no seed, real time. */
+export interface TracedRunConfig {
+  workload: string;
+  domains: number;
+}
 
 /** What a simulated run is made of; also what a /s share URL carries. */
 export interface RunConfig {

@@ -50,6 +50,9 @@ export interface RenderInput {
 }
 
 const QUEUE_KIND = SPAN_KINDS.indexOf('queue');
+/** Text is the dearest thing to draw without a GPU: a frame draws at most this many labels. */
+const MAX_LABELS = 80;
+const MAX_LOCK_LABELS = 40;
 
 export interface DrawnSummary {
   /** Runs of pixels drawn as waiting, over all thread lanes. */
@@ -280,7 +283,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
             fillInterval(columns, s, e, index.mode.data[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
             const x0 = Math.max(GUTTER, xOf(s));
             const x1 = Math.min(width, xOf(e));
-            if (x1 - x0 > 60 && labels.length < 200) {
+            if (x1 - x0 > 60 && labels.length < MAX_LABELS) {
               const sub = index.aux.data[id];
               const trace = index.source;
               labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: trace.labels[index.ref.data[id]] + (sub !== NONE ? ` ${trace.labels[sub]}` : '') });
@@ -298,7 +301,7 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
               const trace = index.source;
               labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: trace.labels[index.ref.data[id]] + (sub !== NONE ? ` ${trace.labels[sub]}` : '') });
             }
-            return ++visited > 150 || labels.length >= 200;
+            return ++visited > 150 || labels.length >= MAX_LABELS;
           });
         }
         summary.spans += countRuns(columns, () => true);
@@ -348,8 +351,8 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
       ll.holds.forEachIn(index.times(), t0, t1, (id) => {
         const x0 = Math.max(GUTTER, xOf(index.start.data[id]));
         const x1 = Math.min(width, xOf(index.endOf(id)));
-        if (x1 - x0 > 50) lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.thread.data[id]]?.name ?? '' });
-        return ++visited > 150 || lockLabels.length >= 200;
+        if (x1 - x0 > 50 && lockLabels.length < MAX_LOCK_LABELS) lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.thread.data[id]]?.name ?? '' });
+        return ++visited > 150 || lockLabels.length >= MAX_LOCK_LABELS;
       });
       if (countRuns(columns, (v) => v > 1) > 0) summary.queuedLockLanes++;
       const y0 = dy(row.y + 3);
