@@ -1,6 +1,6 @@
 // Messages between a simulation worker thread and the run's WorkerSimulationSource.
 import type { SimConfig, StrategyChange as SimStrategyChange } from '@lockscope/sim';
-import type { LockInfo, ThreadInfo, TraceMeta } from '@lockscope/trace';
+import type { LockInfo, ThreadInfo, Trace, TraceMeta } from '@lockscope/trace';
 
 export interface WorkerInit {
   config: SimConfig;
@@ -11,8 +11,11 @@ export type ToWorker =
   | { type: 'advance'; untilNs: number; allowance: number }
   | { type: 'change'; change: SimStrategyChange };
 
+/** Event columns, exactly as `Trace` stores them (the event model is defined there only). */
+type EventColumns = Pick<Trace, 'time' | 'thread' | 'kind' | 'ref' | 'mode' | 'arg'>;
+
 /** What the worker's simulation appended since the previous batch. */
-export interface Batch {
+export interface Batch extends EventColumns {
   type: 'batch';
   now: number;
   done: boolean;
@@ -23,14 +26,8 @@ export interface Batch {
   locks: LockInfo[];
   labels: string[];
   meta?: TraceMeta;
-  /** Index of the first event of the columns below in the trace. */
+  /** Index in the trace of the first event of the columns. */
   from: number;
-  time: Float64Array;
-  thread: Uint32Array;
-  kind: Uint8Array;
-  ref: Uint32Array;
-  mode: Uint8Array;
-  arg: Uint32Array;
 }
 
 export type FromWorker = Batch | { type: 'failed'; message: string };
