@@ -5,9 +5,29 @@ import { FrameDecoder, Trace, TraceError, TraceValidator } from '@lockscope/trac
 import { TraceDecoder, traceWorkload, type TracedWorkload } from '@lockscope/tracer';
 import { ControlError, type RunSource } from './source.js';
 
-export class TracedWorkloadSource implements RunSource {
+/** What both traced sources share: they append by themselves and have no strategy. */
+abstract class TracedSource implements RunSource {
   readonly kind = 'traced' as const;
   readonly paced = false;
+  abstract readonly trace: Trace;
+  abstract readonly now: number;
+  abstract readonly done: boolean;
+  abstract stop(): void;
+
+  advance(): void {
+    // Not called for an unpaced source: events arrive on their own.
+  }
+
+  strategy(): undefined {
+    return undefined;
+  }
+
+  change(): void {
+    throw new ControlError('knob', 'a traced libvirtd has no strategy to change');
+  }
+}
+
+export class TracedWorkloadSource extends TracedSource {
   private readonly decoder = new TraceDecoder();
   private readonly abort = new AbortController();
   private finished = false;
@@ -15,6 +35,7 @@ export class TracedWorkloadSource implements RunSource {
   error: Error | undefined;
 
   constructor(workload: TracedWorkload, params: Record<string, number>, log?: (line: string) => void) {
+    super();
     this.decoder.trace.meta = { source: 'tracer', workload, params };
     traceWorkload({ workload, params, into: this.decoder, signal: this.abort.signal, ...(log ? { log } : {}) })
       .catch((error: unknown) => {
@@ -38,26 +59,12 @@ export class TracedWorkloadSource implements RunSource {
     return this.finished;
   }
 
-  advance(): void {
-    // The daemon appends on its own.
-  }
-
-  strategy(): undefined {
-    return undefined;
-  }
-
-  change(): void {
-    throw new ControlError('knob', 'a traced libvirtd has no strategy to change');
-  }
-
   stop(): void {
     this.abort.abort();
   }
 }
 
-export class IngestSource implements RunSource {
-  readonly kind = 'traced' as const;
-  readonly paced = false;
+export class IngestSource extends TracedSource {
   readonly trace = new Trace();
   private readonly frames = new FrameDecoder();
   private readonly validator = new TraceValidator();
@@ -86,18 +93,6 @@ export class IngestSource implements RunSource {
       throw new TraceError(check.reason, check.index);
     }
     if (end) this.ended = true;
-  }
-
-  advance(): void {
-    // The remote tracer appends through ingest().
-  }
-
-  strategy(): undefined {
-    return undefined;
-  }
-
-  change(): void {
-    throw new ControlError('knob', 'a traced libvirtd has no strategy to change');
   }
 
   stop(): void {
