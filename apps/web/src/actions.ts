@@ -33,8 +33,11 @@ function connect(slot: TraceSlot, runId: string, trace: Trace): void {
   closeConnection(slot);
   const app = useApp.getState;
   connections[slot] = new LiveConnection(runId, trace, {
-    onHello: () => {
-      if (slot === 'main') app().setConnection('live');
+    onHello: (run) => {
+      if (slot !== 'main') return;
+      app().setConnection(run.state === 'paused' ? 'paused' : 'live');
+      // The strategy in effect, before the first status message arrives.
+      if (run.strategy && typeof run.strategy === 'object') app().setStrategy(run.strategy as Record<string, unknown>);
     },
     onStatus: (s) => {
       const status: RunStatusView = {

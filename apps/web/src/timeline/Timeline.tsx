@@ -229,7 +229,6 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
 
   const tooltipEntry = hover ? loaded(hover.slot) : null;
   const tip = hover && tooltipEntry && hover.interval < tooltipEntry.index.size ? describeInterval(tooltipEntry.index, hover.interval) : null;
-  const scrollTop = scrollRef.current?.scrollTop ?? 0;
 
   return (
     <div className="timeline">
@@ -246,7 +245,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           onClick={onClick}
         />
         {tip && hover && (
-          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" style={{ left: Math.min(hover.x + 14, width - 280), top: hover.y + 14 - scrollTop + scrollTop }}>
+          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" style={{ left: Math.min(hover.x + 14, width - 280), top: hover.y + 14 }}>
             <div className="tooltip-title">{tip.title}</div>
             <dl>
               {tip.fields.map(([k, v]) => (
