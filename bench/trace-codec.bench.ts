@@ -1,30 +1,11 @@
 // Binary trace codec: encode + decode throughput (events/s) and size (bytes/event) of a large
 // simulator trace, each beside NDJSON measured in the same run as the baseline.
-import { decodeBinaryTrace, encodeTrace, fromNdjson, mulberry32, randomValidTrace, toNdjson, validateTrace, type Trace } from '@lockscope/trace';
+import { decodeBinaryTrace, encodeTrace, fromNdjson, toNdjson, validateTrace } from '@lockscope/trace';
+import { fleetTrace, rate } from './fleet-trace.js';
 import { median, percentile, type Bench, type BenchResult } from './types.js';
 
-async function realisticTrace(quick: boolean): Promise<{ trace: Trace; source: string }> {
-  try {
-    const sim = await import('@lockscope/sim');
-    const params = quick ? { domains: 300, durationS: 120 } : { domains: 1000, durationS: 600 };
-    const run = sim.createSimulation(sim.resolveConfig({ scenario: 'fleet', params }));
-    run.runToEnd();
-    return { trace: run.trace, source: `sim fleet ${params.domains} domains ${params.durationS} s` };
-  } catch (e) {
-    // The simulator is optional here: fall back to a generated trace of the same order of size.
-    const trace = randomValidTrace(mulberry32(1), { events: quick ? 100_000 : 1_000_000, threads: 40, locks: 300, maxStep: 200_000 });
-    return { trace, source: `randomValidTrace (simulator unavailable: ${(e as Error).message})` };
-  }
-}
-
-function time(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-}
-
 const bench: Bench = async ({ quick }) => {
-  const { trace, source } = await realisticTrace(quick);
+  const { trace, source } = await fleetTrace(quick);
   const n = trace.length;
   const valid = validateTrace(trace);
   const reps = quick ? 3 : 7;
@@ -36,10 +17,10 @@ const bench: Bench = async ({ quick }) => {
   const ndEnc: number[] = [];
   const ndDec: number[] = [];
   for (let r = 0; r < reps; r++) {
-    binEnc.push(n / (time(() => (binary = encodeTrace(trace))) / 1000));
-    binDec.push(n / (time(() => decodeBinaryTrace(binary)) / 1000));
-    ndEnc.push(n / (time(() => (text = toNdjson(trace))) / 1000));
-    ndDec.push(n / (time(() => fromNdjson(text)) / 1000));
+    binEnc.push(rate(n, () => (binary = encodeTrace(trace))));
+    binDec.push(rate(n, () => decodeBinaryTrace(binary)));
+    ndEnc.push(rate(n, () => (text = toNdjson(trace))));
+    ndDec.push(rate(n, () => fromNdjson(text)));
   }
   const back = decodeBinaryTrace(binary);
   const roundTrip = back.length === n && back.time[n - 1] === Math.round(trace.time[n - 1]);

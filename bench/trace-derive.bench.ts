@@ -1,26 +1,8 @@
 // Reading a trace: validator, derived intervals and statistics (events/s) on a simulator fleet
 // trace, beside the baseline of an object model: materialising the same events as objects.
-import { StatsAccumulator, TraceValidator, deriveIntervals, mulberry32, randomValidTrace, type Trace } from '@lockscope/trace';
+import { StatsAccumulator, TraceValidator, deriveIntervals } from '@lockscope/trace';
+import { fleetTrace, rate } from './fleet-trace.js';
 import { median, percentile, type Bench, type BenchResult } from './types.js';
-
-async function fleetTrace(quick: boolean): Promise<{ trace: Trace; source: string }> {
-  try {
-    const sim = await import('@lockscope/sim');
-    const params = quick ? { domains: 300, durationS: 120 } : { domains: 1000, durationS: 600 };
-    const run = sim.createSimulation(sim.resolveConfig({ scenario: 'fleet', params }));
-    run.runToEnd();
-    return { trace: run.trace, source: `sim fleet ${params.domains} domains ${params.durationS} s` };
-  } catch (e) {
-    const trace = randomValidTrace(mulberry32(1), { events: quick ? 100_000 : 1_000_000, threads: 40, locks: 300, maxStep: 200_000 });
-    return { trace, source: `randomValidTrace (simulator unavailable: ${(e as Error).message})` };
-  }
-}
-
-function rate(n: number, fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return n / ((performance.now() - t0) / 1000);
-}
 
 const bench: Bench = async ({ quick }) => {
   const { trace, source } = await fleetTrace(quick);
