@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { TRACED_WORKLOADS, checkPrerequisites, compareTraces, formatComparison, traceWorkload, type TracedWorkload } from '@lockscope/tracer';
+import { parsePairs, tracedParam } from '../args.js';
 import { UsageError } from '../errors.js';
-import { parsePairs } from './simulate.js';
 
 export const usage =
   'compare-model --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--preset NAME] [--set knob=value ...] [--seed N] [--json]';
@@ -30,9 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!(TRACED_WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${TRACED_WORKLOADS.join(', ')}, got '${workload}'`);
   const params = parsePairs(values.param, 'param');
   for (const k of Object.keys(params)) if (k !== 'domains' && k !== 'probeIntervalMs') throw new UsageError(`unknown parameter '${k}' (known: domains, probeIntervalMs)`);
-  if (params.domains !== undefined && (!/^\d+$/.test(params.domains) || Number(params.domains) < 1 || Number(params.domains) > 200)) {
-    throw new UsageError(`--param domains must be an integer from 1 to 200, got '${params.domains}'`);
-  }
+  if (params.domains !== undefined) tracedParam('domains', params.domains);
   // The model first: a bad knob is reported before a daemon is started.
   const config = resolveConfig({
     scenario: workload,

@@ -1,25 +1,12 @@
 import { parseArgs } from 'node:util';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
+import { outputFormat, parsePairs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { encodeAs, formatFromPath, writeOutput, type TraceFileFormat } from '../io.js';
+import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
 import { summarize } from '../summary.js';
 
 export const usage =
   'simulate --scenario NAME [--preset NAME] [--set knob=value ...] [--param key=value ...] [--seed N] [--format summary|chrome|ndjson|binary] [--out FILE]';
-
-const FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
-type OutputFormat = (typeof FORMATS)[number];
-
-/** `["a=1", "b.c=x"]` -> `{a: "1", "b.c": "x"}`. */
-export function parsePairs(pairs: string[], option: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--${option} expects key=value, got '${pair}'`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,15 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(values.seed)) throw new UsageError(`--seed expects a non-negative integer, got '${values.seed}'`);
     seed = Number(values.seed);
   }
-  let format: OutputFormat;
-  if (values.format !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(values.format)) {
-      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
-    }
-    format = values.format as OutputFormat;
-  } else {
-    format = values.out === undefined ? 'summary' : formatFromPath(values.out);
-  }
+  const format = outputFormat(values.format, values.out);
 
   const config = resolveConfig({
     scenario: values.scenario,

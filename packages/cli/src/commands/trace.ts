@@ -14,15 +14,13 @@ import {
   type TraceDecoder,
   type TracedWorkload,
 } from '@lockscope/tracer';
+import { outputFormat, parseTracedParams } from '../args.js';
 import { UsageError } from '../errors.js';
-import { encodeAs, formatFromPath, writeOutput, type TraceFileFormat } from '../io.js';
+import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
 import { ms, statsSummary } from '../summary.js';
 
 export const usage =
   'trace --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
-
-const FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
-type OutputFormat = (typeof FORMATS)[number];
 
 /** The JSON printed by default: what ran, and the statistics of the trace, in ms. */
 export function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string, unknown>): Record<string, unknown> {
@@ -89,25 +87,6 @@ export class LiveUploader {
   }
 }
 
-const PARAM_RANGES: Record<string, [number, number]> = { domains: [1, 200], probeIntervalMs: [10, 60000] };
-
-function parseParams(pairs: string[], workload: string): Record<string, number> {
-  const params: Record<string, number> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param expects key=value, got '${pair}'`);
-    const key = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const range = PARAM_RANGES[key];
-    if (!range || (key === 'probeIntervalMs' && workload !== 'define-during-storm')) {
-      throw new UsageError(`unknown parameter '${key}' for a traced ${workload} (known: domains${workload === 'define-during-storm' ? ', probeIntervalMs' : ''})`);
-    }
-    if (!/^\d+$/.test(value) || Number(value) < range[0] || Number(value) > range[1]) throw new UsageError(`--param ${key} must be an integer from ${range[0]} to ${range[1]}, got '${value}'`);
-    params[key] = Number(value);
-  }
-  return params;
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -166,13 +145,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.workload !== undefined && values.follow !== undefined) throw new UsageError('give either --workload (start a daemon) or --follow PREFIX (a daemon you started), not both');
   if (values.workload === undefined && values.follow === undefined) throw new UsageError(`trace needs --workload NAME (one of ${TRACED_WORKLOADS.join(', ')}) or --follow PREFIX`);
-  let format: OutputFormat;
-  if (values.format !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
-    format = values.format as OutputFormat;
-  } else {
-    format = values.out === undefined ? 'summary' : formatFromPath(values.out);
-  }
+  const format = outputFormat(values.format, values.out);
   let liveUrl: URL | undefined;
   if (values.live !== undefined) {
     try {
@@ -206,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     const workload = values.workload as string;
     if (!(TRACED_WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${TRACED_WORKLOADS.join(', ')} on a real daemon, got '${workload}'`);
-    const params = parseParams(values.param, workload);
+    const params = parseTracedParams(values.param, workload);
     const pre = checkPrerequisites();
     if (!pre.ok) {
       process.stderr.write(`lockscope: cannot trace a real libvirtd here:\n${pre.missing.map((m) => `  - ${m}`).join('\n')}\n`);

@@ -1,0 +1,55 @@
+// Option values the commands share: key=value pairs, the output format, traced-run parameters.
+import { UsageError } from './errors.js';
+import { formatFromPath } from './io.js';
+
+/** `"a=1"` -> `["a", "1"]`; `option` names the flag in the error. */
+function splitPair(pair: string, option: string): [key: string, value: string] {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--${option} expects key=value, got '${pair}'`);
+  return [pair.slice(0, eq), pair.slice(eq + 1)];
+}
+
+/** `["a=1", "b.c=x"]` -> `{a: "1", "b.c": "x"}`. */
+export function parsePairs(pairs: string[], option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const [key, value] = splitPair(pair, option);
+    out[key] = value;
+  }
+  return out;
+}
+
+export const OUTPUT_FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** `--format` if given, else what `--out`'s extension implies, else the JSON summary. */
+export function outputFormat(format: string | undefined, out: string | undefined): OutputFormat {
+  if (format !== undefined) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got '${format}'`);
+    return format as OutputFormat;
+  }
+  return out === undefined ? 'summary' : formatFromPath(out);
+}
+
+/** What a real daemon's workloads accept (the simulator checks its own scenarios' ranges). */
+const TRACED_PARAM_RANGES: Record<string, [number, number]> = { domains: [1, 200], probeIntervalMs: [10, 60000] };
+
+/** A traced workload's parameter as a number, or a UsageError naming the range. */
+export function tracedParam(key: 'domains' | 'probeIntervalMs', value: string): number {
+  const [min, max] = TRACED_PARAM_RANGES[key];
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--param ${key} must be an integer from ${min} to ${max}, got '${value}'`);
+  return Number(value);
+}
+
+/** `--param` pairs of a traced run of `workload` (probeIntervalMs only for define-during-storm). */
+export function parseTracedParams(pairs: string[], workload: string): Record<string, number> {
+  const params: Record<string, number> = {};
+  for (const pair of pairs) {
+    const [key, value] = splitPair(pair, 'param');
+    if ((key !== 'domains' && key !== 'probeIntervalMs') || (key === 'probeIntervalMs' && workload !== 'define-during-storm')) {
+      throw new UsageError(`unknown parameter '${key}' for a traced ${workload} (known: domains${workload === 'define-during-storm' ? ', probeIntervalMs' : ''})`);
+    }
+    params[key] = tracedParam(key, value);
+  }
+  return params;
+}
