@@ -104,7 +104,13 @@ function LockTable({ rows, label }: { rows: LockStatsRow[]; label: string }) {
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.key} data-lock-class={r.lockClass}>
+          <tr
+            key={r.key}
+            data-lock-class={r.lockClass}
+            className="clickable"
+            title="highlight in the timeline"
+            onClick={() => useApp.getState().setSearch(label === 'lock' ? r.name : r.lockClass)}
+          >
             <td>
               <i className="swatch" style={{ background: CLASS_COLOURS[r.lockClass as keyof typeof CLASS_COLOURS] ?? '#ccc' }} /> {r.name}
             </td>
@@ -140,7 +146,7 @@ function ApiTable({ stats }: { stats: StatsSnapshot }) {
         {stats.apis.map((a, i) => {
           const top = topClass(a.waitByClass);
           return (
-            <tr key={a.name}>
+            <tr key={a.name} className="clickable" title="highlight in the timeline" onClick={() => useApp.getState().setSearch(a.name)}>
               <td>
                 <i className="swatch" style={{ background: SERIES_COLOURS[i % SERIES_COLOURS.length] }} /> {a.name}
               </td>
