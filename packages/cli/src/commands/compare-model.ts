@@ -5,6 +5,7 @@ import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { TRACED_WORKLOADS, checkPrerequisites, compareTraces, formatComparison, traceWorkload, type TracedWorkload } from '@lockscope/tracer';
 import { parsePairs, tracedParam } from '../args.js';
 import { UsageError } from '../errors.js';
+import { say, sayFailedClients, sayMissing } from '../report.js';
 
 export const usage =
   'compare-model --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--preset NAME] [--set knob=value ...] [--seed N] [--json]';
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const pre = checkPrerequisites();
   if (!pre.ok) {
-    process.stderr.write(`lockscope: cannot trace a real libvirtd here:\n${pre.missing.map((m) => `  - ${m}`).join('\n')}\n`);
+    sayMissing(pre.missing);
     return 1;
   }
   const sim = createSimulation(config);
@@ -50,10 +51,9 @@ export async function run(argv: string[]): Promise<number> {
   const traced = await traceWorkload({
     workload: workload as TracedWorkload,
     params: { domains: config.params.domains, ...(config.params.probeIntervalMs !== undefined ? { probeIntervalMs: config.params.probeIntervalMs } : {}) },
-    log: (line) => process.stderr.write(`lockscope: ${line}\n`),
+    log: say,
   });
-  const failed = traced.clients.filter((c) => c.exitCode !== 0);
-  for (const c of failed) process.stderr.write(`lockscope: virsh for ${c.domain} failed: ${c.output.trim().split('\n')[0]}\n`);
+  const failed = sayFailedClients(traced.clients);
   const comparison = compareTraces(traced.trace!, sim.trace);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ workload, domains: config.params.domains, preset: config.preset, strategy: config.strategy, comparison }, null, 2)}\n`);
@@ -65,5 +65,5 @@ export async function run(argv: string[]): Promise<number> {
     ];
     process.stdout.write(`${header.join('\n')}${formatComparison(comparison, { daemon: 'libvirtd', model: 'model' })}\n`);
   }
-  return failed.length === 0 ? 0 : 1;
+  return failed === 0 ? 0 : 1;
 }

@@ -16,6 +16,7 @@ import {
 } from '@lockscope/tracer';
 import { outputFormat, parseTracedParams } from '../args.js';
 import { UsageError } from '../errors.js';
+import { say, sayFailedClients, sayMissing } from '../report.js';
 import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
 import { ms, statsSummary } from '../summary.js';
 
@@ -105,7 +106,7 @@ async function follow(prefix: string, pid: number | undefined, live: LiveUploade
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let daemonPid = pid;
-  process.stderr.write(`lockscope: following ${prefix}.events (Ctrl-C to stop)\n`);
+  say(`following ${prefix}.events (Ctrl-C to stop)`);
   while (!stop) {
     const added = follower.poll();
     daemonPid ??= follower.decoder.pid;
@@ -170,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.param.length > 0) throw new UsageError('--param applies to --workload runs only');
     if (!existsSync(`${values.follow}.events`)) throw new UsageError(`no recording at ${values.follow}.events (start libvirtd with LD_PRELOAD=${DEFAULT_LIBRARY} LOCKSCOPE_TRACE_OUT=${values.follow})`);
     await live?.open({ title: `traced libvirtd (${values.follow})` });
-    if (live) process.stderr.write(`lockscope: streaming to ${live.runUrl}\n`);
+    if (live) say(`streaming to ${live.runUrl}`);
     const follower = await follow(values.follow, pid, live);
     decoder = follower.decoder;
     trace = decoder.trace;
@@ -182,35 +183,34 @@ export async function run(argv: string[]): Promise<number> {
     const params = parseTracedParams(values.param, workload);
     const pre = checkPrerequisites();
     if (!pre.ok) {
-      process.stderr.write(`lockscope: cannot trace a real libvirtd here:\n${pre.missing.map((m) => `  - ${m}`).join('\n')}\n`);
+      sayMissing(pre.missing);
       return 1;
     }
     await live?.open({ title: `traced ${workload}`, workload, params });
-    if (live) process.stderr.write(`lockscope: streaming to ${live.runUrl}\n`);
+    if (live) say(`streaming to ${live.runUrl}`);
     try {
       const result = await traceWorkload({
         workload: workload as TracedWorkload,
         params,
         keep: values.keep,
-        log: (line) => process.stderr.write(`lockscope: ${line}\n`),
+        log: say,
         onEvents: live ? (t) => live.push(t) : undefined,
       });
       trace = result.trace as Trace;
       decoder = result.decoder as TraceDecoder;
-      const failed = result.clients.filter((c) => c.exitCode !== 0);
-      for (const c of failed) process.stderr.write(`lockscope: virsh for ${c.domain} failed: ${c.output.trim().split('\n')[0]}\n`);
+      const failed = sayFailedClients(result.clients);
       extra = {
         workload,
         params: { domains: params.domains ?? 10, ...(params.probeIntervalMs !== undefined ? { probeIntervalMs: params.probeIntervalMs } : {}) },
         workloadMs: Math.round(result.workloadMs),
         daemonCpuMs: Math.round(result.daemonCpuMs),
         workloadCpuMs: Math.round(result.workloadCpuMs),
-        failedClients: failed.length,
+        failedClients: failed,
         ...(values.keep ? { dir: result.dir } : {}),
       };
     } catch (err) {
       if (err instanceof PrerequisiteError) {
-        process.stderr.write(`lockscope: ${err.message}\n`);
+        say(err.message);
         return 1;
       }
       throw err;
@@ -223,7 +223,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       await live.close(trace);
     } catch (err) {
-      process.stderr.write(`lockscope: ${(err as Error).message.split('\n')[0]}; the trace is still written\n`);
+      say(`${(err as Error).message.split('\n')[0]}; the trace is still written`);
     }
   }
   trace.compact();
