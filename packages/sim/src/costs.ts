@@ -33,6 +33,9 @@ export type CostName =
   | 'monitorPoll'
   | 'qemuInit'
   | 'qmpRoundTrip'
+  | 'qmpCpuProbe'
+  | 'monitorConnect'
+  | 'eventThreadJoin'
   | 'vcpuCgroup'
   | 'killPoll'
   | 'qemuExitAfterTerm'
@@ -73,6 +76,13 @@ const HOST_2013: CostTable = {
   monitorPoll: c(200, 0, false, 'S: 1.0.5 qemuMonitorOpenUnix retries connect every 200 ms (fixed in beaa447a29, v1.3.4)'),
   qemuInit: c(250, 0.2, true, 'S: qemu 494e95e910: KVM_GET_SUPPORTED_CPUID ">100 ms, almost half" of QEMU start, so ~250 ms until QMP answers'),
   qmpRoundTrip: c(1, 0.5, false, 'A: 0.2-2 ms per simple QMP command'),
+  qmpCpuProbe: c(80, 0.3, true,
+    'A: 9.x start, one monitor exchange reading the guest CPU\'s properties (qom-list, then one qom-get per property: ' +
+    '~400 in a trace of libvirtd 9.0.0); ~0.2 ms per round trip on a KVM host'),
+  monitorConnect: c(0.04, 0, false, 'S: traced here: 9.x qemuMonitorOpen released the domain object for 41 us around connect() on the socket libvirt pre-opened'),
+  eventThreadJoin: c(1.5, 0.3, true,
+    'S: traced here (1 domain): 9.x qemuDomainObjStopWorker released the domain object for 1.5 ms while the domain\'s event ' +
+    'thread exited (2.5-22 ms with 10 concurrent lifecycles on 2 cores: the thread must be scheduled, hence CPU-bound)'),
   vcpuCgroup: c(5, 0.3, false, 'A: vCPU and emulator cgroups under L_vm'),
   killPoll: c(200, 0, false, 'S: virProcessKillPainfully polls every 200 ms, at least one sleep'),
   qemuExitAfterTerm: c(30, 0.3, false, 'A: a KVM QEMU exits within tens of ms of SIGTERM'),
@@ -103,7 +113,10 @@ const THIS_MACHINE: CostTable = {
   childHook: c(30, 0.3, true, 'A: session mode, no cgroups: hook and handshake only'),
   fsyncStatus: c(2, 0.3, false, 'A: overlay/SSD fsync'),
   saveConfig: c(15, 0.3, false, 'S: traced here: virDomainDefineXML held the domain object 19 ms p50 (write + fsync + rename of the XML on this overlay filesystem)'),
-  qemuInit: c(900, 0.15, true, 'S: real-libvirtd.md, a TCG domain start takes about 1 s'),
+  qemuInit: c(80, 0.15, true, 'S: traced here (lockscope trace, 1 domain): libvirtd 9.0.0 got the answer to qmp_capabilities 81 ms after connecting (TCG QEMU initialising)'),
+  qmpCpuProbe: c(676, 0.15, true,
+    'S: traced here (1 domain): the exchange reading the guest CPU\'s properties (qom-list + 398 qom-get, one nested job) ' +
+    'took 676 ms, most of a TCG start; 3.5-4.8 s with 10 concurrent starts on 2 cores, so CPU-bound'),
   qemuExitAfterTerm: c(1450, 0.2, false, 'S: traced here: qemuProcessKill of a TCG QEMU took 1.6 s (p90 of 15 calls, 5 concurrent lifecycles), i.e. exit after ~1.45 s then the next 200 ms poll'),
   qmpRoundTrip: c(0.5, 0.5, false, 'A: local QMP exchange'),
   stopCleanup: c(10, 0.3, false, 'A: no cgroups in session mode'),

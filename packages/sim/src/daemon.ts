@@ -10,16 +10,25 @@ import type { Strategy } from './strategy.js';
 /** QEMU_JOB_WAIT_TIME / VIR_JOB_WAIT_TIME: 30 s in both versions. */
 export const JOB_WAIT_NS = 30e9;
 
-export type JobType = 'query' | 'modify' | 'destroy' | 'async-start';
+export type JobType = 'query' | 'modify' | 'destroy' | 'async-start' | 'nested';
+
+/** One QMP command of a monitor exchange: its phase label and cost. */
+export type QmpCommand = readonly [label: string, cost: CostName];
 
 export interface Domain {
   name: string;
   /** L_vm: the virDomainObj mutex. */
   lock: SimLock;
-  /** J: the job, a condition on L_vm. */
+  /** J: the job, a condition on L_vm (job.active; in 1.0.5 the only job). */
   job: SimLock;
   jobCond: Cond;
   jobType: JobType | null;
+  /** 9.x job.asyncJob, a second lock of class domain-job (created on first use): an async job
+   * (START) leaves job.active free for the nested jobs of its monitor exchanges and for the jobs
+   * its mask allows (DESTROY). Waiters for it wait on asyncCond. */
+  asyncJob: SimLock | null;
+  asyncCond: Cond;
+  asyncJobType: JobType | null;
   /** M: the qemuMonitor mutex. */
   monitor: SimLock;
   /** Per-domain security lock (security.lock = domain), created on first use. */
@@ -29,6 +38,8 @@ export interface Domain {
   persistent: boolean;
   active: boolean;
   beingDestroyed: boolean;
+  /** QEMU's monitor has reported EOF (the process exited): later commands on it fail at once. */
+  monitorEof: boolean;
   removed: boolean;
   /** A workload has an operation in flight on it (workload bookkeeping, not libvirt state). */
   busy: boolean;
@@ -104,12 +115,16 @@ export class Daemon {
       job: this.engine.newLock(`job ${name}`, 'domain-job', 'job', name),
       jobCond: new Cond(),
       jobType: null,
+      asyncJob: null,
+      asyncCond: new Cond(),
+      asyncJobType: null,
       monitor: this.engine.newLock(`qemuMonitor ${name}`, 'monitor', 'mutex', name),
       secLock: null,
       monitorThread: null,
       persistent,
       active: false,
       beingDestroyed: false,
+      monitorEof: false,
       removed: false,
       busy: false,
     };
@@ -166,6 +181,12 @@ export class Daemon {
   private domainSecLock(vm: Domain): SimLock {
     vm.secLock ??= this.engine.newLock(`security ${vm.name}`, 'security-driver', 'mutex', vm.name);
     return vm.secLock;
+  }
+
+  /** The async job lock, named like the tracer names the real daemon's (`async-job vm-01`). */
+  asyncJobLock(vm: Domain): SimLock {
+    vm.asyncJob ??= this.engine.newLock(`async-job ${vm.name}`, 'domain-job', 'job', vm.name);
+    return vm.asyncJob;
   }
 
   monitorThread(vm: Domain): SerialThread {
@@ -259,50 +280,134 @@ export class Daemon {
   /**
    * BeginJob, entered with L_vm held: waits (a condition wait that releases L_vm) while another
    * job is active, for at most 30 s; then fails with "cannot acquire state change lock".
+   * 9.x (virDomainObjBeginJobInternal) keeps the async job apart from the normal one: `async-start`
+   * takes the async job lock, every other type the normal job lock; during an async job only the
+   * jobs of its mask get in (START: DESTROY, which qemuDomainObjSetAsyncJobMask always adds) and
+   * the async job's own nested jobs (`nested`); the others wait on asyncCond.
    */
   *beginJob(vm: Domain, type: JobType): Gen<boolean> {
     const deadline = this.now + JOB_WAIT_NS;
-    while (vm.job.owner !== null) {
-      yield span('phase', `virCondWaitUntil: job (${vm.jobType ?? 'none'} active)`);
-      const signalled = yield condWait(vm.jobCond, vm.lock, deadline);
-      yield endSpan();
-      if (signalled === 0 && vm.job.owner !== null) {
-        yield mark(`${vm.name}: cannot acquire state change lock (held by ${vm.jobType ?? 'unknown'} job)`);
-        return false;
+    if (!this.modern) {
+      while (vm.job.owner !== null) {
+        yield span('phase', `virCondWaitUntil: job (${vm.jobType ?? 'none'} active)`);
+        const signalled = yield condWait(vm.jobCond, vm.lock, deadline);
+        yield endSpan();
+        if (signalled === 0 && vm.job.owner !== null) {
+          yield mark(`${vm.name}: cannot acquire state change lock (held by ${vm.jobType ?? 'unknown'} job)`);
+          return false;
+        }
       }
+      yield lock(vm.job);
+      vm.jobType = type;
+      return true;
     }
-    yield lock(vm.job);
-    vm.jobType = type;
+    const nested = type === 'nested';
+    for (;;) {
+      // virDomainNestedJobAllowed
+      while (!nested && !this.allowedDuringAsyncJob(vm, type)) {
+        if (!(yield* this.jobWait(vm, vm.asyncCond, deadline, `async job (${vm.asyncJobType ?? 'none'} active)`, vm.asyncJobType))) return false;
+      }
+      // virDomainObjCanSetJob
+      while (vm.job.owner !== null) {
+        if (!(yield* this.jobWait(vm, vm.jobCond, deadline, `job (${vm.jobType ?? 'none'} active)`, vm.jobType))) return false;
+      }
+      // An async job may have begun while L_vm was released: check again.
+      if (nested || this.allowedDuringAsyncJob(vm, type)) break;
+    }
+    if (type === 'async-start') {
+      yield lock(this.asyncJobLock(vm));
+      vm.asyncJobType = type;
+    } else {
+      yield lock(vm.job);
+      vm.jobType = type;
+    }
     return true;
   }
 
-  /** EndJob: 1.0.5 signals one waiter, 9.x broadcasts. */
-  *endJob(vm: Domain): Gen {
+  /** 9.x: no async job, or the async job's mask allows `type` (START's mask: DESTROY only). */
+  private allowedDuringAsyncJob(vm: Domain, type: JobType): boolean {
+    return vm.asyncJob === null || vm.asyncJob.owner === null || type === 'destroy';
+  }
+
+  /** One virCondWaitUntil of a 9.x job wait; false (with the libvirt error as a mark) once 30 s have passed. */
+  private *jobWait(vm: Domain, cond: Cond, deadline: number, what: string, holder: JobType | null): Gen<boolean> {
+    if (this.now >= deadline) {
+      yield mark(`${vm.name}: cannot acquire state change lock (held by ${holder ?? 'unknown'} job)`);
+      return false;
+    }
+    yield span('phase', `virCondWaitUntil: ${what}`);
+    yield condWait(cond, vm.lock, deadline);
+    yield endSpan();
+    return true;
+  }
+
+  /** EndJob: 1.0.5 signals one waiter, 9.x broadcasts. `async-start` (begun by the 9.x path):
+   * EndAsyncJob releases the async job and broadcasts asyncCond. */
+  *endJob(vm: Domain, type: JobType = 'modify'): Gen {
+    if (type === 'async-start') {
+      vm.asyncJobType = null;
+      yield unlock(this.asyncJobLock(vm));
+      yield signal(vm.asyncCond, true);
+      return;
+    }
     vm.jobType = null;
     yield unlock(vm.job);
     yield signal(vm.jobCond, this.modern);
   }
 
-  /** qemuDomainObjEnterMonitor: lock M, then release L_vm for the exchange. */
-  *enterMonitor(vm: Domain): Gen {
+  /**
+   * qemuDomainObjEnterMonitor(Async): lock M, then release L_vm for the exchange. In 9.x, inside
+   * an async job, the exchange is a nested job (virDomainObjBeginNestedJob), and a domain that
+   * stopped meanwhile fails it ("domain is no longer running"): false.
+   */
+  *enterMonitor(vm: Domain): Gen<boolean> {
+    if (this.inAsyncJob(vm)) {
+      if (!(yield* this.beginJob(vm, 'nested'))) return false;
+      if (!vm.active) {
+        yield mark(`${vm.name}: domain is no longer running`);
+        yield* this.endJob(vm, 'nested');
+        return false;
+      }
+    }
     yield lock(vm.monitor);
     yield unlock(vm.lock);
+    return true;
   }
 
-  /** qemuDomainObjExitMonitor: unlock M, take L_vm back. */
+  /** qemuDomainObjExitMonitor: unlock M, take L_vm back; end the nested job if one was begun. */
   *exitMonitor(vm: Domain): Gen {
     yield unlock(vm.monitor);
     yield lock(vm.lock);
+    if (vm.jobType === 'nested') yield* this.endJob(vm, 'nested');
+  }
+
+  /** 9.x: an async job is active on the domain (the monitor exchanges of its owner are nested jobs). */
+  private inAsyncJob(vm: Domain): boolean {
+    return this.modern && vm.asyncJob !== null && vm.asyncJob.owner !== null;
   }
 
   /** One QMP exchange inside enter/exit monitor. qemuMonitorSend waits for the reply on
-   * mon->notify, which releases M (a traced libvirtd 9.0.0 holds M for microseconds per command). */
-  *qmp(vm: Domain, label: string, cost: CostName = 'qmpRoundTrip'): Gen {
-    yield* this.enterMonitor(vm);
-    yield unlock(vm.monitor);
-    yield work(this.costs.ns(cost), label, this.costs.cpu(cost));
-    yield lock(vm.monitor);
+   * mon->notify, which releases M (a traced libvirtd 9.0.0 holds M for microseconds per command).
+   * False if the monitor could not be entered (9.x: the domain stopped). */
+  *qmp(vm: Domain, label: string, cost: CostName = 'qmpRoundTrip'): Gen<boolean> {
+    return yield* this.monitorExchange(vm, [[label, cost]]);
+  }
+
+  /** Enter the monitor, send each command in turn (none: an exchange that only enters and exits). */
+  *monitorExchange(vm: Domain, commands: readonly QmpCommand[]): Gen<boolean> {
+    if (!(yield* this.enterMonitor(vm))) return false;
+    if (vm.monitorEof) {
+      // qemuMonitorSend: the monitor's lastError (EOF) fails the command without sending it.
+      yield* this.exitMonitor(vm);
+      return false;
+    }
+    for (const [label, cost] of commands) {
+      yield unlock(vm.monitor);
+      yield work(this.costs.ns(cost), label, this.costs.cpu(cost));
+      yield lock(vm.monitor);
+    }
     yield* this.exitMonitor(vm);
+    return true;
   }
 
   /** The phase a security driver runs for an operation, or null if it is a no-op for it. */
@@ -388,6 +493,7 @@ export class Daemon {
   /** QEMU has exited: its monitor reports EOF on the event loop (1.0.5) or the domain's event
    * thread (9.x); the handler locks the domain object, so it waits for whoever holds it. */
   deliverEof(vm: Domain): void {
+    vm.monitorEof = true;
     const thread = this.modern ? this.monitorThread(vm) : this.eventLoop;
     const self = this;
     this.engine.runOn(thread, function* eof(): Gen {
@@ -413,5 +519,4 @@ export type SecurityOp =
   | 'TransactionStart'
   | 'TransactionCommit'
   | 'TransactionAbort'
-  | 'SetSocketLabel'
-  | 'GetProcessLabel';
+  | 'SetSocketLabel';

@@ -101,7 +101,7 @@ export const knobs: KnobInfo[] = [
   { name: 'host.cpus', description: 'host CPUs shared by CPU-bound phases (apparmor_parser, QEMU start, forks)', min: 1, max: 256 },
   {
     name: 'qemu.initMs',
-    description: 'CPU time QEMU needs before it answers qmp_capabilities, in ms (0: the cost profile\'s value, 250 on host-2013, 900 on this-machine)',
+    description: 'CPU time QEMU needs before it answers qmp_capabilities, in ms (0: the cost profile\'s value, 250 on host-2013, 80 on this-machine)',
     min: 0,
     max: 600000,
   },

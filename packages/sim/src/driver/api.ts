@@ -39,13 +39,15 @@ export function createXML(d: Daemon, name: string): CallRequest {
     yield* d.phase('parseXML', 'virDomainDefParseString');
     const vm = yield* d.listAdd(name, false);
     if (vm === null) return FAILED;
-    if (!(yield* d.beginJob(vm, d.modern ? 'async-start' : 'modify'))) {
+    // 9.x: qemuProcessBeginJob, the async START job.
+    const job = d.modern ? 'async-start' : 'modify';
+    if (!(yield* d.beginJob(vm, job))) {
       yield unlock(vm.lock);
       return FAILED;
     }
     const ok = yield* processStart(d, vm);
-    yield* d.endJob(vm);
-    if (!ok) yield* d.listRemove(vm);
+    yield* d.endJob(vm, job);
+    if (!ok && !vm.removed) yield* d.listRemove(vm);
     yield unlock(vm.lock);
     return ok ? OK : FAILED;
   });
@@ -67,18 +69,21 @@ export function defineXML(d: Daemon, name: string): CallRequest {
 export function create(d: Daemon, vm: Domain): CallRequest {
   return request('virDomainCreate', vm.name, function* (): Gen<number> {
     if (!(yield* d.findByUUID(vm))) return FAILED;
-    if (vm.active || !(yield* d.beginJob(vm, d.modern ? 'async-start' : 'modify'))) {
+    const job = d.modern ? 'async-start' : 'modify';
+    if (vm.active || !(yield* d.beginJob(vm, job))) {
       yield unlock(vm.lock);
       return FAILED;
     }
     const ok = yield* processStart(d, vm);
-    yield* d.endJob(vm);
+    yield* d.endJob(vm, job);
     yield unlock(vm.lock);
     return ok ? OK : FAILED;
   });
 }
 
-/** virDomainDestroy: kill under L_vm before any job, then the DESTROY job and qemuProcessStop. */
+/** virDomainDestroy: kill under L_vm before any job, then the DESTROY job and qemuProcessStop.
+ * 9.x (qemuProcessBeginStopJob): the DESTROY job is allowed during an async START, so a destroy
+ * only waits for the start's current monitor exchange, and the start then fails. */
 export function destroy(d: Daemon, vm: Domain): CallRequest {
   return request('virDomainDestroy', vm.name, function* (): Gen<number> {
     if (!(yield* d.findByUUID(vm))) return FAILED;
@@ -95,7 +100,7 @@ export function destroy(d: Daemon, vm: Domain): CallRequest {
     }
     yield* processStop(d, vm);
     vm.beingDestroyed = false;
-    yield* d.endJob(vm);
+    yield* d.endJob(vm, 'destroy');
     if (!vm.persistent) yield* d.listRemove(vm);
     yield unlock(vm.lock);
     return OK;

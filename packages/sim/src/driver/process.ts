@@ -1,19 +1,31 @@
 // qemuProcessStart and qemuProcessStop, the shared core of CreateXML/Create and Destroy, for the
 // 1.0.5 and 9.x code paths (libvirt-locking.md §2.1). Entered with L_vm and the job held.
 import { lock, unlock, work, type Gen } from '../engine.js';
-import type { Daemon, Domain } from '../daemon.js';
+import type { Daemon, Domain, QmpCommand } from '../daemon.js';
 
-/** QMP round-trips after qmp_capabilities in a 9.x start (roughly 10-20; these are the usual ones). */
-const MODERN_QMP = [
-  'QMP query-migrate-capabilities',
-  'QMP query-cpu-model-expansion',
-  'QMP query-cpus-fast',
-  'QMP query-iothreads',
-  'QMP query-chardev',
-  'QMP query-block',
-  'QMP qom-list (balloon)',
-  'QMP migrate-set-capabilities',
-  'QMP cont',
+/**
+ * The monitor exchanges of a 9.x start, in the order a traced libvirtd 9.0.0 makes them (TCG, a
+ * domain without disk or NIC): each is one nested job of the async START job; some only enter and
+ * exit the monitor. The sixth reads the guest CPU's properties one qom-get at a time (~400).
+ */
+const START_EXCHANGES_9: readonly (readonly QmpCommand[])[] = [
+  [['QMP qmp_capabilities (QEMU initialising)', 'qemuInit']],
+  [['QMP query-migrate-capabilities', 'qmpRoundTrip']],
+  [['QMP migrate-set-capabilities', 'qmpRoundTrip']],
+  [['QMP query-chardev', 'qmpRoundTrip']],
+  [
+    ['QMP query-hotpluggable-cpus', 'qmpRoundTrip'],
+    ['QMP query-cpus-fast', 'qmpRoundTrip'],
+  ],
+  [['QMP qom-list + qom-get x~400 (guest CPU properties)', 'qmpCpuProbe']],
+  [['QMP query-iothreads', 'qmpRoundTrip']],
+  [],
+  [],
+  [['QMP query-named-block-nodes', 'qmpRoundTrip']],
+  [['QMP qom-list (balloon)', 'qmpRoundTrip']],
+  [],
+  [['QMP query-block', 'qmpRoundTrip']],
+  [['QMP cont', 'qmpRoundTrip']],
 ];
 
 /** Returns true when the domain runs. */
@@ -55,6 +67,9 @@ function* processStart105(d: Daemon, vm: Domain): Gen<boolean> {
 }
 
 function* processStart9(d: Daemon, vm: Domain): Gen<boolean> {
+  // qemuProcessInit gives the domain its id: from here it counts as active (a destroy may stop it).
+  vm.active = true;
+  vm.monitorEof = false;
   // qemuProcessPrepareDomain
   yield* d.phase('prepareHost', 'qemuProcessPrepareDomain');
   yield* d.security(vm, 'GenLabel');
@@ -85,18 +100,27 @@ function* processStart9(d: Daemon, vm: Domain): Gen<boolean> {
   yield* d.security(vm, 'SetAllLabel');
   yield* d.security(vm, 'TransactionCommit');
   yield* d.security(vm, 'TransactionAbort');
-  // HandshakeNotify, then qemuProcessWaitForMonitor: the socket was pre-opened, connect is immediate.
+  // HandshakeNotify, then qemuConnectMonitor: the socket was pre-opened, connect is immediate.
   yield* d.security(vm, 'SetDaemonSocketLabel');
   yield unlock(vm.lock);
-  yield work(50_000, 'qemuMonitorOpen: connect');
+  yield* d.phase('monitorConnect', 'qemuMonitorOpen: connect');
   yield lock(vm.lock);
+  // qemuMonitorOpen registers the monitor with the domain's event thread, then
+  // qemuMonitorSetDomainLog hands it the log context: the monitor lock twice.
+  yield lock(vm.monitor);
+  yield unlock(vm.monitor);
+  yield lock(vm.monitor);
+  yield unlock(vm.monitor);
   yield* d.security(vm, 'ClearSocketLabel');
-  // qemuProcessLaunch records QEMU's process label once the handshake is done.
-  yield* d.security(vm, 'GetProcessLabel');
-  yield* d.qmp(vm, 'QMP qmp_capabilities (QEMU initialising)', 'qemuInit');
-  for (const label of MODERN_QMP) yield* d.qmp(vm, label);
+  // Every exchange is a nested job; one that fails (the domain was destroyed meanwhile, or its
+  // monitor saw EOF) fails the start.
+  for (const exchange of START_EXCHANGES_9) {
+    if (!(yield* d.monitorExchange(vm, exchange))) return false;
+  }
   yield* d.phase('fsyncStatus', 'virDomainSaveStatus: fsync status XML');
-  vm.active = true;
+  // qemuProcessStart resets the monitor's log context once started.
+  yield lock(vm.monitor);
+  yield unlock(vm.monitor);
   return true;
 }
 
@@ -113,6 +137,15 @@ export function* processKill(d: Daemon, vm: Domain): Gen {
 
 /** qemuProcessStop, under L_vm and the job. */
 export function* processStop(d: Daemon, vm: Domain): Gen {
+  if (d.modern) {
+    // qemuMonitorClose, then qemuDomainObjStopWorker: L_vm is released while the domain's event
+    // thread is joined (its EOF handler, waiting for L_vm, can finish), then taken back.
+    yield lock(vm.monitor);
+    yield unlock(vm.monitor);
+    yield unlock(vm.lock);
+    yield* d.phase('eventThreadJoin', 'qemuDomainObjStopWorker: join the event thread');
+    yield lock(vm.lock);
+  }
   yield* d.phase('stopCleanup', 'qemuProcessStop: close monitor, network, cgroups');
   if (d.modern) yield* d.security(vm, 'TransactionStart');
   yield* d.security(vm, 'RestoreAllLabel');
