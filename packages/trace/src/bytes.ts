@@ -1,9 +1,19 @@
 // Growable byte buffer and a bounds-checked reader: LEB128 varints, zigzag, UTF-8 strings,
-// CRC-32. Shared by the binary codec; no Node-only APIs so the browser can use it too.
+// CRC-32, and strict UTF-8 decoding for the text codecs. No Node-only APIs, so the browser can
+// use it too.
 import { TraceError } from './model.js';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes of a text format (NDJSON, Chrome JSON) as a string; invalid UTF-8 throws a TraceError naming `format`. */
+export function utf8Text(bytes: Uint8Array, format: string): string {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    throw new TraceError(`${format}: input is not valid UTF-8`);
+  }
+}
 
 /** Largest value a varint may carry: integers beyond 2^53 lose precision in a JS number. */
 export const MAX_VARINT = Number.MAX_SAFE_INTEGER;

@@ -38,6 +38,7 @@ import {
   type TraceEvent,
   type TraceMeta,
 } from './model.js';
+import { utf8Text } from './bytes.js';
 
 export interface ChromeEvent {
   name?: string;
@@ -206,12 +207,7 @@ type Fail = (msg: string) => never;
 export function fromChromeJson(input: string | Uint8Array | ChromeTrace | ChromeEvent[]): Trace {
   let doc: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
-    let text: string;
-    try {
-      text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch {
-      throw new TraceError('Chrome JSON: input is not valid UTF-8');
-    }
+    const text = typeof input === 'string' ? input : utf8Text(input, 'Chrome JSON');
     try {
       doc = JSON.parse(text);
     } catch (e) {

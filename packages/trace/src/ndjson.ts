@@ -23,6 +23,7 @@ import {
   type LockInfo,
   type TraceEvent,
 } from './model.js';
+import { utf8Text } from './bytes.js';
 
 export const NDJSON_FORMAT = 'lockscope-ndjson';
 export const NDJSON_VERSION = 1;
@@ -63,7 +64,7 @@ const KIND_NAMES = new Set<string>(EVENT_KIND_NAMES);
  * are the validator's job.
  */
 export function fromNdjson(input: string | Uint8Array): Trace {
-  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  const text = typeof input === 'string' ? input : utf8Text(input, 'NDJSON');
   const trace = new Trace();
   let sawHeader = false;
   let sawEnd = false;
@@ -108,14 +109,6 @@ export function fromNdjson(input: string | Uint8Array): Trace {
   if (!sawEnd) throw new TraceError(`NDJSON: truncated after ${lineNo} lines (no {"type":"end"} line)`);
   trace.compact();
   return trace;
-}
-
-function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new TraceError('NDJSON: input is not valid UTF-8');
-  }
 }
 
 function str(o: Json, key: string, fail: (m: string) => never): string {
