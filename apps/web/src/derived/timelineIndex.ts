@@ -67,7 +67,9 @@ export interface LockLane {
   depth: GrowableU32;
   waiting: number;
   maxWaiting: number;
-  holders: Set<number>;
+  /** Threads holding the lock now (one, except for shared holds). A plain array: no iterator
+   * objects on the hot path. */
+  holders: number[];
   /** value = 1 while held, 1 + depth while someone waits. */
   lod: MaxMipmap;
   lastChange: number;
@@ -199,9 +201,10 @@ export class TimelineIndex {
     const lane = this.lane(th);
     const ll = this.lockLane(lock);
     let holder = NONE;
-    for (const h of ll.holders) {
-      if (h !== th) {
-        holder = h;
+    const holders = ll.holders;
+    for (let k = 0; k < holders.length; k++) {
+      if (holders[k] !== th) {
+        holder = holders[k];
         break;
       }
     }
@@ -235,7 +238,7 @@ export class TimelineIndex {
     lane.openHold[lock] = id;
     lane.holds.open(id);
     ll.holds.open(id);
-    ll.holders.add(th);
+    if (before < 0) ll.holders.push(th);
   }
 
   private onReleased(t: number, th: number, lock: number): void {
@@ -245,7 +248,14 @@ export class TimelineIndex {
     if (id < 0) return; // the validator reports it; drawing just ignores an unmatched release
     const below = lane.heldAgain.size === 0 ? undefined : lane.heldAgain.get(lock)?.pop();
     lane.openHold[lock] = below ?? -1;
-    if (below === undefined) ll.holders.delete(th);
+    if (below === undefined) {
+      const hs = ll.holders;
+      const k = hs.indexOf(th);
+      if (k >= 0) {
+        hs[k] = hs[hs.length - 1];
+        hs.pop();
+      }
+    }
     this.end.data[id] = t;
     lane.holds.close(id);
     ll.holds.close(id);
@@ -406,7 +416,7 @@ function newLockLane(lock: number): LockLane {
     depth: new GrowableU32(16),
     waiting: 0,
     maxWaiting: 0,
-    holders: new Set(),
+    holders: [],
     lod: new MaxMipmap(1 << 15),
     lastChange: 0,
     totalWait: 0,
