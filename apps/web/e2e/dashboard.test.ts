@@ -256,6 +256,11 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     await waitForDrawn(page, { drawnThreadLanes: 1, drawnHolds: 1 });
     expect(await page.textContent('[data-testid="source-title"]')).toMatch(/recording/);
     await screenshot(page, '12-recording-from-list');
+    // A simulation link re-runs the simulation it describes (workload, strategy, seed).
+    await page.goto(`${server.url}/s?scenario=create-storm&preset=feiner-both&param.domains=6&seed=2`);
+    await waitForDrawn(page, { drawnThreadLanes: 6, drawnHolds: 1 });
+    expect(await page.textContent('[data-testid="source-title"]')).toMatch(/create-storm · feiner-both · seed 2/);
+    await screenshot(page, '13-simulation-link');
     expect(browser.errors.filter((e) => !EXPECTED_4XX.test(e))).toEqual([]);
   });
 });
