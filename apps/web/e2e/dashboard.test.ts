@@ -260,6 +260,8 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     await page.goto(`${server.url}/s?scenario=create-storm&preset=feiner-both&param.domains=6&seed=2`);
     await waitForDrawn(page, { drawnThreadLanes: 6, drawnHolds: 1 });
     expect(await page.textContent('[data-testid="source-title"]')).toMatch(/create-storm · feiner-both · seed 2/);
+    // Its calls finish, and the statistics catch up with them.
+    await page.waitForFunction(() => document.querySelector('[data-testid="makespan"]')?.textContent !== '0 ns', undefined, { timeout: 60_000 });
     await screenshot(page, '13-simulation-link');
     expect(browser.errors.filter((e) => !EXPECTED_4XX.test(e))).toEqual([]);
   });
