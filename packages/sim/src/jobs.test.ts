@@ -41,7 +41,7 @@ function holds(trace: Trace, prefix: string): Acquisition[] {
 }
 
 /** A persistent domain defined, then started by one client while another destroys it after `destroyAtNs`. */
-function destroyDuringStart(preset: string, destroyAtNs: number) {
+function destroyDuringStart(preset: string, destroyAtNs: number | null) {
   const trace = new Trace();
   const strategy = { ...findPreset(preset).knobs };
   const engine = new Engine(trace, strategy['host.cpus']);
@@ -53,7 +53,7 @@ function destroyDuringStart(preset: string, destroyAtNs: number) {
     result.define = yield call(defineXML(d, 'vm-x'));
     const vm = d.find('vm-x');
     if (vm === undefined) return;
-    engine.spawn(trace.addThread('destroyer', 'client'), (function* (): Gen {
+    if (destroyAtNs !== null) engine.spawn(trace.addThread('destroyer', 'client'), (function* (): Gen {
       yield sleep(destroyAtNs);
       result.destroy = yield call(destroy(d, vm));
     })());
@@ -99,6 +99,29 @@ describe('9.0 jobs', () => {
     expect(destroyJob!.acquired).toBeLessThan(asyncJob.released);
     expect(destroyJob!.released).toBeLessThanOrEqual(asyncJob.released);
     expect([...trace.events()].some((e) => e.kind === 'mark' && /vm-x: domain is no longer running/.test(e.label))).toBe(true);
+    expect(validateTrace(trace)).toEqual({ ok: true });
+  });
+
+  it('a destroy issued during a monitor exchange of a start: the start fails at its next exchange and stops the domain itself', () => {
+    // Where the start's qmp_capabilities exchange runs, relative to the end of DefineXML.
+    const alone = destroyDuringStart('libvirt-9.0', null);
+    const defineEnd = apiCalls(alone.trace).find((c) => c.api === 'virDomainDefineXML')!.end;
+    const qmp = [...alone.trace.events()].find((e) => e.kind === 'span.begin' && e.label.startsWith('QMP qmp_capabilities'))!;
+    const { trace, result, vm } = destroyDuringStart('libvirt-9.0', qmp.t - defineEnd + 1e6);
+    // The destroy killed QEMU and waited for the start's nested job; the start's next exchange
+    // found the monitor at EOF, it stopped the domain under a nested job, and the destroy then
+    // found it not running (libvirt: "domain is not running").
+    expect(result).toEqual({ define: 1, create: 0, destroy: 0 });
+    expect(vm?.active).toBe(false);
+    const calls = apiCalls(trace);
+    const start = calls.find((c) => c.api === 'virDomainCreate')!;
+    const destroyCall = calls.find((c) => c.api === 'virDomainDestroy')!;
+    expect(destroyCall.start).toBeLessThan(start.end);
+    const stops = [...trace.events()].filter((e) => e.kind === 'span.begin' && e.label.startsWith('qemuProcessStop'));
+    expect(stops.map((e) => e.thread)).toEqual([start.thread]);
+    const [asyncJob] = holds(trace, 'async-job vm-x');
+    const destroyJob = holds(trace, 'job vm-x').find((a) => a.thread === destroyCall.thread)!;
+    expect(destroyJob.acquired).toBeGreaterThanOrEqual(asyncJob.released);
     expect(validateTrace(trace)).toEqual({ ok: true });
   });
 

@@ -98,6 +98,14 @@ export function destroy(d: Daemon, vm: Domain): CallRequest {
       yield unlock(vm.lock);
       return FAILED;
     }
+    // "domain is not running": stopped while this call waited for its job (9.x: by the start it
+    // interrupted, whose next monitor command failed).
+    if (!vm.active) {
+      vm.beingDestroyed = false;
+      yield* d.endJob(vm, 'destroy');
+      yield unlock(vm.lock);
+      return FAILED;
+    }
     yield* processStop(d, vm);
     vm.beingDestroyed = false;
     yield* d.endJob(vm, 'destroy');

@@ -115,13 +115,23 @@ function* processStart9(d: Daemon, vm: Domain): Gen<boolean> {
   // Every exchange is a nested job; one that fails (the domain was destroyed meanwhile, or its
   // monitor saw EOF) fails the start.
   for (const exchange of START_EXCHANGES_9) {
-    if (!(yield* d.monitorExchange(vm, exchange))) return false;
+    if (!(yield* d.monitorExchange(vm, exchange))) return yield* stopFailedStart(d, vm);
   }
   yield* d.phase('fsyncStatus', 'virDomainSaveStatus: fsync status XML');
   // qemuProcessStart resets the monitor's log context once started.
   yield lock(vm.monitor);
   yield unlock(vm.monitor);
   return true;
+}
+
+/** qemuProcessStart's clean-up after a failure inside the async START job: qemuProcessStop under
+ * a nested job, unless the domain was stopped meanwhile (by a destroy). */
+function* stopFailedStart(d: Daemon, vm: Domain): Gen<boolean> {
+  if (yield* d.beginJob(vm, 'nested')) {
+    if (vm.active) yield* processStop(d, vm);
+    yield* d.endJob(vm, 'nested');
+  }
+  return false;
 }
 
 /** qemuProcessKill(FORCE) under L_vm: SIGTERM, then poll every 200 ms until QEMU is gone. */
