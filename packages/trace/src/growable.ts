@@ -6,15 +6,14 @@
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U32 = new Uint32Array(0);
 
-export class GrowableF64 {
-  data: Float64Array;
+/** An append-only typed array that doubles when full; `data` beyond `length` is spare room. */
+export abstract class Growable<A extends Float64Array | Uint32Array> {
   length = 0;
-  constructor(capacity = 0) {
-    this.data = capacity > 0 ? new Float64Array(capacity) : EMPTY_F64;
-  }
+  constructor(public data: A) {}
+  protected abstract allocate(capacity: number): A;
   push(v: number): number {
     if (this.length === this.data.length) {
-      const next = new Float64Array(Math.max(16, this.data.length * 2));
+      const next = this.allocate(Math.max(16, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
@@ -22,28 +21,26 @@ export class GrowableF64 {
     return this.length++;
   }
   /** A view of the used part (valid until the next push). */
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
+  view(): A {
+    return this.data.subarray(0, this.length) as A;
   }
 }
 
-export class GrowableU32 {
-  data: Uint32Array;
-  length = 0;
+export class GrowableF64 extends Growable<Float64Array> {
   constructor(capacity = 0) {
-    this.data = capacity > 0 ? new Uint32Array(capacity) : EMPTY_U32;
+    super(capacity > 0 ? new Float64Array(capacity) : EMPTY_F64);
   }
-  push(v: number): number {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(Math.max(16, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length] = v;
-    return this.length++;
+  protected allocate(capacity: number): Float64Array {
+    return new Float64Array(capacity);
   }
-  view(): Uint32Array {
-    return this.data.subarray(0, this.length);
+}
+
+export class GrowableU32 extends Growable<Uint32Array> {
+  constructor(capacity = 0) {
+    super(capacity > 0 ? new Uint32Array(capacity) : EMPTY_U32);
+  }
+  protected allocate(capacity: number): Uint32Array {
+    return new Uint32Array(capacity);
   }
 }
 
