@@ -398,7 +398,7 @@ function newThreadLane(thread: number, locks: number): ThreadLane {
     spans: [],
     lod: new MaxMipmap(),
     spanLod: new MaxMipmap(1 << 15),
-    phaseLod: new MaxMipmap(1 << 15),
+    phaseLod: new MaxMipmap(1 << 13),
     openSpans: [],
     openWait: new Int32Array(0),
     openHold: new Int32Array(0),
