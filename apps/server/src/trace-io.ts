@@ -7,25 +7,17 @@ import {
   toChromeJson,
   toNdjson,
   validateTrace,
-  type Trace,
   type TraceFormat,
 } from '@lockscope/trace';
 import { HttpError } from './errors.js';
-
-export type { TraceFormat };
-
-export interface DecodedUpload {
-  trace: Trace;
-  format: TraceFormat;
-}
 
 /**
  * Decodes and validates an uploaded trace. Unknown content -> 415; an empty, malformed or
  * truncated file -> 400; a well-formed trace that breaks an invariant -> 422 with the first
  * offending event's index.
  */
-export function decodeUpload(bytes: Uint8Array): DecodedUpload {
-  let decoded: DecodedUpload;
+export function decodeUpload(bytes: Uint8Array): ReturnType<typeof decodeWithFormat> {
+  let decoded: ReturnType<typeof decodeWithFormat>;
   try {
     decoded = decodeWithFormat(bytes);
   } catch (error) {

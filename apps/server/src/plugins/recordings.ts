@@ -1,10 +1,10 @@
 // Recordings: immutable traces with their configuration, stored by the RecordingStore.
-import { encodeTrace } from '@lockscope/trace';
+import { encodeTrace, type TraceFormat } from '@lockscope/trace';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { ID_PATTERN, newId } from '../ids.js';
-import { decodeUpload, exportTrace, type TraceFormat } from '../trace-io.js';
+import { decodeUpload, exportTrace } from '../trace-io.js';
 import { findRun, idParams } from './runs.js';
 
 /** Content types accepted for uploads; the format itself is detected from the content. */
