@@ -1,6 +1,6 @@
 // Compares a traced daemon with the simulator, per API call: the sequence of lock acquisitions
 // each makes (by lock class and mode) and where they differ, and wait / hold times side by side.
-import { EventKind, Mode, SPAN_KINDS, type LockClass, type Trace } from '@lockscope/trace';
+import { EventKind, Mode, NONE, SPAN_KINDS, type LockClass, type Trace } from '@lockscope/trace';
 
 /** Daemon-side variants of an API, as the model names it. */
 const API_ALIASES: Record<string, string> = {
@@ -62,7 +62,7 @@ export function profileCalls(trace: Trace, options: ProfileOptions = {}): CallPr
         if (trace.mode[i] === apiKind && open[th] === null) {
           const arg = trace.arg[i];
           const call: CallProfile = { api: canonicalApi(trace.labels[trace.ref[i]]), latencyNs: 0, sequence: [], waitNs: {}, holdNs: {} };
-          if (arg !== 0xffffffff) call.subject = trace.labels[arg];
+          if (arg !== NONE) call.subject = trace.labels[arg];
           open[th] = call;
           openStart[th] = t;
           apiDepth[th] = depth[th];
