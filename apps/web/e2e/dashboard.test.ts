@@ -121,6 +121,7 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     const rows = await page.$$eval('[data-testid="table-compare"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
     expect(rows).toContain('virDomainCreateXML');
     // Call by call: the same creations (API call and domain) in both runs.
+    await page.waitForSelector('[data-testid="table-per-call"] tbody tr', { timeout: 60_000 });
     const calls = await page.$$eval('[data-testid="table-per-call"] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent ?? ''));
     expect(calls.length).toBeGreaterThan(0);
     expect(calls[0]).toMatch(/^virDomainCreateXML vm-\d+/);
