@@ -1,6 +1,7 @@
 // Messages between a simulation worker thread and the run's WorkerSimulationSource.
-import type { SimConfig, StrategyChange as SimStrategyChange } from '@lockscope/sim';
+import type { SimConfig } from '@lockscope/sim';
 import type { LockInfo, ThreadInfo, Trace, TraceMeta } from '@lockscope/trace';
+import type { StrategyChange } from './source.js';
 
 export interface WorkerInit {
   config: SimConfig;
@@ -9,7 +10,8 @@ export interface WorkerInit {
 export type ToWorker =
   /** Produce events up to simulated time `untilNs`, and no further than event index `allowance`. */
   | { type: 'advance'; untilNs: number; allowance: number }
-  | { type: 'change'; change: SimStrategyChange };
+  /** A change already validated by the run's thread. */
+  | { type: 'change'; change: StrategyChange };
 
 /** Event columns, exactly as `Trace` stores them (the event model is defined there only). */
 type EventColumns = Pick<Trace, 'time' | 'thread' | 'kind' | 'ref' | 'mode' | 'arg'>;

@@ -73,7 +73,7 @@ port.on('message', (message: ToWorker) => {
       schedule();
     } else {
       // Validated by the run's thread already; applies from this simulation's current time.
-      source.change('preset' in message.change ? { preset: String(message.change.preset) } : toKnob(message.change));
+      source.change(message.change);
       changesApplied++;
       sent.now = -1; // forces a batch carrying the new strategy
       flush();
@@ -82,8 +82,3 @@ port.on('message', (message: ToWorker) => {
     port.postMessage({ type: 'failed', message: (error as Error).message });
   }
 });
-
-function toKnob(change: Record<string, unknown>): { knob: string; value: string | number } {
-  const [knob, value] = Object.entries(change)[0] as [string, string | number];
-  return { knob, value };
-}

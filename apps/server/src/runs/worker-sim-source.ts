@@ -1,9 +1,9 @@
 // The simulator as a run's source, running in a worker thread (sim-worker.ts). The run's thread
 // keeps its own copy of the trace, appended from the worker's batches, which its viewers read.
 import { Worker } from 'node:worker_threads';
-import { ConfigError, resolveConfig, type SimConfig, type StrategyChange as SimStrategyChange } from '@lockscope/sim';
+import { ConfigError, resolveConfig, type SimConfig } from '@lockscope/sim';
 import { Trace, type EventKind } from '@lockscope/trace';
-import type { FromWorker, WorkerInit } from './sim-protocol.js';
+import type { FromWorker, ToWorker, WorkerInit } from './sim-protocol.js';
 import { ControlError, type RunSource, type StrategyChange } from './source.js';
 
 /**
@@ -54,7 +54,7 @@ export class WorkerSimulationSource implements RunSource {
     // Only news: the run calls this on every tick.
     if (untilNs === this.asked.untilNs && allowance === this.asked.allowance) return;
     this.asked = { untilNs, allowance };
-    this.worker.postMessage({ type: 'advance', untilNs, allowance });
+    this.worker.postMessage({ type: 'advance', untilNs, allowance } satisfies ToWorker);
   }
 
   strategy(): Record<string, unknown> {
@@ -64,21 +64,18 @@ export class WorkerSimulationSource implements RunSource {
   /** Validated here, at once (the caller answers the client); applied by the worker. */
   change(change: StrategyChange): void {
     const { scenario, params, preset } = this.config;
-    let message: SimStrategyChange;
     try {
       if ('preset' in change) {
         this.current = { ...resolveConfig({ scenario, params, preset: change.preset }).strategy };
-        message = { preset: change.preset };
       } else {
         const set = { ...(this.current as Record<string, string | number>), [change.knob]: change.value };
         this.current = { ...resolveConfig({ scenario, params, preset, set }).strategy };
-        message = { [change.knob]: change.value };
       }
     } catch (error) {
       if (error instanceof ConfigError) throw new ControlError(error.field, error.message);
       throw error;
     }
-    this.worker.postMessage({ type: 'change', change: message });
+    this.worker.postMessage({ type: 'change', change } satisfies ToWorker);
     this.changesSent++;
   }
 
