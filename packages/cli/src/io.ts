@@ -1,6 +1,7 @@
 // Reading and writing trace files in the formats Lockscope speaks.
 import { readFile, writeFile } from 'node:fs/promises';
-import { decodeAny, encodeTrace, toChromeJson, toNdjson, type Trace } from '@lockscope/trace';
+import { decodeAny, encodeTrace, toChromeJson, toNdjson, validateTrace, type Trace } from '@lockscope/trace';
+import { UsageError } from './errors.js';
 
 export type TraceFileFormat = 'chrome' | 'ndjson' | 'binary';
 
@@ -33,7 +34,15 @@ export async function writeOutput(data: Uint8Array | string, path?: string): Pro
 }
 
 /** Reads a trace file of any supported format (detected from its content). */
-export async function readTraceFile(path: string): Promise<Trace> {
+async function readTraceFile(path: string): Promise<Trace> {
   const bytes = await readFile(path);
   return decodeAny(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** Reads a trace file and checks its invariants; an invalid trace is a UsageError naming the first bad event. */
+export async function readValidTraceFile(path: string): Promise<Trace> {
+  const trace = await readTraceFile(path);
+  const result = validateTrace(trace);
+  if (!result.ok) throw new UsageError(`${path}: invalid trace: event ${result.index}: ${result.reason}`);
+  return trace;
 }
