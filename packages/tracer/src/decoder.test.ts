@@ -190,6 +190,12 @@ describe('TraceDecoder', () => {
     expect(d.trace.threads[0].role).toBe('priority-worker');
   });
 
+  it('files a thread that serves an API call under the workers before its name is known', () => {
+    const d = decoderWith([rec(1, 104, Op.ApiBegin, 1, { arg: 1, arg2: 11 }), rec(2, 104, Op.ApiEnd, 1, { arg: 1 })]);
+    expect(validateTrace(d.trace)).toEqual({ ok: true });
+    expect(d.trace.threads[0]).toMatchObject({ name: 'thread 104', role: 'worker' });
+  });
+
   it('decodes incrementally: any split of the files, events only up to the last watermark', () => {
     const records = [
       rec(1, 101, Op.LockRequest, 5),

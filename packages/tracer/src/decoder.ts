@@ -428,6 +428,10 @@ export class TraceDecoder {
       case Op.ApiBegin: {
         const label = procedureName(r.arg, r.arg2);
         const subject = procedureNamesDomain(r.arg, r.arg2) ? this.callSubjects.get(r.id) : undefined;
+        // Only RPC workers serve API calls: a worker whose name (from the side file) is not
+        // known yet would otherwise stay filed under "other" threads.
+        const info = this.trace.threads[th.id];
+        if (info.role === 'other') info.role = 'worker';
         this.trace.beginSpan(t, th.id, 'api', label, subject);
         this.apiCalls.push(subject === undefined ? { thread: th.id, label, t } : { thread: th.id, label, subject, t });
         this.callSubjects.delete(r.id);
