@@ -1,4 +1,5 @@
 // Option values the commands share: key=value pairs, the output format, traced-run parameters.
+import { TRACED_PARAMS } from '@lockscope/tracer';
 import { UsageError } from './errors.js';
 import { formatFromPath } from './io.js';
 
@@ -19,7 +20,7 @@ export function parsePairs(pairs: string[], option: string): Record<string, stri
   return out;
 }
 
-export const OUTPUT_FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
+const OUTPUT_FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** `--format` if given, else what `--out`'s extension implies, else the JSON summary. */
@@ -31,12 +32,9 @@ export function outputFormat(format: string | undefined, out: string | undefined
   return out === undefined ? 'summary' : formatFromPath(out);
 }
 
-/** What a real daemon's workloads accept (the simulator checks its own scenarios' ranges). */
-const TRACED_PARAM_RANGES: Record<string, [number, number]> = { domains: [1, 200], probeIntervalMs: [10, 60000] };
-
-/** A traced workload's parameter as a number, or a UsageError naming the range. */
-export function tracedParam(key: 'domains' | 'probeIntervalMs', value: string): number {
-  const [min, max] = TRACED_PARAM_RANGES[key];
+/** A traced workload's parameter as a number, or a UsageError naming the range a real daemon accepts. */
+export function tracedParam(key: keyof typeof TRACED_PARAMS, value: string): number {
+  const { min, max } = TRACED_PARAMS[key];
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--param ${key} must be an integer from ${min} to ${max}, got '${value}'`);
   return Number(value);
 }

@@ -16,6 +16,12 @@ export const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..
 export const TRACED_WORKLOADS = ['lifecycle', 'create-storm', 'define-during-storm'] as const;
 export type TracedWorkload = (typeof TRACED_WORKLOADS)[number];
 
+/** The traced workloads' parameters: default and accepted range (probeIntervalMs: define-during-storm only). */
+export const TRACED_PARAMS = {
+  domains: { default: 10, min: 1, max: 200 },
+  probeIntervalMs: { default: 500, min: 10, max: 60000 },
+} as const;
+
 export interface Prerequisites {
   ok: boolean;
   /** One line per missing piece, saying how to get it. */
@@ -242,10 +248,15 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
   const pre = checkPrerequisites(library);
   if (!pre.ok) throw new PrerequisiteError(pre.missing);
   const log = options.log ?? (() => {});
-  const domains = options.params?.domains ?? 10;
-  if (!Number.isInteger(domains) || domains < 1 || domains > 200) throw new RangeError(`params.domains must be an integer from 1 to 200, got ${domains}`);
+  const { domains: domainsRange, probeIntervalMs: probeRange } = TRACED_PARAMS;
+  const domains = options.params?.domains ?? domainsRange.default;
+  if (!Number.isInteger(domains) || domains < domainsRange.min || domains > domainsRange.max) {
+    throw new RangeError(`params.domains must be an integer from ${domainsRange.min} to ${domainsRange.max}, got ${domains}`);
+  }
   const probeMs = options.params?.probeIntervalMs;
-  if (probeMs !== undefined && (!Number.isInteger(probeMs) || probeMs < 10 || probeMs > 60000)) throw new RangeError(`params.probeIntervalMs must be an integer from 10 to 60000, got ${probeMs}`);
+  if (probeMs !== undefined && (!Number.isInteger(probeMs) || probeMs < probeRange.min || probeMs > probeRange.max)) {
+    throw new RangeError(`params.probeIntervalMs must be an integer from ${probeRange.min} to ${probeRange.max}, got ${probeMs}`);
+  }
   const isRoot = process.getuid?.() === 0;
   const uid = options.uid ?? 65534;
   const pollMs = options.pollMs ?? 200;
@@ -391,7 +402,7 @@ export async function traceWorkload(options: TraceRunOptions): Promise<TraceRunR
     const probes: string[] = [];
     const probeClient = async (): Promise<ClientResult[]> => {
       if (options.workload !== 'define-during-storm') return [];
-      const interval = options.params?.probeIntervalMs ?? 500;
+      const interval = options.params?.probeIntervalMs ?? TRACED_PARAMS.probeIntervalMs.default;
       const out: ClientResult[] = [];
       while (stormLeft > 0 && !options.signal?.aborted) {
         await sleep(interval);

@@ -1,7 +1,7 @@
 // Traced runs: a workload on this host's libvirtd (when it has one), and an ingest endpoint
 // through which a tracer on another host streams its events (`lockscope trace --live URL`).
 import { TraceError } from '@lockscope/trace';
-import { TRACED_WORKLOADS, checkPrerequisites, type TracedWorkload } from '@lockscope/tracer';
+import { TRACED_PARAMS, TRACED_WORKLOADS, checkPrerequisites, type TracedWorkload } from '@lockscope/tracer';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
@@ -67,7 +67,7 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
       if (ctx.runs.list().some((r) => r.live && r.source instanceof TracedWorkloadSource)) {
         throw new HttpError(409, 'conflict', 'a traced libvirtd run is already in progress on this host');
       }
-      const params = { domains: request.body.params?.domains ?? 10 };
+      const params = { domains: request.body.params?.domains ?? TRACED_PARAMS.domains.default };
       const run = createRun(ctx, () => {
         const source = new TracedWorkloadSource(request.body.workload, params, (line) => request.log.info({ traced: line }));
         return ctx.runs.create(source, { scenario: request.body.workload, params, source: 'libvirtd' }, 1);

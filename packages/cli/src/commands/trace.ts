@@ -7,6 +7,7 @@ import { FrameEncoder, type Trace } from '@lockscope/trace';
 import {
   DEFAULT_LIBRARY,
   PrerequisiteError,
+  TRACED_PARAMS,
   TRACED_WORKLOADS,
   TraceFollower,
   checkPrerequisites,
@@ -201,7 +202,7 @@ export async function run(argv: string[]): Promise<number> {
       const failed = sayFailedClients(result.clients);
       extra = {
         workload,
-        params: { domains: params.domains ?? 10, ...(params.probeIntervalMs !== undefined ? { probeIntervalMs: params.probeIntervalMs } : {}) },
+        params: { domains: params.domains ?? TRACED_PARAMS.domains.default, ...(params.probeIntervalMs !== undefined ? { probeIntervalMs: params.probeIntervalMs } : {}) },
         workloadMs: Math.round(result.workloadMs),
         daemonCpuMs: Math.round(result.daemonCpuMs),
         workloadCpuMs: Math.round(result.workloadCpuMs),
