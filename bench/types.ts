@@ -4,7 +4,9 @@ export interface BenchResult {
   name: string;
   /** Unit of `median`, e.g. "events/s", "ms", "bytes/event". */
   unit: string;
+  /** The figure: the median of the repetitions, unless the name says which other statistic it is (a "p95" line). */
   median: number;
+  /** The 95th percentile on the bad side: for a time the 95th, for a rate (events/s) the 5th. */
   p95?: number;
   /** The baseline measured in the same run, in the same unit. */
   baseline?: { name: string; median: number };
