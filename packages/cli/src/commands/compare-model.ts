@@ -11,7 +11,7 @@ export const usage =
   'compare-model --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--preset NAME] [--set knob=value ...] [--seed N] [--json]';
 
 /** The model's settings for this machine: session-mode daemon (no DAC, security driver "none"), 2 CPUs, TCG costs. */
-export const THIS_MACHINE_KNOBS: Record<string, string> = { costs: 'this-machine', 'security.drivers': 'none', 'host.cpus': '2' };
+const THIS_MACHINE_KNOBS: Record<string, string> = { costs: 'this-machine', 'security.drivers': 'none', 'host.cpus': '2' };
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

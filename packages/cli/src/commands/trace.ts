@@ -25,7 +25,7 @@ export const usage =
   'trace --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
 
 /** The JSON printed by default: what ran, and the statistics of the trace, in ms. */
-export function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string, unknown>): Record<string, unknown> {
+function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string, unknown>): Record<string, unknown> {
   const { events, makespanMs, apis, lockClasses } = statsSummary(trace);
   return {
     ...extra,
@@ -42,7 +42,7 @@ export function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<
 }
 
 /** Streams a growing trace to a Lockscope server's ingest endpoint, one POST per batch, in order. */
-export class LiveUploader {
+class LiveUploader {
   private readonly encoder = new FrameEncoder();
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
