@@ -11,7 +11,7 @@ interface AjvIssue {
 }
 
 /** Turns a schema-validation issue into the dotted name of the offending input, e.g. `params.domains`. */
-export function fieldOf(issue: AjvIssue): string {
+function fieldOf(issue: AjvIssue): string {
   const path = (issue.instancePath ?? '')
     .split('/')
     .filter((p) => p !== '')

@@ -8,7 +8,7 @@ import { decodeUpload, exportTrace } from '../trace-io.js';
 import { findRun, idParams } from './runs.js';
 
 /** Content types accepted for uploads; the format itself is detected from the content. */
-export const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
+const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
 
 const titleSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const EXTENSIONS: Record<TraceFormat, string> = { binary: 'lkscope', ndjson: 'ndjson', chrome: 'json' };

@@ -22,7 +22,7 @@ export interface CreateRunBody {
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
 
-export const createRunSchema = {
+const createRunSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['scenario'],

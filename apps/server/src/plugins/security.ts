@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 const HOST_RE = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 /** The CSP of HTML pages served to `request`. */
-export function htmlCsp(request: FastifyRequest): string {
+function htmlCsp(request: FastifyRequest): string {
   const host = request.headers.host ?? '';
   // `'self'` covers ws: to the same origin in CSP 3 browsers; older ones need the explicit origin.
   const ws = HOST_RE.test(host) ? ` ws://${host} wss://${host}` : '';

@@ -11,7 +11,7 @@ import { resolveRunConfig } from './runs.js';
 
 type ShareQuery = Record<string, string | number | undefined>;
 
-export const shareQuerySchema = {
+const shareQuerySchema = {
   type: 'object',
   required: ['scenario'],
   additionalProperties: false,
@@ -28,7 +28,7 @@ export const shareQuerySchema = {
 } as const;
 
 /** Splits `param.x` / `set.y` query keys into the params and knobs of a run configuration. */
-export function shareToRunInput(query: ShareQuery): { scenario: string; preset?: string; seed?: number; params: Record<string, string>; set: Record<string, string> } {
+function shareToRunInput(query: ShareQuery): { scenario: string; preset?: string; seed?: number; params: Record<string, string>; set: Record<string, string> } {
   const params: Record<string, string> = {};
   const set: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {

@@ -10,7 +10,7 @@ import { ControlError } from '../runs/source.js';
 import { Viewer, type StreamFormat } from '../runs/viewer.js';
 import { findRun, idParams } from './runs.js';
 
-export const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 1;
 /** Control messages are small; anything longer is refused without parsing. */
 const MAX_CONTROL_BYTES = 4096;
 

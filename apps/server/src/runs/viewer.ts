@@ -27,7 +27,7 @@ interface ChunkEncoder {
  * and `{"type":"lock",…}` lines when first needed, then one `TraceEvent` per line. Every chunk
  * ends with a newline; the JSON control messages (hello, status, error) never do.
  */
-export class NdjsonChunkEncoder implements ChunkEncoder {
+class NdjsonChunkEncoder implements ChunkEncoder {
   private headerSent = false;
   private threadsSent = 0;
   private locksSent = 0;

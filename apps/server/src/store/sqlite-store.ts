@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NewRecording, RecordingMeta, RecordingPage, RecordingSource, RecordingStore, StoredRecording } from './recording-store.js';
 
-export const SQLITE_FILE_NAME = 'lockscope.sqlite';
+const SQLITE_FILE_NAME = 'lockscope.sqlite';
 
 interface MetaRow {
   id: string;
