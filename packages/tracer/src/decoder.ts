@@ -3,7 +3,7 @@
 // the trace gains every event that can no longer be preceded by one still in flight (the
 // library writes watermarks for that). `drain(true)` at the end takes the rest.
 import { Mode, Trace, type LockClass, type LockKind, type ThreadRole } from '@lockscope/trace';
-import { HEADER_BYTES, Op, PHASES, RECORD_BYTES, parseHeader, readRecord, type FileHeader, type NameEntry, type RawRecord } from './format.js';
+import { HEADER_BYTES, LOCK_FLAG_SHARED, Op, PHASES, RECORD_BYTES, parseHeader, readRecord, type FileHeader, type NameEntry, type RawRecord } from './format.js';
 import { procedureName, procedureNamesDomain } from './procedures.js';
 
 interface ObjectName {
@@ -70,9 +70,6 @@ export interface DecoderOptions {
    */
   uncontendedBelowNs?: number;
 }
-
-const SHARED = 1;
-const EXCLUSIVE = 0;
 
 export class TraceDecoder {
   readonly trace = new Trace(4096);
@@ -457,7 +454,7 @@ export class TraceDecoder {
   }
 
   private onRequest(th: ThreadState, t: number, r: RawRecord): void {
-    let mode: Mode = r.flags === SHARED ? Mode.Shared : Mode.Exclusive;
+    let mode: Mode = r.flags === LOCK_FLAG_SHARED ? Mode.Shared : Mode.Exclusive;
     const lock = this.lock(r.id, r.caller, mode === Mode.Shared, th);
     if (lock < 0) {
       th.pending = { lock, mode, skip: true };
@@ -636,5 +633,3 @@ export class TraceDecoder {
     }
   }
 }
-
-export { EXCLUSIVE, SHARED };

@@ -26,6 +26,9 @@ export const Op = {
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
+/** `flags` of a lock record: the mode asked for (0 exclusive, 1 shared). */
+export const LOCK_FLAG_SHARED = 1;
+
 export interface RawRecord {
   t: bigint;
   caller: bigint;
