@@ -198,7 +198,6 @@ export class TraceDecoder {
   drain(final = false): number {
     const before = this.trace.length;
     if (!this.header || (this.pendingRecords.length === 0 && this.pendingMarks.length === 0)) return 0;
-    // Stable sort: records of one thread keep their order (their times never decrease).
     const ready: RawRecord[] = [];
     const keep: RawRecord[] = [];
     for (const r of this.pendingRecords) (final || r.t < this.watermark ? ready : keep).push(r);
@@ -216,6 +215,7 @@ export class TraceDecoder {
         }
       }
     }
+    // Stable sort: records of one thread keep their order (their times never decrease).
     ready.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     const marks = this.pendingMarks.filter((m) => final || m.t < this.watermark).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     this.pendingMarks = this.pendingMarks.filter((m) => !(final || m.t < this.watermark));
@@ -228,7 +228,7 @@ export class TraceDecoder {
     return this.trace.length - before;
   }
 
-  /** Locks still held and spans still open, per thread (empty after a clean exit). */
+  /** Locks still held, with the thread holding each (empty after a clean exit). */
   openHolds(): { thread: string; lock: string }[] {
     const out: { thread: string; lock: string }[] = [];
     for (const th of this.threads.values()) {
