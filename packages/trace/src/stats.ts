@@ -14,7 +14,14 @@
 // - per API call (span kind `api`, grouped by label): completed calls only; latency = end - begin;
 //   waitByClass = total wait of the acquisitions made on the call's thread while the call was the
 //   innermost open API span there, per lock class.
-// - makespan: time of the last event - time of the first.
+// - waitContended: wait count/total/avg/p50/p95/max over the contended acquisitions only (the
+//   waits > 0), for a lock most of whose acquisitions are uncontended.
+// - makespan: time of the last event - time of the first; apiMakespan: from the begin of the
+//   first finished API call to the end of the last one (0 while none finished).
+// - inProgress() (separate from the snapshot, for live traces): the waits begun and not yet
+//   acquired, counted up to the last event read, per lock and class, and the waiting inside the
+//   API calls still open (their finished waits plus their thread's wait in progress).
+// - apiLatencies(label): the sorted latencies of one API call label (for a CDF).
 //
 // The accumulator is incremental (update() reads only the events added since the last call);
 // snapshot() sorts only the waits and latencies added since the previous snapshot and merges them
@@ -44,6 +51,8 @@ export interface LockContention {
   contended: number;
   contendedPct: number;
   wait: DurationStats;
+  /** The same over contended acquisitions only (waits > 0). */
+  waitContended: DurationStats;
   hold: HoldStats;
   maxWaiters: number;
   ownerChanges: number;
@@ -77,9 +86,28 @@ export interface TraceStats {
   start: number;
   end: number;
   makespan: number;
+  /** ns from the begin of the first finished API call to the end of the last one (0 if none). */
+  apiMakespan: number;
   locks: LockStats[];
   classes: LockClassStats[];
   apiCalls: ApiCallStats[];
+}
+
+/** Waiting not finished at the last event read (see StatsAccumulator.inProgress). */
+export interface InProgressStats {
+  /** Time the waits in progress are counted up to: the last event's. */
+  at: number;
+  /** Threads waiting for a lock. */
+  waiting: number;
+  /** ns waited so far by the waits in progress. */
+  waitTotal: number;
+  /** Locks with waits in progress. */
+  locks: Array<{ lock: number; name: string; class: LockClass; waiting: number; waitTotal: number }>;
+  /** ns waited so far per lock class (classes with waits in progress only). */
+  waitByClass: Partial<Record<LockClass, number>>;
+  /** API call labels with calls still open: how many, and the ns waited inside them so far per
+   * lock class (waits finished inside them plus their thread's wait in progress). */
+  apiCalls: Array<{ label: string; open: number; waitByClass: Partial<Record<LockClass, number>>; waitTotal: number }>;
 }
 
 const API_KIND = SPAN_KINDS.indexOf('api');
@@ -143,6 +171,9 @@ export class StatsAccumulator {
   private locks: LockAcc[] = [];
   private lockClass: number[] = [];
   private requestTime: number[] = [];
+  private requestLock: number[] = [];
+  private apiStart = Infinity;
+  private apiEnd = -Infinity;
   private held: Map<number, number>[] = [];
   private spans: OpenSpan[][] = [];
   private apis = new Map<number, ApiAcc>();
@@ -158,6 +189,7 @@ export class StatsAccumulator {
     }
     while (this.held.length < trace.threads.length) {
       this.requestTime.push(NaN);
+      this.requestLock.push(NONE);
       this.held.push(new Map());
       this.spans.push([]);
     }
@@ -172,6 +204,7 @@ export class StatsAccumulator {
           const acc = this.locks[ref[i]];
           acc.cached = null;
           this.requestTime[th] = t;
+          this.requestLock[th] = ref[i];
           setWaiters(acc, t, acc.waiters + 1);
           break;
         }
@@ -234,6 +267,8 @@ export class StatsAccumulator {
           }
           acc.latencies.push(t - span.begin);
           acc.latencyTotal += t - span.begin;
+          if (span.begin < this.apiStart) this.apiStart = span.begin;
+          if (t > this.apiEnd) this.apiEnd = t;
           for (let c = 0; c < CLASS_COUNT; c++) acc.waitByClass[c] += span.waitByClass[c];
           break;
         }
@@ -277,12 +312,7 @@ export class StatsAccumulator {
     }
     const apiCalls: ApiCallStats[] = [];
     for (const [label, acc] of this.apis) {
-      const waitByClass: Partial<Record<LockClass, number>> = {};
-      let waitTotal = 0;
-      for (let c = 0; c < CLASS_COUNT; c++) {
-        if (acc.waitByClass[c] > 0) waitByClass[LOCK_CLASSES[c]] = acc.waitByClass[c];
-        waitTotal += acc.waitByClass[c];
-      }
+      const { byClass: waitByClass, total: waitTotal } = classRecord(acc.waitByClass);
       apiCalls.push({
         label: trace?.labels[label] ?? `label ${label}`,
         count: acc.latencies.length,
@@ -292,8 +322,77 @@ export class StatsAccumulator {
       });
     }
     apiCalls.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
-    return { events: this.next, start: this.start, end: this.end, makespan: this.end - this.start, locks: lockStats, classes, apiCalls };
+    const apiMakespan = this.apiEnd > this.apiStart ? this.apiEnd - this.apiStart : 0;
+    return { events: this.next, start: this.start, end: this.end, makespan: this.end - this.start, apiMakespan, locks: lockStats, classes, apiCalls };
   }
+
+  /** The sorted latencies (ns) of the finished API calls with this label (empty if none). Do not
+   * modify; valid until the next update. */
+  apiLatencies(label: string): Float64Array {
+    const labels = this.trace?.labels;
+    for (const [id, acc] of this.apis) if (labels?.[id] === label) return acc.latencies.sorted();
+    return new Float64Array(0);
+  }
+
+  /** The waiting not finished at the last event read (waits in progress count up to it). */
+  inProgress(): InProgressStats {
+    const trace = this.trace;
+    const at = this.end;
+    const lockWait = new Map<number, { waiting: number; waitTotal: number }>();
+    const classWait = new Float64Array(CLASS_COUNT);
+    const apiWait = new Map<number, { open: number; waitByClass: Float64Array }>();
+    let waiting = 0;
+    let waitTotal = 0;
+    for (let th = 0; th < this.spans.length; th++) {
+      const requested = this.requestTime[th];
+      const lock = this.requestLock[th];
+      const d = Number.isNaN(requested) ? NaN : at - requested;
+      if (!Number.isNaN(d)) {
+        waiting++;
+        waitTotal += d;
+        classWait[this.lockClass[lock]] += d;
+        const l = lockWait.get(lock);
+        if (l) {
+          l.waiting++;
+          l.waitTotal += d;
+        } else lockWait.set(lock, { waiting: 1, waitTotal: d });
+      }
+      const stack = this.spans[th];
+      let innermost = true;
+      for (let s = stack.length - 1; s >= 0; s--) {
+        const span = stack[s];
+        if (!span.waitByClass) continue;
+        let a = apiWait.get(span.label);
+        if (!a) apiWait.set(span.label, (a = { open: 0, waitByClass: new Float64Array(CLASS_COUNT) }));
+        a.open++;
+        for (let c = 0; c < CLASS_COUNT; c++) a.waitByClass[c] += span.waitByClass[c];
+        // A wait in progress belongs to the innermost open API call, as it will once acquired.
+        if (innermost && d > 0) a.waitByClass[this.lockClass[lock]] += d;
+        innermost = false;
+      }
+    }
+    const locks: InProgressStats['locks'] = [];
+    for (const [lock, l] of [...lockWait].sort((a, b) => a[0] - b[0])) {
+      locks.push({ lock, name: trace?.locks[lock]?.name ?? `lock ${lock}`, class: LOCK_CLASSES[this.lockClass[lock]], ...l });
+    }
+    const apiCalls: InProgressStats['apiCalls'] = [];
+    for (const [label, a] of apiWait) {
+      const { byClass, total } = classRecord(a.waitByClass);
+      apiCalls.push({ label: trace?.labels[label] ?? `label ${label}`, open: a.open, waitByClass: byClass, waitTotal: total });
+    }
+    apiCalls.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    return { at, waiting, waitTotal, locks, waitByClass: classRecord(classWait).byClass, apiCalls };
+  }
+}
+
+function classRecord(values: Float64Array): { byClass: Partial<Record<LockClass, number>>; total: number } {
+  const byClass: Partial<Record<LockClass, number>> = {};
+  let total = 0;
+  for (let c = 0; c < CLASS_COUNT; c++) {
+    if (values[c] > 0) byClass[LOCK_CLASSES[c]] = values[c];
+    total += values[c];
+  }
+  return { byClass, total };
 }
 
 /** Changes the waiter count at time t, committing the value that held until then to the max. */
@@ -306,6 +405,7 @@ function setWaiters(acc: LockAcc, t: number, waiters: number): void {
 }
 
 function durations(sorted: Float64Array, total: number): DurationStats {
+
   const count = sorted.length;
   return {
     count,
@@ -341,6 +441,8 @@ function contention(accs: LockAcc[], sortedWaits: Float64Array): LockContention 
     contended,
     contendedPct: acquisitions ? (100 * contended) / acquisitions : 0,
     wait: durations(sortedWaits, waitTotal),
+    // Waits are >= 0, so the contended ones (> 0) are the tail of the sorted waits.
+    waitContended: durations(sortedWaits.subarray(sortedWaits.length - contended), waitTotal),
     hold: { count: holdCount, total: holdTotal, avg: holdCount ? holdTotal / holdCount : 0, max: holdMax },
     maxWaiters,
     ownerChanges,
