@@ -3,7 +3,7 @@ import { encodeTrace, type TraceFormat } from '@lockscope/trace';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
-import { ID_PATTERN, newId } from '../ids.js';
+import { newId } from '../ids.js';
 import { decodeUpload, exportTrace } from '../trace-io.js';
 import { findRun, idParams } from './runs.js';
 
@@ -101,13 +101,11 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
     },
   );
 
-  const recordingParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID_PATTERN } } } as const;
-
   app.get<{ Params: { id: string }; Querystring: { format: TraceFormat } }>(
     '/api/recordings/:id',
     {
       schema: {
-        params: recordingParams,
+        params: idParams,
         querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['binary', 'chrome', 'ndjson'], default: 'binary' } } },
       },
     },
@@ -125,7 +123,7 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
   );
 
   /** Metadata and configuration of a recording (what a share URL re-opens). */
-  app.get<{ Params: { id: string } }>('/api/recordings/:id/info', { schema: { params: recordingParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/recordings/:id/info', { schema: { params: idParams } }, async (request) => {
     const info = await ctx.store.info(request.params.id);
     if (!info) throw notFound(`recording ${request.params.id}`);
     return { ...info.meta, url: shareUrl(info.meta.id), config: info.config };

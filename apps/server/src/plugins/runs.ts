@@ -20,7 +20,9 @@ export interface CreateRunBody {
   speed?: number | 'max';
 }
 
-const nameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
+export const nameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
+export const seedSchema = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
+export const speedSchema = { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: MAX_SPEED }, { type: 'string', const: 'max' }] } as const;
 
 const createRunSchema = {
   type: 'object',
@@ -31,8 +33,8 @@ const createRunSchema = {
     params: { type: 'object', maxProperties: 64, additionalProperties: { type: ['integer', 'string'], maxLength: 100 } },
     preset: nameSchema,
     set: { type: 'object', maxProperties: 64, additionalProperties: { type: ['number', 'string'], maxLength: 100 } },
-    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-    speed: { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: MAX_SPEED }, { type: 'string', const: 'max' }] },
+    seed: seedSchema,
+    speed: speedSchema,
   },
 } as const;
 

@@ -5,9 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { ID_PATTERN } from '../ids.js';
-import { MAX_SPEED } from '../runs/control.js';
-import { resolveRunConfig } from './runs.js';
+import { idParams, nameSchema, resolveRunConfig, seedSchema, speedSchema } from './runs.js';
 
 type ShareQuery = Record<string, string | number | undefined>;
 
@@ -16,10 +14,10 @@ const shareQuerySchema = {
   required: ['scenario'],
   additionalProperties: false,
   properties: {
-    scenario: { type: 'string', minLength: 1, maxLength: 100 },
-    preset: { type: 'string', minLength: 1, maxLength: 100 },
-    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-    speed: { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: MAX_SPEED }, { type: 'string', const: 'max' }] },
+    scenario: nameSchema,
+    preset: nameSchema,
+    seed: seedSchema,
+    speed: speedSchema,
   },
   patternProperties: {
     '^param\\.[A-Za-z0-9_.-]{1,100}$': { type: 'string', maxLength: 100 },
@@ -50,7 +48,7 @@ export const shareRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
 
   app.get<{ Params: { id: string } }>(
     '/r/:id',
-    { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID_PATTERN } } } } },
+    { schema: { params: idParams } },
     async (request, reply) => {
       if (!(await ctx.store.meta(request.params.id))) throw notFound(`recording ${request.params.id}`);
       return sendIndex(reply);
