@@ -5,10 +5,8 @@ import { TRACED_PARAMS, TRACED_WORKLOADS, checkPrerequisites, type TracedWorkloa
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
-import { TooManyRunsError } from '../runs/manager.js';
-import type { Run } from '../runs/run.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
-import { idParams } from './runs.js';
+import { createdRun, idParams, reserveRun } from './runs.js';
 
 const MAX_TRACED_DOMAINS = 50;
 
@@ -22,18 +20,6 @@ export interface IngestBody {
   workload?: string;
   params?: Record<string, number | string>;
 }
-
-function createRun(ctx: AppContext, make: () => Run): Run {
-  try {
-    ctx.runs.reserve();
-  } catch (error) {
-    if (error instanceof TooManyRunsError) throw new HttpError(503, 'too_many_runs', error.message);
-    throw error;
-  }
-  return make();
-}
-
-const answer = (run: Run): Record<string, string> => ({ id: run.id, url: `/api/runs/${run.id}`, stream: `/api/runs/${run.id}/stream` });
 
 export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
   const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
@@ -68,12 +54,11 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         throw new HttpError(409, 'conflict', 'a traced libvirtd run is already in progress on this host');
       }
       const params = { domains: request.body.params?.domains ?? TRACED_PARAMS.domains.default };
-      const run = createRun(ctx, () => {
-        const source = new TracedWorkloadSource(request.body.workload, params, (line) => request.log.info({ traced: line }));
-        return ctx.runs.create(source, { scenario: request.body.workload, params, source: 'libvirtd' }, 1);
-      });
+      reserveRun(ctx);
+      const source = new TracedWorkloadSource(request.body.workload, params, (line) => request.log.info({ traced: line }));
+      const run = ctx.runs.create(source, { scenario: request.body.workload, params, source: 'libvirtd' }, 1);
       request.log.info({ run: run.id, workload: request.body.workload, params }, 'traced run started');
-      return reply.code(201).send(answer(run));
+      return reply.code(201).send(createdRun(run));
     },
   );
 
@@ -95,11 +80,10 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
     },
     async (request, reply) => {
       const body = request.body ?? {};
-      const run = createRun(ctx, () =>
-        ctx.runs.create(new IngestSource(), { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' }, 1),
-      );
+      reserveRun(ctx);
+      const run = ctx.runs.create(new IngestSource(), { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' }, 1);
       request.log.info({ run: run.id }, 'ingest run created');
-      return reply.code(201).send({ ...answer(run), ingest: `/api/runs/${run.id}/ingest` });
+      return reply.code(201).send({ ...createdRun(run), ingest: `/api/runs/${run.id}/ingest` });
     },
   );
 

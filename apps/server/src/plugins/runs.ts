@@ -54,6 +54,21 @@ export function resolveRunConfig(body: Omit<CreateRunBody, 'speed'>): ReturnType
   }
 }
 
+/** Makes room for one more run, or answers 503: called before the run's source is started. */
+export function reserveRun(ctx: AppContext): void {
+  try {
+    ctx.runs.reserve();
+  } catch (error) {
+    if (error instanceof TooManyRunsError) throw new HttpError(503, 'too_many_runs', error.message);
+    throw error;
+  }
+}
+
+/** The answer to a request that created a run. */
+export function createdRun(run: Run): { id: string; url: string; stream: string } {
+  return { id: run.id, url: `/api/runs/${run.id}`, stream: `/api/runs/${run.id}/stream` };
+}
+
 export function findRun(ctx: AppContext, id: string): Run {
   const run = ctx.runs.get(id);
   if (!run) throw notFound(`run ${id}`);
@@ -68,17 +83,12 @@ export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
       const body = request.body;
       const speed = body.speed === undefined ? 1 : parseSpeed(body.speed);
       const simConfig = resolveRunConfig(body);
-      try {
-        ctx.runs.reserve();
-      } catch (error) {
-        if (error instanceof TooManyRunsError) throw new HttpError(503, 'too_many_runs', error.message);
-        throw error;
-      }
+      reserveRun(ctx);
       const source = ctx.config.simThread ? new WorkerSimulationSource(simConfig) : new SimulationSource(simConfig);
       const config: Record<string, unknown> = { scenario: body.scenario, params: body.params ?? {}, preset: body.preset ?? null, set: body.set ?? {}, seed: simConfig.seed };
       const run = ctx.runs.create(source, config, speed);
       request.log.info({ run: run.id, scenario: body.scenario, preset: body.preset }, 'run created');
-      return reply.code(201).send({ id: run.id, url: `/api/runs/${run.id}`, stream: `/api/runs/${run.id}/stream` });
+      return reply.code(201).send(createdRun(run));
     },
   );
 
