@@ -1,7 +1,18 @@
 // Option values the commands share: key=value pairs, the output format, traced-run parameters.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TRACED_PARAMS } from '@lockscope/tracer';
 import { UsageError } from './errors.js';
 import { formatFromPath } from './io.js';
+
+/** A command's options (node:util parseArgs); any positional argument is a UsageError. */
+export function parseOptions<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>>['values'] {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  return values;
+}
 
 /** `"a=1"` -> `["a", "1"]`; `option` names the flag in the error. */
 function splitPair(pair: string, option: string): [key: string, value: string] {

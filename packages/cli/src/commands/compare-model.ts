@@ -1,9 +1,8 @@
 // `lockscope compare-model`: runs a workload on the real libvirtd (traced) and in the simulator,
 // and prints per API call the lock sequence of each, where they differ, and wait/hold times.
-import { parseArgs } from 'node:util';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { TRACED_WORKLOADS, checkPrerequisites, compareTraces, formatComparison, traceWorkload, type TracedWorkload } from '@lockscope/tracer';
-import { parsePairs, tracedParam } from '../args.js';
+import { parseOptions, parsePairs, tracedParam } from '../args.js';
 import { UsageError } from '../errors.js';
 import { say, sayFailedClients, sayMissing } from '../report.js';
 
@@ -14,19 +13,14 @@ export const usage =
 const THIS_MACHINE_KNOBS: Record<string, string> = { costs: 'this-machine', 'security.drivers': 'none', 'host.cpus': '2' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      workload: { type: 'string' },
-      param: { type: 'string', multiple: true, default: [] },
-      preset: { type: 'string', default: 'libvirt-9.0' },
-      set: { type: 'string', multiple: true, default: [] },
-      seed: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+  const values = parseOptions(argv, {
+    workload: { type: 'string' },
+    param: { type: 'string', multiple: true, default: [] },
+    preset: { type: 'string', default: 'libvirt-9.0' },
+    set: { type: 'string', multiple: true, default: [] },
+    seed: { type: 'string' },
+    json: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const workload = values.workload ?? 'lifecycle';
   if (!(TRACED_WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${TRACED_WORKLOADS.join(', ')}, got '${workload}'`);
   const params = parsePairs(values.param, 'param');

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
-import { outputFormat, parsePairs } from '../args.js';
+import { outputFormat, parseOptions, parsePairs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
 import { summarize } from '../summary.js';
@@ -9,20 +8,15 @@ export const usage =
   'simulate --scenario NAME [--preset NAME] [--set knob=value ...] [--param key=value ...] [--seed N] [--format summary|chrome|ndjson|binary] [--out FILE]';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      scenario: { type: 'string' },
-      preset: { type: 'string' },
-      set: { type: 'string', multiple: true, default: [] },
-      param: { type: 'string', multiple: true, default: [] },
-      seed: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-    },
+  const values = parseOptions(argv, {
+    scenario: { type: 'string' },
+    preset: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
+    param: { type: 'string', multiple: true, default: [] },
+    seed: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.scenario === undefined) throw new UsageError('simulate needs --scenario NAME (see `lockscope scenarios`)');
   let seed: number | undefined;
   if (values.seed !== undefined) {

@@ -2,7 +2,6 @@
 // daemon the user started with it) and writes the trace, optionally streaming it live to a
 // Lockscope server.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { FrameEncoder, type Trace } from '@lockscope/trace';
 import {
   DEFAULT_LIBRARY,
@@ -15,7 +14,7 @@ import {
   type TraceDecoder,
   type TracedWorkload,
 } from '@lockscope/tracer';
-import { outputFormat, parseTracedParams } from '../args.js';
+import { outputFormat, parseOptions, parseTracedParams } from '../args.js';
 import { UsageError } from '../errors.js';
 import { say, sayFailedClients, sayMissing } from '../report.js';
 import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
@@ -123,22 +122,17 @@ async function follow(prefix: string, pid: number | undefined, live: LiveUploade
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      workload: { type: 'string' },
-      param: { type: 'string', multiple: true, default: [] },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      live: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      follow: { type: 'string' },
-      pid: { type: 'string' },
-      check: { type: 'boolean', default: false },
-    },
+  const values = parseOptions(argv, {
+    workload: { type: 'string' },
+    param: { type: 'string', multiple: true, default: [] },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    live: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    follow: { type: 'string' },
+    pid: { type: 'string' },
+    check: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
 
   if (values.check) {
     const pre = checkPrerequisites();
