@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
-import { createdRun, idParams, reserveRun } from './runs.js';
+import { createdRun, idParams, nameSchema, reserveRun, titleSchema } from './runs.js';
 
 const MAX_TRACED_DOMAINS = 50;
 
@@ -70,8 +70,8 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
           type: ['object', 'null'],
           additionalProperties: false,
           properties: {
-            title: { type: 'string', minLength: 1, maxLength: 200 },
-            workload: { type: 'string', minLength: 1, maxLength: 100 },
+            title: titleSchema,
+            workload: nameSchema,
             params: { type: 'object', maxProperties: 16, additionalProperties: { type: ['integer', 'string'], maxLength: 100 } },
           },
         },

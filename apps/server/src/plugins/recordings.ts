@@ -5,12 +5,11 @@ import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeUpload, exportTrace } from '../trace-io.js';
-import { findRun, idParams } from './runs.js';
+import { findRun, idParams, titleSchema } from './runs.js';
 
 /** Content types accepted for uploads; the format itself is detected from the content. */
 const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
 
-const titleSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const EXTENSIONS: Record<TraceFormat, string> = { binary: 'lkscope', ndjson: 'ndjson', chrome: 'json' };
 
 export const shareUrl = (id: string): string => `/r/${id}`;

@@ -21,6 +21,7 @@ export interface CreateRunBody {
 }
 
 export const nameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
+export const titleSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 export const seedSchema = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 export const speedSchema = { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: MAX_SPEED }, { type: 'string', const: 'max' }] } as const;
 
