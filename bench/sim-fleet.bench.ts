@@ -2,7 +2,7 @@
 // wall time), beside a baseline measured in the same run: appending the same events straight to
 // a Trace's typed-array columns, i.e. the cost of the trace alone.
 import { loadavg } from 'node:os';
-import { Trace } from '@lockscope/trace';
+import { Trace, type EventKind } from '@lockscope/trace';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { median, type Bench } from './types.js';
 
@@ -38,7 +38,7 @@ const bench: Bench = async ({ quick }) => {
     // Baseline: the same events appended to a fresh trace, column by column.
     const b0 = performance.now();
     const copy = new Trace(4096);
-    for (let i = 0; i < events; i++) copy.push(t.time[i], t.thread[i], t.kind[i] as 0, t.ref[i], t.mode[i], t.arg[i]);
+    for (let i = 0; i < events; i++) copy.push(t.time[i], t.thread[i], t.kind[i] as EventKind, t.ref[i], t.mode[i], t.arg[i]);
     copy.compact();
     baseRates.push(events / ((performance.now() - b0) / 1000));
   }
