@@ -4,7 +4,7 @@
 import { loadavg } from 'node:os';
 import { Trace, type EventKind } from '@lockscope/trace';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
-import { median, type Bench } from './types.js';
+import { median, type Bench, type BenchResult } from './types.js';
 
 const bench: Bench = async ({ quick }) => {
   const runs = quick ? 2 : 5;
@@ -42,7 +42,7 @@ const bench: Bench = async ({ quick }) => {
     copy.compact();
     baseRates.push(events / ((performance.now() - b0) / 1000));
   }
-  return [
+  const results: BenchResult[] = [
     {
       name: 'sim fleet 1000 domains (libvirt-2013)',
       unit: 'events/s',
@@ -67,6 +67,7 @@ const bench: Bench = async ({ quick }) => {
       floor: { op: '<=', value: 32 },
     },
   ];
+  return results;
 };
 
 export default bench;
