@@ -1,5 +1,6 @@
 // Option values the commands share: key=value pairs, the output format, traced-run parameters.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { TraceFormat } from '@lockscope/trace';
 import { TRACED_PARAMS } from '@lockscope/tracer';
 import { UsageError } from './errors.js';
 import { formatFromPath } from './io.js';
@@ -31,8 +32,9 @@ export function parsePairs(pairs: string[], option: string): Record<string, stri
   return out;
 }
 
-const OUTPUT_FORMATS = ['summary', 'chrome', 'ndjson', 'binary'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** The JSON summary, or a trace file format. */
+export type OutputFormat = 'summary' | TraceFormat;
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['summary', 'chrome', 'ndjson', 'binary'];
 
 /** `--format` if given, else what `--out`'s extension implies, else the JSON summary. */
 export function outputFormat(format: string | undefined, out: string | undefined): OutputFormat {

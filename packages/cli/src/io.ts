@@ -1,19 +1,17 @@
 // Reading and writing trace files in the formats Lockscope speaks.
 import { readFile, writeFile } from 'node:fs/promises';
-import { decodeAny, encodeTrace, toChromeJson, toNdjson, validateTrace, type Trace } from '@lockscope/trace';
+import { decodeAny, encodeTrace, toChromeJson, toNdjson, validateTrace, type Trace, type TraceFormat } from '@lockscope/trace';
 import { UsageError } from './errors.js';
 
-export type TraceFileFormat = 'chrome' | 'ndjson' | 'binary';
-
 /** The output format a file name implies: `.json` Chrome Trace JSON, `.ndjson`, anything else binary. */
-export function formatFromPath(path: string): TraceFileFormat {
+export function formatFromPath(path: string): TraceFormat {
   const lower = path.toLowerCase();
   if (lower.endsWith('.ndjson')) return 'ndjson';
   if (lower.endsWith('.json')) return 'chrome';
   return 'binary';
 }
 
-export function encodeAs(trace: Trace, format: TraceFileFormat): Uint8Array | string {
+export function encodeAs(trace: Trace, format: TraceFormat): Uint8Array | string {
   switch (format) {
     case 'chrome':
       return toChromeJson(trace);

@@ -1,7 +1,7 @@
 import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { outputFormat, parseOptions, parsePairs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
+import { encodeAs, writeOutput } from '../io.js';
 import { summarize } from '../summary.js';
 
 export const usage =
@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   sim.runToEnd();
   sim.trace.compact();
 
-  const data = format === 'summary' ? `${JSON.stringify(summarize(sim.trace, config), null, 2)}\n` : encodeAs(sim.trace, format as TraceFileFormat);
+  const data = format === 'summary' ? `${JSON.stringify(summarize(sim.trace, config), null, 2)}\n` : encodeAs(sim.trace, format);
   await writeOutput(data, values.out);
   return 0;
 }

@@ -17,7 +17,7 @@ import {
 import { outputFormat, parseOptions, parseTracedParams } from '../args.js';
 import { UsageError } from '../errors.js';
 import { say, sayFailedClients, sayMissing } from '../report.js';
-import { encodeAs, writeOutput, type TraceFileFormat } from '../io.js';
+import { encodeAs, writeOutput } from '../io.js';
 import { ms, statsSummary } from '../summary.js';
 
 export const usage =
@@ -222,7 +222,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   trace.compact();
-  const data = format === 'summary' ? `${JSON.stringify(traceSummary(trace, decoder, extra), null, 2)}\n` : encodeAs(trace, format as TraceFileFormat);
+  const data = format === 'summary' ? `${JSON.stringify(traceSummary(trace, decoder, extra), null, 2)}\n` : encodeAs(trace, format);
   await writeOutput(data, values.out);
   return 0;
 }
