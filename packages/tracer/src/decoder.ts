@@ -6,8 +6,9 @@ import { Mode, Trace, type LockClass, type LockKind, type ThreadRole } from '@lo
 import { HEADER_BYTES, LOCK_FLAG_SHARED, Op, PHASES, RECORD_BYTES, parseHeader, readRecord, type FileHeader, type NameEntry, type RawRecord } from './format.js';
 import { procedureName, procedureNamesDomain } from './procedures.js';
 
+/** What an object line of the names file says; `by`, the address of the code that created it, as a bigint. */
 interface ObjectName {
-  kind: 'object' | 'mutex' | 'rwlock';
+  kind: Extract<NameEntry, { o: number }>['kind'];
   cls: string;
   name: string;
   by: bigint;
