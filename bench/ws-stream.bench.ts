@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type LockscopeApp } from '../apps/server/src/app.js';
 import { defaultConfig } from '../apps/server/src/config.js';
+import type { StreamFormat } from '../apps/server/src/runs/viewer.js';
 import { median, percentile, type Bench, type BenchResult } from './types.js';
 
 const clientScript = fileURLToPath(new URL('./ws-stream.client.mjs', import.meta.url));
@@ -102,8 +103,8 @@ const bench: Bench = async ({ quick }) => {
     // measures the stream alone; (b) a viewer watching from the start of a live run at "max",
     // which is bounded by how fast the simulator produces events on the same core.
     const reps = quick ? 1 : 3;
-    const stored: Record<'binary' | 'ndjson', ThroughputResult[]> = { binary: [], ndjson: [] };
-    const live: Record<'binary' | 'ndjson', ThroughputResult[]> = { binary: [], ndjson: [] };
+    const stored: Record<StreamFormat, ThroughputResult[]> = { binary: [], ndjson: [] };
+    const live: Record<StreamFormat, ThroughputResult[]> = { binary: [], ndjson: [] };
     for (let r = 0; r < reps; r++) {
       for (const format of ['binary', 'ndjson'] as const) {
         const id = await createRun(base, { ...fleet, speed: 'max' });
@@ -146,7 +147,7 @@ const bench: Bench = async ({ quick }) => {
 
     // ---- 1x: simulated time -> arrival ----
     const seconds = quick ? 4 : 10;
-    const lat: Record<'binary' | 'ndjson', { p50: number; p95: number; events: number }> = { binary: { p50: 0, p95: 0, events: 0 }, ndjson: { p50: 0, p95: 0, events: 0 } };
+    const lat: Record<StreamFormat, { p50: number; p95: number; events: number }> = { binary: { p50: 0, p95: 0, events: 0 }, ndjson: { p50: 0, p95: 0, events: 0 } };
     for (const format of ['binary'] as const) {
       const id = await createRun(base, { ...busyFleet, speed: 1 });
       const res = await job<{ delays: number[]; events: number }>(child, { kind: 'latency', url: `${ws}/api/runs/${id}/stream?format=${format}`, seconds });
