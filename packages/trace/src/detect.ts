@@ -7,8 +7,8 @@ import { TraceError, type Trace } from './model.js';
 import { NDJSON_FORMAT, fromNdjson } from './ndjson.js';
 import { assertValidTrace } from './validate.js';
 
-export type TraceFormat = 'binary' | 'ndjson' | 'chrome';
-export const TRACE_FORMATS: readonly TraceFormat[] = ['binary', 'ndjson', 'chrome'];
+export const TRACE_FORMATS = ['binary', 'ndjson', 'chrome'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 /** The content is none of the formats Lockscope reads. `code` is stable for servers to map. */
 export class UnsupportedFormatError extends Error {
