@@ -1,5 +1,5 @@
 // Recordings: immutable traces with their configuration, stored by the RecordingStore.
-import { encodeTrace, type TraceFormat } from '@lockscope/trace';
+import { TRACE_FORMATS, encodeTrace, type TraceFormat } from '@lockscope/trace';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
@@ -105,7 +105,7 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
     {
       schema: {
         params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['binary', 'chrome', 'ndjson'], default: 'binary' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: [...TRACE_FORMATS], default: 'binary' } } },
       },
     },
     async (request, reply) => {
