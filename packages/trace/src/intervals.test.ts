@@ -146,6 +146,7 @@ describe('IntervalBuilder', () => {
           return [iv.start, iv.end, iv.thread, iv.ref, iv.type, iv.mode, iv.depth, iv.subject, iv.startEvent, iv.endEvent].map((c) => [...c.subarray(0, n)]);
         };
         expect(cols(inc)).toEqual(cols(one));
+        expect([...inc.closed.view()]).toEqual([...one.closed.view()]);
         expect([...Array(inc.edges.length).keys()].map((k) => inc.edge(k))).toEqual([...Array(one.edges.length).keys()].map((k) => one.edge(k)));
       }),
       { numRuns: 60 },
@@ -185,6 +186,10 @@ describe('IntervalBuilder', () => {
           if (!Number.isNaN(iv.end[i])) expect(iv.end[i]).toBeGreaterThanOrEqual(iv.start[i]);
           else expect(iv.endEvent[i]).toBe(NONE);
         }
+        // `closed` lists every closed interval once, in the order of their ending events.
+        const closed = [...b.closed.view()];
+        expect([...closed].sort((x, y) => x - y)).toEqual([...Array(iv.length).keys()].filter((i) => !Number.isNaN(iv.end[i])));
+        for (let k = 1; k < closed.length; k++) expect(iv.endEvent[closed[k]]).toBeGreaterThan(iv.endEvent[closed[k - 1]]);
         // Every edge's holder really holds the lock when the wait begins (it may release it at
         // that same ns, later in the log).
         for (let k = 0; k < b.edges.length; k++) {

@@ -173,9 +173,11 @@ export class IntervalBuilder {
   /** Per lock: indexes of its waits, in start order. */
   readonly waitsByLock: GrowableU32[] = [];
   readonly queueDepth: QueueDepth[] = [];
+  /** Indexes of the intervals closed so far, in the order they closed (by their ending event):
+   * an incremental reader takes the entries after the length it saw last. */
+  readonly closed = new GrowableU32();
   private next = 0;
   private pendingWait: number[] = [];
-  private heldBy: Map<number, number>[] = [];
   private spanStack: number[][] = [];
   private openHolds: number[][] = [];
   private longestClosedHold: number[] = [];
@@ -191,7 +193,6 @@ export class IntervalBuilder {
       this.byThread.push(new GrowableU32());
       this.waitsByThread.push(new GrowableU32());
       this.pendingWait.push(NONE);
-      this.heldBy.push(new Map());
       this.spanStack.push([]);
     }
     while (this.holdsByLock.length < trace.locks.length) {
@@ -206,19 +207,23 @@ export class IntervalBuilder {
     // Each event opens at most one interval.
     iv.reserve(trace.length - this.next);
     const { time, thread, kind, ref, mode, arg } = trace;
-    for (let i = this.next; i < trace.length; i++) {
+    const n = trace.length;
+    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, closed } = this;
+    for (let i = this.next; i < n; i++) {
       const t = time[i];
       const th = thread[i];
       switch (kind[i]) {
         case EventKind.LockRequest: {
           const lock = ref[i];
           const w = iv.open(IntervalType.Wait, t, th, lock, mode[i], 0, NONE, i);
-          this.pendingWait[th] = w;
-          this.byThread[th].push(w);
-          this.waitsByThread[th].push(w);
-          this.waitsByLock[lock].push(w);
-          this.setQueue(lock, t, ++this.waiting[lock]);
-          for (const h of this.openHolds[lock]) {
+          pendingWait[th] = w;
+          byThread[th].push(w);
+          waitsByThread[th].push(w);
+          waitsByLock[lock].push(w);
+          this.setQueue(lock, t, ++waiting[lock]);
+          const open = openHolds[lock];
+          for (let k = 0; k < open.length; k++) {
+            const h = open[k];
             if (iv.thread[h] === th) continue;
             if (mode[i] === Mode.Shared && iv.mode[h] === Mode.Shared) continue;
             this.edges.time.push(t);
@@ -232,48 +237,55 @@ export class IntervalBuilder {
         }
         case EventKind.LockAcquired: {
           const lock = ref[i];
-          const w = this.pendingWait[th];
+          const w = pendingWait[th];
           if (w !== NONE) {
             iv.close(w, t, i);
-            this.pendingWait[th] = NONE;
-            this.setQueue(lock, t, --this.waiting[lock]);
+            closed.push(w);
+            pendingWait[th] = NONE;
+            this.setQueue(lock, t, --waiting[lock]);
           }
           const h = iv.open(IntervalType.Hold, t, th, lock, mode[i], 0, NONE, i);
-          this.byThread[th].push(h);
-          this.holdsByLock[lock].push(h);
-          this.openHolds[lock].push(h);
-          this.heldBy[th].set(lock, h);
+          byThread[th].push(h);
+          holdsByLock[lock].push(h);
+          openHolds[lock].push(h);
           break;
         }
         case EventKind.LockReleased: {
           const lock = ref[i];
-          const h = this.heldBy[th].get(lock);
-          if (h === undefined) break;
-          this.heldBy[th].delete(lock);
+          // The thread's hold of the lock (locks are not recursive: at most one).
+          const open = openHolds[lock];
+          let k = 0;
+          while (k < open.length && iv.thread[open[k]] !== th) k++;
+          if (k === open.length) break;
+          const h = open[k];
+          if (k === open.length - 1) open.pop();
+          else open.splice(k, 1);
           iv.close(h, t, i);
-          const open = this.openHolds[lock];
-          open.splice(open.indexOf(h), 1);
+          closed.push(h);
           const d = t - iv.start[h];
           if (d > this.longestClosedHold[lock]) this.longestClosedHold[lock] = d;
           break;
         }
         case EventKind.SpanBegin: {
-          const stack = this.spanStack[th];
+          const stack = spanStack[th];
           const s = iv.open(IntervalType.Span, t, th, ref[i], mode[i], stack.length, arg[i], i);
           stack.push(s);
-          this.byThread[th].push(s);
+          byThread[th].push(s);
           break;
         }
         case EventKind.SpanEnd: {
-          const s = this.spanStack[th].pop();
-          if (s !== undefined) iv.close(s, t, i);
+          const s = spanStack[th].pop();
+          if (s !== undefined) {
+            iv.close(s, t, i);
+            closed.push(s);
+          }
           break;
         }
         default:
           break;
       }
     }
-    this.next = trace.length;
+    this.next = n;
   }
 
   private setQueue(lock: number, t: number, waiters: number): void {
