@@ -37,6 +37,22 @@ describe('Run', () => {
     run.stop();
   });
 
+  it('ends with source-error when an unpaced source reports a failure of its own', () => {
+    vi.useFakeTimers();
+    // A traced daemon that dies: it appends nothing more and sets `failure`, without calling onData.
+    const source = Object.assign(new ReplaySource(original(10)), { paced: false, failure: undefined as Error | undefined });
+    const run = new Run('r-failing', source, {}, 1, limits, () => {});
+    const socket = new FakeSocket();
+    run.attach(new Viewer(socket, () => run.source.trace, 'binary', undefined, run.frames));
+    vi.advanceTimersByTime(200);
+    expect(run.live).toBe(true);
+    source.failure = new Error('libvirtd exited with code 1');
+    vi.advanceTimersByTime(200);
+    expect(run.state).toBe('stopped');
+    expect(run.reason).toBe('source-error');
+    expect(socket.json()).toContainEqual(expect.objectContaining({ type: 'error', message: expect.stringContaining('libvirtd exited with code 1') }));
+  });
+
   it('streams every event to a viewer at max speed, and the frames decode to a valid trace', () => {
     vi.useFakeTimers();
     const trace = original(20_000);

@@ -228,11 +228,7 @@ export class Run {
   /** An asynchronous source appended events (or failed): send them on at once. */
   private onSourceData(): void {
     if (!this.live) return;
-    if (this.source.failure) {
-      for (const v of this.viewers) v.sendJson({ type: 'error', error: 'internal', message: `the run's source failed: ${this.source.failure.message}` });
-      this.end('stopped', 'source-error');
-      return;
-    }
+    if (this.endOnFailure()) return;
     if (this.speedValue === 'max') this.simTarget = this.source.now;
     this.afterProduce();
     if (this.speedValue === 'max') this.schedule();
@@ -272,13 +268,26 @@ export class Run {
     try {
       this.source.advance(untilNs, maxEvents);
     } catch (error) {
-      for (const v of this.viewers) v.sendJson({ type: 'error', error: 'internal', message: `the run's source failed: ${(error as Error).message}` });
-      this.end('stopped', 'source-error');
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** Tells the viewers why the source failed and ends the run with reason `source-error`. */
+  private fail(error: Error): void {
+    for (const v of this.viewers) v.sendJson({ type: 'error', error: 'internal', message: `the run's source failed: ${error.message}` });
+    this.end('stopped', 'source-error');
+  }
+
+  /** Ends the run if its source reported a failure of its own (a daemon that died, a worker). */
+  private endOnFailure(): boolean {
+    if (!this.source.failure) return false;
+    this.fail(this.source.failure);
+    return true;
   }
 
   private afterProduce(): void {
     for (const v of this.viewers) v.pump();
+    if (this.live && this.endOnFailure()) return;
     if (this.live) {
       if (this.events >= this.limits.maxEvents) this.end('done', 'event-limit');
       else if (this.source.done) this.end('done', 'finished');

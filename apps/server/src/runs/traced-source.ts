@@ -31,16 +31,16 @@ export class TracedWorkloadSource extends TracedSource {
   private readonly decoder = new TraceDecoder();
   private readonly abort = new AbortController();
   private finished = false;
-  /** Why the daemon run failed, if it did. */
-  error: Error | undefined;
+  /** Why the daemon run failed, if it did: the run then ends with reason `source-error`. */
+  failure: Error | undefined;
 
   constructor(workload: TracedWorkload, params: Record<string, number>, log?: (line: string) => void) {
     super();
     this.decoder.trace.meta = { source: 'tracer', workload, params };
     traceWorkload({ workload, params, into: this.decoder, signal: this.abort.signal, ...(log ? { log } : {}) })
       .catch((error: unknown) => {
-        this.error = error instanceof Error ? error : new Error(String(error));
-        log?.(`traced run failed: ${this.error.message}`);
+        this.failure = error instanceof Error ? error : new Error(String(error));
+        log?.(`traced run failed: ${this.failure.message}`);
       })
       .finally(() => {
         this.finished = true;
