@@ -1,7 +1,7 @@
 // A synthetic, time-ordered trace of roughly `intervals` wait/hold/span intervals, used by the
 // timeline benchmark and by tests that need volume rather than libvirt fidelity.
 
-import { Trace, type LockClass, type ThreadRole } from '@lockscope/trace';
+import { mulberry32, Trace, type LockClass, type ThreadRole } from '@lockscope/trace';
 
 export interface SyntheticOptions {
   intervals: number;
@@ -15,23 +15,11 @@ export interface SyntheticOptions {
 const API_NAMES = ['virDomainCreateXML', 'virDomainDefineXML', 'virDomainLookupByName', 'virDomainGetInfo', 'virConnectListAllDomains'];
 const CLASSES: LockClass[] = ['domain-list', 'domain-object', 'security-manager', 'domain-job', 'monitor', 'security-driver'];
 
-/** Small, fast, seeded generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticTrace(opts: SyntheticOptions): Trace {
   const nThreads = opts.threads ?? 24;
   const nLocks = opts.locks ?? 32;
   const step = opts.step ?? 1000;
-  const rand = rng(opts.seed ?? 1);
+  const rand = mulberry32(opts.seed ?? 1);
   // About 1.6 events per interval (a wait and a hold share the acquire event).
   const tr = new Trace(Math.ceil(opts.intervals * 1.7) + 64);
   const roles: ThreadRole[] = ['worker', 'priority-worker', 'event-loop'];
