@@ -1,6 +1,6 @@
 // The one cost table of the model: how long each step of libvirtd's code path takes.
 // Every number says where it comes from:
-//   S = sourced (a measurement or the code; see /work/shared/design/libvirt-locking.md §4),
+//   S = sourced (a measurement or the code; see docs/libvirt-locking.md §4),
 //   D = derived from sourced figures,
 //   A = assumption (order of magnitude, a user can change it by editing this table),
 //   F = fitted, and to what.
