@@ -153,6 +153,29 @@ describe('IntervalBuilder', () => {
     );
   });
 
+  it('without byThread and waitsByLock derives the same intervals, edges and chains', () => {
+    fc.assert(
+      fc.property(seed, (s) => {
+        const trace = randomValidTrace(mulberry32(s), { events: 300 });
+        const all = deriveIntervals(trace);
+        const lean = new IntervalBuilder({ byThread: false, waitsByLock: false });
+        lean.update(trace);
+        expect(lean.byThread).toEqual([]);
+        expect(lean.waitsByLock).toEqual([]);
+        const a = all.intervals;
+        const b = lean.intervals;
+        expect(b.length).toBe(a.length);
+        for (const col of ['start', 'end', 'thread', 'ref', 'type', 'mode', 'depth', 'subject', 'startEvent', 'endEvent'] as const) {
+          expect([...b[col].subarray(0, b.length)]).toEqual([...a[col].subarray(0, a.length)]);
+        }
+        expect([...lean.closed.view()]).toEqual([...all.closed.view()]);
+        expect([...Array(lean.edges.length).keys()].map((k) => lean.edge(k))).toEqual([...Array(all.edges.length).keys()].map((k) => all.edge(k)));
+        for (let i = 0; i < a.length; i++) if (a.type[i] === IntervalType.Wait) expect(lean.blockingChain(i)).toEqual(all.blockingChain(i));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('agrees with the statistics and never overlaps exclusive holds', () => {
     fc.assert(
       fc.property(seed, (s) => {

@@ -157,9 +157,18 @@ export interface BlockingChain {
   cycle: boolean;
 }
 
+/** Which optional indexes an IntervalBuilder keeps (all by default). */
+export interface IntervalBuilderOptions {
+  /** Keep `byThread` (every interval of each thread). Default true; when false it stays empty. */
+  byThread?: boolean;
+  /** Keep `waitsByLock`. Default true; when false it stays empty. */
+  waitsByLock?: boolean;
+}
+
 /**
  * Builds the derived views incrementally: `update(trace)` reads only the events added since the
- * previous call. Expects a valid trace (see validate.ts).
+ * previous call. Expects a valid trace (see validate.ts). A reader that does not use `byThread`
+ * or `waitsByLock` can turn them off (`new IntervalBuilder({ byThread: false, waitsByLock: false })`).
  */
 export class IntervalBuilder {
   readonly intervals = new IntervalColumns();
@@ -182,6 +191,13 @@ export class IntervalBuilder {
   private openHolds: number[][] = [];
   private longestClosedHold: number[] = [];
   private waiting: number[] = [];
+  private readonly keepByThread: boolean;
+  private readonly keepWaitsByLock: boolean;
+
+  constructor(options: IntervalBuilderOptions = {}) {
+    this.keepByThread = options.byThread ?? true;
+    this.keepWaitsByLock = options.waitsByLock ?? true;
+  }
 
   /** Number of events read. */
   get position(): number {
@@ -189,15 +205,15 @@ export class IntervalBuilder {
   }
 
   update(trace: Trace): void {
-    while (this.byThread.length < trace.threads.length) {
-      this.byThread.push(new GrowableU32());
+    while (this.waitsByThread.length < trace.threads.length) {
+      if (this.keepByThread) this.byThread.push(new GrowableU32());
       this.waitsByThread.push(new GrowableU32());
       this.pendingWait.push(NONE);
       this.spanStack.push([]);
     }
     while (this.holdsByLock.length < trace.locks.length) {
       this.holdsByLock.push(new GrowableU32());
-      this.waitsByLock.push(new GrowableU32());
+      if (this.keepWaitsByLock) this.waitsByLock.push(new GrowableU32());
       this.queueDepth.push({ time: new GrowableF64(), waiters: new GrowableU32() });
       this.openHolds.push([]);
       this.longestClosedHold.push(0);
@@ -208,7 +224,7 @@ export class IntervalBuilder {
     iv.reserve(trace.length - this.next);
     const { time, thread, kind, ref, mode, arg } = trace;
     const n = trace.length;
-    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, closed } = this;
+    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, closed, keepByThread, keepWaitsByLock } = this;
     for (let i = this.next; i < n; i++) {
       const t = time[i];
       const th = thread[i];
@@ -217,9 +233,9 @@ export class IntervalBuilder {
           const lock = ref[i];
           const w = iv.open(IntervalType.Wait, t, th, lock, mode[i], 0, NONE, i);
           pendingWait[th] = w;
-          byThread[th].push(w);
+          if (keepByThread) byThread[th].push(w);
           waitsByThread[th].push(w);
-          waitsByLock[lock].push(w);
+          if (keepWaitsByLock) waitsByLock[lock].push(w);
           this.setQueue(lock, t, ++waiting[lock]);
           const open = openHolds[lock];
           for (let k = 0; k < open.length; k++) {
@@ -245,7 +261,7 @@ export class IntervalBuilder {
             this.setQueue(lock, t, --waiting[lock]);
           }
           const h = iv.open(IntervalType.Hold, t, th, lock, mode[i], 0, NONE, i);
-          byThread[th].push(h);
+          if (keepByThread) byThread[th].push(h);
           holdsByLock[lock].push(h);
           openHolds[lock].push(h);
           break;
@@ -270,7 +286,7 @@ export class IntervalBuilder {
           const stack = spanStack[th];
           const s = iv.open(IntervalType.Span, t, th, ref[i], mode[i], stack.length, arg[i], i);
           stack.push(s);
-          byThread[th].push(s);
+          if (keepByThread) byThread[th].push(s);
           break;
         }
         case EventKind.SpanEnd: {

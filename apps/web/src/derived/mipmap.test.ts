@@ -94,6 +94,35 @@ describe('MaxMipmap, incremental', () => {
   });
 });
 
+describe('MaxMipmap.reserve', () => {
+  it('gives the same pyramid as growing one insert at a time', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5_000_000 }), fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 1, max: 60 })), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 20_000 }),
+        (raw, nsPerPx) => {
+          const intervals = raw.map(([s, d, v]) => [s, s + d, v] as [number, number, number]);
+          const end = Math.max(...intervals.map((iv) => iv[1]));
+          const grown = new MaxMipmap(1 << 10, 0);
+          const reserved = new MaxMipmap(1 << 10, 0);
+          reserved.reserve(end);
+          for (const [s, e, v] of intervals) {
+            grown.insert(s, e, v);
+            reserved.insert(s, e, v);
+          }
+          expect(reserved.finestWidth).toBe(grown.finestWidth);
+          expect(reserved.levelCount).toBe(grown.levelCount);
+          const a = new Uint8Array(300);
+          const b = new Uint8Array(300);
+          expect(reserved.fillColumns(a, 0, nsPerPx)).toBe(grown.fillColumns(b, 0, nsPerPx));
+          expect(a).toEqual(b);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('forEachRun', () => {
   it('merges equal neighbouring pixels into one rectangle and skips idle ones', () => {
     const runs: Array<[number, number, number]> = [];

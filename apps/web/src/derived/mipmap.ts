@@ -28,6 +28,22 @@ export class MaxMipmap {
     this.lengths.push(0);
   }
 
+  /**
+   * Before the first insert: picks the finest bucket width that keeps `[0, end)` within the
+   * budget and sizes the finest level for it, so that a bulk load up to `end` neither drops
+   * levels nor regrows them one doubling at a time (the result is the same pyramid).
+   */
+  reserve(end: number): void {
+    if (this.lengths[0] !== 0 || this.levels.length !== 1 || !(end > 0)) return;
+    let w = this.width;
+    while (Math.ceil(end / w) > this.maxBuckets) {
+      this.shift++;
+      w = this.width = 2 ** this.shift;
+    }
+    const need = Math.ceil(end / w);
+    if (need > this.levels[0].length) this.grow(0, need);
+  }
+
   /** Width in ns of the finest bucket kept. */
   get finestWidth(): number {
     return 2 ** this.shift;

@@ -8,7 +8,8 @@ import { GrowableU32 } from './growable.js';
 export interface IntervalTimes {
   /** Start ns per interval id. */
   start: Float64Array;
-  /** End ns per interval id; Infinity while the interval is open. */
+  /** End ns per interval id; NaN while the interval is open (it sorts after every end: a slot's
+   * open interval is its last). */
   end: Float64Array;
 }
 

@@ -1,17 +1,18 @@
-// What the timeline draws, derived incrementally from a Trace: wait, hold and span intervals per
-// thread, holder intervals and queue depth per lock, blocked-by edges, marks, and a
-// level-of-detail pyramid per lane. Built for drawing: every lookup a frame needs is a binary
+// What the timeline draws, on top of @lockscope/trace's IntervalBuilder: the builder derives the
+// wait, hold and span intervals (columns), queue depth per lock, blocked-by edges and blocking
+// chains from the trace; this index keeps only what drawing needs besides: lanes (per thread and
+// per lock "slots" of non-overlapping intervals for binary search), the API span enclosing each
+// interval, marks, and a level-of-detail pyramid per lane. Every lookup a frame needs is a binary
 // search or a pyramid read, never a scan of the whole trace.
-// (@lockscope/trace's IntervalBuilder derives the same intervals for the CLI and the server; the
-// per-lane slots and pyramids here are what a 60 fps canvas needs on top.)
 
-import { EventKind, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type Trace } from '@lockscope/trace';
-import { GrowableF64, GrowableU32, GrowableU8 } from './growable.js';
+import { EventKind, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type GrowableF64, type GrowableU32 as TraceGrowableU32, type LockClass, type Trace } from '@lockscope/trace';
+import { GrowableU32 } from './growable.js';
 import { MaxMipmap } from './mipmap.js';
 import { SlotSet, type IntervalTimes } from './slots.js';
 
-export const IntervalKind = { Wait: 0, Hold: 1, Span: 2 } as const;
-export type IntervalKind = (typeof IntervalKind)[keyof typeof IntervalKind];
+/** The builder's interval types, under the name the drawing code uses. */
+export const IntervalKind = IntervalType;
+export type IntervalKind = IntervalType;
 
 /**
  * Lane pixel values, ordered by importance so that "max" picks what a pixel must show:
@@ -52,23 +53,18 @@ export interface ThreadLane {
   spanLod: MaxMipmap;
   phaseLod: MaxMipmap;
   openSpans: number[];
-  /** Open wait interval id per lock id (-1: none). Typed arrays: this is the hottest path. */
-  openWait: Int32Array;
-  /** Open hold interval id per lock id (-1: none); a second hold of the same lock stacks below. */
-  openHold: Int32Array;
-  heldAgain: Map<number, number[]>;
 }
 
 export interface LockLane {
   lock: number;
   holds: SlotSet;
-  /** Queue depth over time as a step function: at depthTime[i] the depth became depth[i]. */
+  /** Queue depth over time as a step function (the builder's queueDepth): at depthTime[i] the
+   * depth became depth[i]. */
   depthTime: GrowableF64;
-  depth: GrowableU32;
+  depth: TraceGrowableU32;
   waiting: number;
   maxWaiting: number;
-  /** Threads holding the lock now (one, except for shared holds). A plain array: no iterator
-   * objects on the hot path. */
+  /** Threads holding the lock now (one, except for shared holds). */
   holders: number[];
   /** value = 1 while held, 1 + depth while someone waits. */
   lod: MaxMipmap;
@@ -81,22 +77,33 @@ export interface Mark {
   label: string;
 }
 
+/** A read-only view of one interval column: `data` beyond `length` is spare room. */
+export interface ColumnView<A> {
+  readonly data: A;
+  readonly length: number;
+}
+
 export class TimelineIndex {
-  // ---- interval table (columns) ----
-  readonly start = new GrowableF64(1024);
-  readonly end = new GrowableF64(1024);
-  readonly kind = new GrowableU8(1024);
-  readonly thread = new GrowableU32(1024);
+  /** The derived intervals, edges, queue depth and chains (columns shared, not copied). */
+  /** Without `byThread` and `waitsByLock`: drawing has its own lanes, and the chains need only
+   * `waitsByThread` and `holdsByLock`. */
+  readonly builder = new IntervalBuilder({ byThread: false, waitsByLock: false });
+  // ---- interval columns: views of the builder's (refreshed by update) ----
+  start: ColumnView<Float64Array>;
+  /** End ns; NaN while open (use endOf / isOpen). */
+  end: ColumnView<Float64Array>;
+  kind: ColumnView<Uint8Array>;
+  thread: ColumnView<Uint32Array>;
   /** lock id for waits/holds; label id for spans. */
-  readonly ref = new GrowableU32(1024);
+  ref: ColumnView<Uint32Array>;
   /** lock mode for waits/holds; SPAN_KINDS index for spans. */
-  readonly mode = new GrowableU8(1024);
-  /** waits: holder thread when the wait began (NONE if none); spans: subject label id or NONE. */
+  mode: ColumnView<Uint8Array>;
+  // ---- drawing's own columns ----
+  /** waits: the first thread blocking it when the wait began (the builder's first blocked-by
+   * edge; NONE if none); spans: subject label id or NONE. */
   readonly aux = new GrowableU32(1024);
-  /** spans: the API span enclosing this interval (NONE if none); others: the same. */
+  /** The outermost span open on the interval's thread when it began (NONE if none). */
   readonly api = new GrowableU32(1024);
-  /** Interval ids in the order they closed (consumed incrementally by statistics). */
-  readonly closed = new GrowableU32(1024);
 
   threadLanes: ThreadLane[] = [];
   lockLanes: LockLane[] = [];
@@ -107,20 +114,39 @@ export class TimelineIndex {
   endTime = 0;
   /** Lock class index per lock id (cached from the dictionary). */
   private lockClass: number[] = [];
+  private closedSeen = 0;
+  private edgesSeen = 0;
 
-  constructor(private readonly trace: Trace) {}
+  constructor(private readonly trace: Trace) {
+    this.start = this.end = { data: new Float64Array(0), length: 0 };
+    this.kind = this.mode = { data: new Uint8Array(0), length: 0 };
+    this.thread = this.ref = { data: new Uint32Array(0), length: 0 };
+    this.refreshViews();
+  }
 
   get source(): Trace {
     return this.trace;
   }
 
   get size(): number {
-    return this.start.length;
+    return this.builder.intervals.length;
   }
 
   /** Current column views for slot queries. */
   times(): IntervalTimes {
-    return { start: this.start.data, end: this.end.data };
+    const iv = this.builder.intervals;
+    return { start: iv.start, end: iv.end };
+  }
+
+  private refreshViews(): void {
+    const iv = this.builder.intervals;
+    const length = iv.length;
+    this.start = { data: iv.start, length };
+    this.end = { data: iv.end, length };
+    this.kind = { data: iv.type, length };
+    this.thread = { data: iv.thread, length };
+    this.ref = { data: iv.ref, length };
+    this.mode = { data: iv.mode, length };
   }
 
   /** Consumes the events appended since the last call. Returns how many were consumed. */
@@ -128,196 +154,139 @@ export class TimelineIndex {
     const tr = this.trace;
     const from = this.processed;
     const n = tr.length;
-    if (n - from > 4096) {
-      // A bulk load: at most one interval per event, so size the columns once.
-      for (const c of [this.start, this.end, this.kind, this.thread, this.ref, this.mode, this.aux, this.api, this.closed]) c.reserve(n - from);
+    const b = this.builder;
+    const iv = b.intervals;
+    let nextOpen = iv.length;
+    b.update(tr);
+    const opened = iv.length;
+    if (opened - nextOpen > 4096) {
+      this.aux.reserve(opened - nextOpen);
+      this.api.reserve(opened - nextOpen);
     }
-    for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i, tr.locks.length));
-    if (this.lockLanes.length < tr.locks.length) {
-      for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
-        this.lockLanes.push(newLockLane(i));
-        this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
+    for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i));
+    for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
+      const q = b.queueDepth[i];
+      this.lockLanes.push(newLockLane(i, q.time, q.waiters));
+      this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
+    }
+    if (from === 0 && n > 4096) {
+      // A bulk load: size every lane's pyramid for the whole trace at once.
+      const end = tr.time[n - 1];
+      for (const lane of this.threadLanes) {
+        lane.lod.reserve(end);
+        lane.spanLod.reserve(end);
+        lane.phaseLod.reserve(end);
       }
-      for (const lane of this.threadLanes) growLockSlots(lane, tr.locks.length);
+      for (const ll of this.lockLanes) ll.lod.reserve(end);
     }
+    // The builder's intervals opened and closed by the new events, in event order (an acquired
+    // closes its wait, then opens its hold).
+    const closed = b.closed.data;
+    const closedN = b.closed.length;
+    let nextClose = this.closedSeen;
+    const { startEvent, endEvent } = iv;
+    const time = tr.time;
     for (let i = from; i < n; i++) {
-      const t = tr.time[i];
-      const kind = tr.kind[i];
-      const th = tr.thread[i];
-      const ref = tr.ref[i];
+      const t = time[i];
       if (t > this.endTime) this.endTime = t;
-      switch (kind) {
-        case EventKind.LockRequest:
-          this.onRequest(t, th, ref, tr.mode[i]);
-          break;
-        case EventKind.LockAcquired:
-          this.onAcquired(t, th, ref, tr.mode[i]);
-          break;
-        case EventKind.LockReleased:
-          this.onReleased(t, th, ref);
-          break;
-        case EventKind.SpanBegin:
-          this.onSpanBegin(t, th, ref, tr.mode[i], tr.arg[i]);
-          break;
-        case EventKind.SpanEnd:
-          this.onSpanEnd(t, th);
-          break;
-        case EventKind.Mark:
-          this.marks.push({ t, label: tr.labels[ref] ?? '' });
-          break;
-      }
+      if (nextClose < closedN && endEvent[closed[nextClose]] === i) this.onClose(closed[nextClose++], t);
+      if (nextOpen < opened && startEvent[nextOpen] === i) this.onOpen(nextOpen++, t);
+      else if (tr.kind[i] === EventKind.Mark) this.marks.push({ t, label: tr.labels[tr.ref[i]] ?? '' });
     }
+    this.closedSeen = nextClose;
+    // The first blocked-by edge of each new wait names its holder.
+    const edges = b.edges;
+    const aux = this.aux.data;
+    for (let k = this.edgesSeen; k < edges.length; k++) {
+      const w = edges.waitInterval.data[k];
+      if (aux[w] === NONE) aux[w] = edges.holder.data[k];
+    }
+    this.edgesSeen = edges.length;
     this.processed = n;
+    this.refreshViews();
     return n - from;
   }
 
-  private lane(th: number): ThreadLane {
+  private onOpen(id: number, t: number): void {
+    const iv = this.builder.intervals;
+    const th = iv.thread[id];
     const lane = this.threadLanes[th];
-    if (!lane) throw new Error(`event refers to unknown thread ${th}`);
-    return lane;
-  }
-
-  private lockLane(lock: number): LockLane {
-    const lane = this.lockLanes[lock];
-    if (!lane) throw new Error(`event refers to unknown lock ${lock}`);
-    return lane;
-  }
-
-  private add(kind: IntervalKind, t: number, th: number, ref: number, mode: number, aux: number): number {
-    const id = this.start.push(t);
-    this.end.push(Infinity);
-    this.kind.push(kind);
-    this.thread.push(th);
-    this.ref.push(ref);
-    this.mode.push(mode);
-    this.aux.push(aux);
-    const lane = this.threadLanes[th];
-    const outer = lane && lane.openSpans.length > 0 ? lane.openSpans[0] : NONE;
-    this.api.push(outer);
-    return id;
-  }
-
-  private onRequest(t: number, th: number, lock: number, mode: number): void {
-    const lane = this.lane(th);
-    const ll = this.lockLane(lock);
-    let holder = NONE;
-    const holders = ll.holders;
-    for (let k = 0; k < holders.length; k++) {
-      if (holders[k] !== th) {
-        holder = holders[k];
-        break;
-      }
+    this.api.push(lane.openSpans.length > 0 ? lane.openSpans[0] : NONE);
+    const type = iv.type[id];
+    if (type === IntervalKind.Span) {
+      this.aux.push(iv.subject[id]);
+      const depth = lane.openSpans.length;
+      while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
+      lane.spans[depth].open(id);
+      lane.openSpans.push(id);
+      return;
     }
-    const id = this.add(IntervalKind.Wait, t, th, lock, mode, holder);
-    lane.openWait[lock] = id;
-    lane.waits.open(id);
-    this.setDepth(ll, t, ll.waiting + 1);
+    this.aux.push(NONE);
+    const ll = this.lockLanes[iv.ref[id]];
+    if (type === IntervalKind.Wait) {
+      lane.waits.open(id);
+      this.setDepth(ll, t, ll.waiting + 1);
+    } else {
+      lane.holds.open(id);
+      ll.holds.open(id);
+      ll.holders.push(th);
+    }
   }
 
-  private onAcquired(t: number, th: number, lock: number, mode: number): void {
-    const lane = this.lane(th);
-    const ll = this.lockLane(lock);
+  private onClose(id: number, t: number): void {
+    const iv = this.builder.intervals;
+    const th = iv.thread[id];
+    const lane = this.threadLanes[th];
+    const s = iv.start[id];
+    const type = iv.type[id];
+    if (type === IntervalKind.Span) {
+      lane.openSpans.pop();
+      const depth = lane.openSpans.length;
+      lane.spans[depth].close(id);
+      if (depth === 0) lane.spanLod.insert(s, t, iv.mode[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
+      else lane.phaseLod.insert(s, t, SpanValue.api);
+      return;
+    }
+    const lock = iv.ref[id];
+    const ll = this.lockLanes[lock];
     const cls = this.lockClass[lock];
-    const w = lane.openWait[lock];
-    if (w >= 0) {
-      lane.openWait[lock] = -1;
-      this.end.data[w] = t;
-      lane.waits.close(w);
-      this.closed.push(w);
-      if (t > this.start.data[w]) lane.lod.insert(this.start.data[w], t, waitValue(cls));
-      ll.totalWait += t - this.start.data[w];
+    if (type === IntervalKind.Wait) {
+      lane.waits.close(id);
+      if (t > s) lane.lod.insert(s, t, waitValue(cls));
+      ll.totalWait += t - s;
       this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
-    }
-    const id = this.add(IntervalKind.Hold, t, th, lock, mode, NONE);
-    const before = lane.openHold[lock];
-    if (before >= 0) {
-      let again = lane.heldAgain.get(lock);
-      if (!again) lane.heldAgain.set(lock, (again = []));
-      again.push(before);
-    }
-    lane.openHold[lock] = id;
-    lane.holds.open(id);
-    ll.holds.open(id);
-    if (before < 0) ll.holders.push(th);
-  }
-
-  private onReleased(t: number, th: number, lock: number): void {
-    const lane = this.lane(th);
-    const ll = this.lockLane(lock);
-    const id = lane.openHold[lock];
-    if (id < 0) return; // the validator reports it; drawing just ignores an unmatched release
-    const below = lane.heldAgain.size === 0 ? undefined : lane.heldAgain.get(lock)?.pop();
-    lane.openHold[lock] = below ?? -1;
-    if (below === undefined) {
+    } else {
       const hs = ll.holders;
       const k = hs.indexOf(th);
       if (k >= 0) {
         hs[k] = hs[hs.length - 1];
         hs.pop();
       }
+      lane.holds.close(id);
+      ll.holds.close(id);
+      lane.lod.insert(s, t, holdValue(cls));
+      ll.lod.insert(s, t, 1);
     }
-    this.end.data[id] = t;
-    lane.holds.close(id);
-    ll.holds.close(id);
-    this.closed.push(id);
-    const s = this.start.data[id];
-    lane.lod.insert(s, t, holdValue(this.lockClass[lock]));
-    ll.lod.insert(s, t, 1);
   }
 
+  /** Draws the lock lane's queue while someone waits (the builder keeps the step function). */
   private setDepth(ll: LockLane, t: number, depth: number): void {
     if (ll.waiting > 0 && t > ll.lastChange) ll.lod.insert(ll.lastChange, t, Math.min(255, 1 + ll.waiting));
     ll.waiting = depth;
     if (depth > ll.maxWaiting) ll.maxWaiting = depth;
-    const n = ll.depthTime.length;
-    if (n > 0 && ll.depthTime.data[n - 1] === t) {
-      // Several changes at one instant (an uncontended request and its acquisition): keep the
-      // last value only, and drop the step altogether if it changes nothing.
-      if (n > 1 && ll.depth.data[n - 2] === depth) {
-        ll.depthTime.length--;
-        ll.depth.length--;
-      } else {
-        ll.depth.data[n - 1] = depth;
-      }
-    } else {
-      ll.depthTime.push(t);
-      ll.depth.push(depth);
-    }
     ll.lastChange = t;
-  }
-
-  private onSpanBegin(t: number, th: number, label: number, spanKind: number, subject: number): void {
-    const lane = this.lane(th);
-    const depth = lane.openSpans.length;
-    const id = this.add(IntervalKind.Span, t, th, label, spanKind, subject);
-    while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
-    lane.spans[depth].open(id);
-    lane.openSpans.push(id);
-  }
-
-  private onSpanEnd(t: number, th: number): void {
-    const lane = this.lane(th);
-    const id = lane.openSpans.pop();
-    if (id === undefined) return;
-    const depth = lane.openSpans.length;
-    this.end.data[id] = t;
-    lane.spans[depth].close(id);
-    this.closed.push(id);
-    const s = this.start.data[id];
-    if (depth === 0) lane.spanLod.insert(s, t, this.mode.data[id] === SPAN_KINDS.indexOf('queue') ? SpanValue.queue : SpanValue.api);
-    else lane.phaseLod.insert(s, t, SpanValue.api);
   }
 
   // ---- queries ----
 
   /** End time of an interval, with open intervals running to the newest event. */
   endOf(id: number): number {
-    const e = this.end.data[id];
-    return e === Infinity ? this.endTime : e;
+    const e = this.builder.intervals.end[id];
+    return Number.isNaN(e) ? this.endTime : e;
   }
 
   isOpen(id: number): boolean {
-    return this.end.data[id] === Infinity;
+    return Number.isNaN(this.builder.intervals.end[id]);
   }
 
   lockClassOf(lock: number): number {
@@ -332,26 +301,14 @@ export class TimelineIndex {
   }
 
   /**
-   * The blocking chain of a wait: each step is the thread that held the lock when the wait
-   * began and, if that thread was itself waiting then, its wait. Ends at the root holder.
+   * The blocking chain of a wait (the builder's blockingChain): each step is the thread that
+   * held the lock when the wait began and, if that thread was itself waiting then, its wait.
+   * Ends at the root holder; a wait blocked by nobody gives one step with holder NONE.
    */
   chain(waitId: number, maxSteps = 32): Array<{ wait: number; holder: number }> {
-    const out: Array<{ wait: number; holder: number }> = [];
-    const seen = new Set<number>();
-    let w = waitId;
-    const t = this.start.data[waitId];
-    while (out.length < maxSteps) {
-      const holder = this.aux.data[w];
-      out.push({ wait: w, holder });
-      if (holder === NONE || seen.has(holder)) break;
-      seen.add(holder);
-      const lane = this.threadLanes[holder];
-      if (!lane) break;
-      const next = lane.waits.at(this.times(), t);
-      if (next < 0 || next === w) break;
-      w = next;
-    }
-    return out;
+    const { steps } = this.builder.blockingChain(waitId);
+    if (steps.length === 0) return [{ wait: waitId, holder: NONE }];
+    return steps.slice(0, maxSteps).map((s) => ({ wait: s.waitInterval, holder: s.holder }));
   }
 
   /** Queue depth of a lock at time t. */
@@ -371,27 +328,18 @@ export class TimelineIndex {
 
   /** Bytes held by the derived columns and pyramids (for the memory readout). */
   get bytes(): number {
-    let n = this.start.data.byteLength * 2 + this.kind.data.byteLength * 2 + this.thread.data.byteLength * 5;
+    const iv = this.builder.intervals;
+    let n = iv.start.byteLength * 5 + this.aux.data.byteLength * 2;
     for (const l of this.threadLanes) n += l.lod.bytes + l.spanLod.bytes + l.phaseLod.bytes;
     for (const l of this.lockLanes) n += l.lod.bytes;
     return n;
   }
 }
 
-function growLockSlots(lane: ThreadLane, locks: number): void {
-  if (lane.openWait.length >= locks) return;
-  let cap = Math.max(16, lane.openWait.length);
-  while (cap < locks) cap *= 2;
-  const w = new Int32Array(cap).fill(-1);
-  w.set(lane.openWait);
-  const h = new Int32Array(cap).fill(-1);
-  h.set(lane.openHold);
-  lane.openWait = w;
-  lane.openHold = h;
-}
+const QUEUE_KIND = SPAN_KINDS.indexOf('queue');
 
-function newThreadLane(thread: number, locks: number): ThreadLane {
-  const lane: ThreadLane = {
+function newThreadLane(thread: number): ThreadLane {
+  return {
     thread,
     waits: new SlotSet(),
     holds: new SlotSet(),
@@ -400,20 +348,15 @@ function newThreadLane(thread: number, locks: number): ThreadLane {
     spanLod: new MaxMipmap(1 << 15),
     phaseLod: new MaxMipmap(1 << 13),
     openSpans: [],
-    openWait: new Int32Array(0),
-    openHold: new Int32Array(0),
-    heldAgain: new Map(),
   };
-  growLockSlots(lane, locks);
-  return lane;
 }
 
-function newLockLane(lock: number): LockLane {
+function newLockLane(lock: number, depthTime: GrowableF64, depth: TraceGrowableU32): LockLane {
   return {
     lock,
     holds: new SlotSet(),
-    depthTime: new GrowableF64(16),
-    depth: new GrowableU32(16),
+    depthTime,
+    depth,
     waiting: 0,
     maxWaiting: 0,
     holders: [],
