@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { NONE, decodeBinaryTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
 import { WAIT_RGB } from '../src/timeline/palette.js';
-import { countPixels, drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer } from './harness.js';
+import { countPixels, drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer, waitForDrawn } from './harness.js';
 
 const reason = skipReason();
 if (reason) console.warn(`browser tests skipped: ${reason}`);
@@ -22,18 +22,6 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Waits until each drawn-summary attribute named in `atLeast` reaches its minimum. */
-async function waitForDrawn(page: Page, atLeast: Record<string, number>, timeout = 60_000): Promise<void> {
-  await page.waitForFunction(
-    (mins) => {
-      const c = document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement | null;
-      if (!c) return false;
-      return Object.entries(mins).every(([k, v]) => Number(c.dataset[k]) >= v);
-    },
-    atLeast,
-    { timeout, polling: 200 },
-  );
-}
 
 async function startFromForm(page: Page, url: string, preset: string, speed: string): Promise<void> {
   await page.goto(`${url}/`);

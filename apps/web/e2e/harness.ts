@@ -132,3 +132,16 @@ export async function countPixels(page: Page, rgb: [number, number, number]): Pr
     rgb,
   );
 }
+
+/** Waits until each drawn-summary attribute named in `atLeast` reaches its minimum. */
+export async function waitForDrawn(page: Page, atLeast: Record<string, number>, timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    (mins) => {
+      const c = document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement | null;
+      if (!c) return false;
+      return Object.entries(mins).every(([k, v]) => Number(c.dataset[k]) >= v);
+    },
+    atLeast,
+    { timeout, polling: 200 },
+  );
+}

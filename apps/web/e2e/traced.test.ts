@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { decodeBinaryTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
 import { searchIntervals } from '../src/timeline/describe.js';
-import { drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer } from './harness.js';
+import { drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer, waitForDrawn } from './harness.js';
 
 /** Where a command is: PATH, then the sbin folders (Debian installs libvirtd as /usr/sbin/libvirtd). */
 function which(cmd: string): string | null {
@@ -35,17 +35,6 @@ interface TracedInfo {
   maxDomains: number;
 }
 
-async function waitForDrawn(page: Page, atLeast: Record<string, number>, timeout = 60_000): Promise<void> {
-  await page.waitForFunction(
-    (mins) => {
-      const c = document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement | null;
-      if (!c) return false;
-      return Object.entries(mins).every(([k, v]) => Number(c.dataset[k]) >= v);
-    },
-    atLeast,
-    { timeout, polling: 200 },
-  );
-}
 
 /**
  * Types a search and waits until the page has matched `expected` intervals (what the trace's own
