@@ -145,3 +145,15 @@ export async function waitForDrawn(page: Page, atLeast: Record<string, number>, 
     { timeout, polling: 200 },
   );
 }
+
+/** Runs a simulation as fast as possible to its end and records it; returns the recording. */
+export async function recordedRun(url: string, config: { scenario: string; preset: string; seed: number; params?: Record<string, number> }): Promise<{ id: string; url: string }> {
+  const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const run = (await (await post('/api/runs', { ...config, speed: 'max' })).json()) as { id: string };
+  for (let i = 0; i < 600; i++) {
+    const state = ((await (await fetch(`${url}/api/runs/${run.id}`)).json()) as { state: string }).state;
+    if (state !== 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return (await (await post(`/api/runs/${run.id}/recording`, {})).json()) as { id: string; url: string };
+}

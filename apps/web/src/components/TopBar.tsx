@@ -1,6 +1,6 @@
 // Title, what is open, connection state, follow-live, search, share and downloads.
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { recordRun, recordingDownloadUrl } from '../api/client.js';
 import { goHome, rerunUrl, shareUrl } from '../actions.js';
 import { useApp } from '../store/app.js';
@@ -16,22 +16,20 @@ const CONNECTION_TEXT: Record<string, string> = {
   error: 'error',
 };
 
-/** How many intervals match the search (what the timeline outlines). */
+/** How many intervals match the search (what the timeline outlines), and which one is current. */
 function SearchCount() {
-  useApp((s) => s.versions.main);
-  useApp((s) => s.search);
-  const [n, setN] = useState<string>('');
-  useEffect(() => {
-    const timer = setInterval(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="timeline-canvas"]');
-      const v = c?.dataset.searchMatches ?? '';
-      setN((old) => (old === v ? old : v));
-    }, 250);
-    return () => clearInterval(timer);
-  }, []);
+  const n = useApp((s) => s.searchMatches);
+  const cursor = useApp((s) => s.matchCursor);
   return (
-    <span className="small muted" data-testid="search-count">
-      {n === '' ? '' : `${Number(n).toLocaleString()} matches`}
+    <span className="small muted search-count" data-testid="search-count">
+      {cursor >= 0 ? `${(cursor + 1).toLocaleString()} of ` : ''}
+      {n.toLocaleString()} matches
+      <button className="link" title="previous match (Shift+Enter)" aria-label="previous match" disabled={n === 0} onClick={() => useApp.getState().stepMatch(-1)}>
+        ▲
+      </button>
+      <button className="link" title="next match (Enter)" aria-label="next match" disabled={n === 0} onClick={() => useApp.getState().stepMatch(1)}>
+        ▼
+      </button>
     </span>
   );
 }
@@ -112,6 +110,11 @@ export function TopBar() {
             aria-label="search by domain, API call or lock"
             value={search}
             onChange={(e) => useApp.getState().setSearch(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key !== 'Enter') return;
+              e.preventDefault();
+              useApp.getState().stepMatch(e.shiftKey ? -1 : 1);
+            }}
           />
           {search.trim() && <SearchCount />}
           <button

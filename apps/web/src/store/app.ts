@@ -68,6 +68,14 @@ export interface ViewSlice {
   advanceEnd(end: number): void;
 }
 
+// ---- time range selection (drag with Shift, or along the axis) ----
+
+export interface RangeSlice {
+  /** Selected time range (ns) the statistics are restricted to, or null for the whole trace. */
+  range: TimeWindow | null;
+  setRange(range: TimeWindow | null): void;
+}
+
 // ---- selection / hover / search ----
 
 export interface Hover {
@@ -82,17 +90,19 @@ export interface SelectionSlice {
   selected: number;
   hover: Hover | null;
   search: string;
+  /** Intervals of the main trace matching the search (set by the timeline once it searched). */
+  searchMatches: number;
+  /** Position of the current match (Enter / Shift+Enter), or -1 before the first step. */
+  matchCursor: number;
   select(interval: number): void;
   setHover(hover: Hover | null): void;
   setSearch(search: string): void;
+  setSearchMatches(n: number): void;
+  /** Moves the current match by `step` (1 next, -1 previous), wrapping around. */
+  stepMatch(step: 1 | -1): void;
 }
 
 // ---- strategy ----
-
-export interface StrategyChangeMark {
-  /** Sim time the change was sent at (the trace's own mark is authoritative). */
-  label: string;
-}
 
 export interface StrategySlice {
   /** Knob -> value in effect, as the run reports it. */
@@ -111,7 +121,7 @@ export interface CompareSlice {
   stopCompare(): void;
 }
 
-export type AppState = RunSlice & ViewSlice & SelectionSlice & StrategySlice & CompareSlice;
+export type AppState = RunSlice & ViewSlice & RangeSlice & SelectionSlice & StrategySlice & CompareSlice;
 
 const INITIAL_WINDOW: TimeWindow = { t0: 0, t1: 1e9 };
 
@@ -142,13 +152,28 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set, 
     }),
 });
 
+export const createRangeSlice: StateCreator<AppState, [], [], RangeSlice> = (set) => ({
+  range: null,
+  setRange: (range) => set({ range: range && range.t1 > range.t0 ? range : null }),
+});
+
 export const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice> = (set) => ({
   selected: -1,
   hover: null,
   search: '',
+  searchMatches: 0,
+  matchCursor: -1,
   select: (selected) => set({ selected }),
   setHover: (hover) => set({ hover }),
-  setSearch: (search) => set({ search }),
+  setSearch: (search) => set({ search, matchCursor: -1, searchMatches: 0 }),
+  setSearchMatches: (searchMatches) => set((s) => (s.searchMatches === searchMatches ? {} : { searchMatches, matchCursor: Math.min(s.matchCursor, searchMatches - 1) })),
+  stepMatch: (step) =>
+    set((s) => {
+      const n = s.searchMatches;
+      if (n === 0) return {};
+      const cur = s.matchCursor < 0 ? (step === 1 ? -1 : 0) : s.matchCursor;
+      return { matchCursor: (((cur + step) % n) + n) % n };
+    }),
 });
 
 export const createStrategySlice: StateCreator<AppState, [], [], StrategySlice> = (set) => ({
@@ -168,6 +193,7 @@ export function createAppStore() {
   return create<AppState>()((...a) => ({
     ...createRunSlice(...a),
     ...createViewSlice(...a),
+    ...createRangeSlice(...a),
     ...createSelectionSlice(...a),
     ...createStrategySlice(...a),
     ...createCompareSlice(...a),
@@ -185,6 +211,8 @@ export function resetForNewTrace(store = useApp): void {
     end: 0,
     selected: -1,
     hover: null,
+    range: null,
+    matchCursor: -1,
     status: null,
     strategy: {},
     sent: [],

@@ -3,9 +3,11 @@
 // subscriptions and requestAnimationFrame, not by React renders.
 
 import { useEffect, useRef, useState } from 'react';
-import { axisTop, scaleLinear, select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { axisTop, scaleLinear, select, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { LOCK_CLASSES } from '@lockscope/trace';
 import { useApp, type AppState } from '../store/app.js';
 import { loaded } from '../store/traces.js';
+import type { TimelineIndex } from '../derived/timelineIndex.js';
 import { formatNs } from '../format.js';
 import { GUTTER, computeLayout, type Layout, type LayoutInput } from './layout.js';
 import { renderTimeline, type DrawnSummary } from './render.js';
@@ -59,6 +61,8 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     if (!ctx) return;
     let frame = 0;
     const matches: Record<'main' | 'compare', MatchCache | null> = { main: null, compare: null };
+    let shownCursor = -1;
+    let shownSelected = -1;
 
     const draw = (): void => {
       frame = 0;
@@ -70,6 +74,16 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: `Compared: ${s.compare.preset}` });
       const layout = computeLayout(inputs);
       layoutRef.current = layout;
+      if (s.selected !== shownSelected && main && s.selected >= 0 && s.selected < main.index.size) {
+        // A new selection (a click, a share link, the next search match): its lane in view.
+        const row = layout.threadRows.main.get(main.index.thread.data[s.selected]);
+        if (row && (row.y < scroller.scrollTop || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
+          shownSelected = s.selected;
+          canvas.style.height = `${Math.max(layout.height, 40)}px`;
+          scroller.scrollTop = Math.max(0, row.y - scroller.clientHeight / 3);
+        }
+      }
+      shownSelected = s.selected;
       const cssH = Math.max(layout.height, 40);
       const dpr = window.devicePixelRatio || 1;
       if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(cssH * dpr)) {
@@ -89,6 +103,17 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         const m = matches[slot];
         if (!m || m.query !== q || m.version !== s.versions[slot]) matches[slot] = { query: q, version: s.versions[slot], ids: searchIntervals(entry.index, q) };
       }
+      const mainIds = matches.main?.ids;
+      s.setSearchMatches(mainIds?.length ?? 0);
+      const cursor = mainIds && s.matchCursor >= 0 && s.matchCursor < mainIds.length ? mainIds[s.matchCursor] : -1;
+      if (s.matchCursor !== shownCursor) {
+        shownCursor = s.matchCursor;
+        // Enter / Shift+Enter moved to another match: bring it into view and select it.
+        if (cursor >= 0 && main) {
+          focusInterval(main.index, cursor);
+          return;
+        }
+      }
       const summary: DrawnSummary = renderTimeline({
         ctx,
         width,
@@ -98,24 +123,28 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         t0,
         t1,
         selected: s.selected >= 0 && main ? { slot: 'main', interval: s.selected } : null,
-        matches: { main: matches.main?.ids, compare: matches.compare?.ids },
+        matches: { main: mainIds, compare: matches.compare?.ids },
+        currentMatch: cursor >= 0 ? { slot: 'main', interval: cursor } : null,
         visibleTop: scroller.scrollTop,
         visibleBottom: scroller.scrollTop + scroller.clientHeight,
         dpr,
       });
-      publishSummary(canvas, summaryRef.current, summary, matches.main?.ids.length ?? 0);
+      publishSummary(canvas, summaryRef.current, summary);
       // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
       const firstLock = layout.rows.find((r) => r.type === 'lock');
       canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
       const compared = layout.rows.find((r) => r.slot === 'compare');
       canvas.dataset.compareTop = compared ? String(compared.y) : '';
+      // The window drawn, exactly (tests read it back after zooming).
+      canvas.dataset.windowT0 = String(t0);
+      canvas.dataset.windowT1 = String(t1);
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
     };
     const schedule = (): void => {
       if (!frame) frame = requestAnimationFrame(draw);
     };
     const relevant = (a: AppState, b: AppState): boolean =>
-      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.compare.status !== b.compare.status;
+      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.matchCursor !== b.matchCursor || a.compare.status !== b.compare.status;
     const unsubscribe = useApp.subscribe((a, b) => {
       if (relevant(a, b)) schedule();
     });
@@ -132,17 +161,21 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
+    // The transform d3 keeps on the canvas is never reset: each zoom event is applied as its
+    // change from the previous one. (Resetting it in 'start' made a wheel turn more than 150 ms
+    // after the previous one re-apply the previous zoom: d3's wheel handler reads the transform
+    // before it emits 'start'.)
     let last: ZoomTransform = zoomIdentity;
     const plotW = width - GUTTER;
     const behaviour = zoom<HTMLCanvasElement, unknown>()
-      .scaleExtent([1e-12, 1e12])
+      .scaleExtent([1e-30, 1e30])
       .filter((event: Event) => {
         const e = event as MouseEvent;
-        return !e.button && (e.type === 'wheel' || e.type === 'mousedown' || e.type.startsWith('touch'));
+        // Shift-drag selects a time range instead of panning.
+        return !e.button && (e.type === 'wheel' || (e.type === 'mousedown' && !e.shiftKey) || e.type.startsWith('touch'));
       })
-      .on('start', () => {
-        last = zoomIdentity;
-        select(canvas).property('__zoom', zoomIdentity);
+      .on('start', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        last = event.transform;
       })
       .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         const t = event.transform;
@@ -160,6 +193,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       });
     const sel = select(canvas);
     sel.call(behaviour).on('dblclick.zoom', null);
+    last = zoomTransform(canvas);
     return () => {
       sel.on('.zoom', null);
     };
@@ -263,10 +297,26 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   );
 }
 
-function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s: DrawnSummary, matchCount: number): void {
+/** Selects an interval and centres the window on it (zooming out if it is wider than the window). */
+function focusInterval(index: TimelineIndex, id: number): void {
+  const app = useApp.getState();
+  const s = index.start.data[id];
+  const e = index.endOf(id);
+  const span = Math.max(app.window.t1 - app.window.t0, (e - s) * 1.5);
+  const mid = (s + e) / 2;
+  app.select(id);
+  app.setWindow({ t0: mid - span / 2, t1: mid + span / 2 });
+}
+
+function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s: DrawnSummary): void {
   const d = canvas.dataset;
   d.drawnWaits = String(s.waits);
   d.drawnHolds = String(s.holds);
+  d.drawnNestedHolds = String(s.nestedHolds);
+  d.drawnDepthRows = String(s.depthRows);
+  // Per lock class, "class:runs" pairs (what the browser tests compare with the trace).
+  d.drawnClassHolds = LOCK_CLASSES.map((c, i) => `${c}:${s.classHolds[i]}`).join(',');
+  d.drawnNestedClassHolds = LOCK_CLASSES.map((c, i) => `${c}:${s.nestedClassHolds[i]}`).join(',');
   d.drawnSpans = String(s.spans);
   d.drawnThreadLanes = String(s.threadLanes);
   d.drawnLockLanes = String(s.lockLanes);
@@ -276,12 +326,13 @@ function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s:
   d.drawnMatches = String(s.matches);
   d.lodLanes = String(s.lodLanes);
   d.rawLanes = String(s.rawLanes);
-  d.searchMatches = String(matchCount);
+  d.searchMatches = String(useApp.getState().searchMatches);
   if (el) {
+    const nested = LOCK_CLASSES.filter((_, i) => s.nestedClassHolds[i] > 0);
     const text =
       s.threadLanes === 0
         ? 'Nothing drawn yet.'
-        : `Drawn: ${s.threadLanes} thread lanes with ${s.waits} wait bars and ${s.holds} hold bars, ${s.lockLanes} lock lanes (${s.queuedLockLanes} with waiters), ${s.marks} strategy marks, ${s.arrows} blocked-by arrows.`;
+        : `Drawn: ${s.threadLanes} thread lanes with ${s.waits} wait bars and ${s.holds} hold bars (${s.nestedHolds} nested in another hold${nested.length ? `: ${nested.join(', ')}` : ''}), ${s.lockLanes} lock lanes (${s.queuedLockLanes} with waiters), ${s.marks} strategy marks, ${s.arrows} blocked-by arrows.`;
     if (el.textContent !== text) el.textContent = text;
   }
 }

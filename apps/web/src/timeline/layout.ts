@@ -5,28 +5,47 @@ import type { ThreadRole } from '@lockscope/trace';
 import type { TimelineIndex } from '../derived/timelineIndex.js';
 import type { TraceSlot } from '../store/traces.js';
 
+import { MAX_DEPTH_ROWS } from '../derived/timelineIndex.js';
+
 export const GUTTER = 150;
-export const THREAD_LANE_H = 30;
 export const LOCK_LANE_H = 18;
 export const HEADER_H = 18;
-/** Rows inside a thread lane. */
+/** Rows inside a thread lane: API calls, phases, then the lock rows (one per hold depth). */
 export const SPAN_Y = 1;
-export const SPAN_H = 11;
-export const PHASE_Y = 13;
+export const SPAN_H = 10;
+export const PHASE_Y = 12;
 export const PHASE_H = 3;
-export const LOCK_Y = 17;
+export const LOCK_Y = 16;
+/** Height of the lock rows of a lane with one depth; deeper lanes get DEPTH_H per depth. */
 export const LOCK_H = 11;
+export const DEPTH_H = 6;
+
+/** Height of one lock row of a lane drawing `depthRows` depths. */
+export function depthRowH(depthRows: number): number {
+  return depthRows <= 1 ? LOCK_H : DEPTH_H;
+}
+
+/** Height of a thread lane drawing `depthRows` hold depths. */
+export function threadLaneH(depthRows: number): number {
+  return LOCK_Y + Math.max(1, depthRows) * depthRowH(depthRows) + 2;
+}
+/** Height of a lane with one depth (the smallest thread lane). */
+export const THREAD_LANE_H = threadLaneH(1);
 
 export type Row =
   | { type: 'header'; slot: TraceSlot; label: string; y: number; h: number }
-  | { type: 'thread'; slot: TraceSlot; thread: number; label: string; y: number; h: number }
+  | { type: 'thread'; slot: TraceSlot; thread: number; label: string; y: number; h: number; depthRows: number }
   | { type: 'lock'; slot: TraceSlot; lock: number; label: string; y: number; h: number };
+
+export type ThreadRow = Extract<Row, { type: 'thread' }>;
+export type LockRow = Extract<Row, { type: 'lock' }>;
+export type HeaderRow = Extract<Row, { type: 'header' }>;
 
 export interface Layout {
   rows: Row[];
   height: number;
-  /** y of each thread lane per slot, for blocked-by arrows. */
-  threadY: Record<TraceSlot, Map<number, number>>;
+  /** Each thread's lane per slot, for blocked-by arrows, search matches and the selection. */
+  threadRows: Record<TraceSlot, Map<number, ThreadRow>>;
 }
 
 const ROLE_GROUPS: Array<{ label: string; roles: ThreadRole[] }> = [
@@ -47,7 +66,7 @@ export interface LayoutInput {
 
 export function computeLayout(inputs: LayoutInput[]): Layout {
   const rows: Row[] = [];
-  const threadY: Layout['threadY'] = { main: new Map(), compare: new Map() };
+  const threadRows: Layout['threadRows'] = { main: new Map(), compare: new Map() };
   let y = 0;
   for (const { slot, index, title, maxLocks } of inputs) {
     const trace = index.source;
@@ -61,9 +80,13 @@ export function computeLayout(inputs: LayoutInput[]): Layout {
       rows.push({ type: 'header', slot, label: `${group.label} (${threads.length})`, y, h: HEADER_H });
       y += HEADER_H;
       for (const t of threads) {
-        rows.push({ type: 'thread', slot, thread: t.id, label: t.name, y, h: THREAD_LANE_H });
-        threadY[slot].set(t.id, y);
-        y += THREAD_LANE_H;
+        const lane = index.threadLanes[t.id];
+        const depthRows = Math.max(1, Math.min(MAX_DEPTH_ROWS, lane ? lane.holds.slots.length : 1));
+        const h = threadLaneH(depthRows);
+        const row: ThreadRow = { type: 'thread', slot, thread: t.id, label: t.name, y, h, depthRows };
+        rows.push(row);
+        threadRows[slot].set(t.id, row);
+        y += h;
       }
     };
     // The daemon's threads first, then its locks, then the clients (mostly idle lanes).
@@ -84,5 +107,5 @@ export function computeLayout(inputs: LayoutInput[]): Layout {
     }
     for (const group of ROLE_GROUPS) if (group.roles.includes('client') || group.roles.includes('other')) addGroup(group);
   }
-  return { rows, height: y, threadY };
+  return { rows, height: y, threadRows };
 }

@@ -1,0 +1,157 @@
+// What the timeline shows, checked against the trace it was given: nested holds drawn one row
+// below the hold they are taken in, in their own class colour (counts from the renderer and
+// canvas pixels), and the wheel zooming in and back out to where it was.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { LOCK_CLASSES, decodeBinaryTrace } from '@lockscope/trace';
+import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
+import { CLASS_COLOURS } from '../src/timeline/palette.js';
+import { drawn, openBrowser, recordedRun, screenshot, skipReason, startServer, waitForDrawn, type Browser, type RunningServer } from './harness.js';
+
+const reason = skipReason();
+
+function rgbOf(hex: string): [number, number, number] {
+  const n = parseInt(hex.slice(1), 16);
+  return [n >> 16, (n >> 8) & 0xff, n & 0xff];
+}
+
+/** "class:n,class:n" as a record. */
+async function classCounts(page: Page, key: string): Promise<Record<string, number>> {
+  const v = await page.$eval('[data-testid="timeline-canvas"]', (c, k) => (c as HTMLCanvasElement).dataset[k] ?? '', key);
+  return Object.fromEntries(v.split(',').map((p) => [p.split(':')[0], Number(p.split(':')[1])]));
+}
+
+/** Canvas pixels of colour `inner` with a pixel of colour `outer` above them in the same column (within `reach` device px). */
+async function stackedPixels(page: Page, inner: [number, number, number], outer: [number, number, number], reach: number): Promise<number> {
+  return page.$eval(
+    '[data-testid="timeline-canvas"]',
+    (c, [a, b, r]) => {
+      const canvas = c as HTMLCanvasElement;
+      const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      const is = (i: number, rgb: number[]) => data[i] === rgb[0] && data[i + 1] === rgb[1] && data[i + 2] === rgb[2];
+      let n = 0;
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          if (!is((y * width + x) * 4, a)) continue;
+          for (let k = 1; k <= r && y - k >= 0; k++) {
+            if (is(((y - k) * width + x) * 4, b)) {
+              n++;
+              break;
+            }
+          }
+        }
+      return n;
+    },
+    [inner, outer, reach] as const,
+  );
+}
+
+async function windowOf(page: Page): Promise<{ t0: number; t1: number }> {
+  return page.$eval('[data-testid="timeline-canvas"]', (c) => ({ t0: Number((c as HTMLCanvasElement).dataset.windowT0), t1: Number((c as HTMLCanvasElement).dataset.windowT1) }));
+}
+
+describe.skipIf(reason !== null)('the timeline tells the truth, in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let rec: { id: string; url: string };
+  let ix: TimelineIndex;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await openBrowser(1600, 900);
+    rec = await recordedRun(server.url, { scenario: 'create-storm', preset: 'libvirt-2013', seed: 1 });
+    ix = new TimelineIndex(decodeBinaryTrace(new Uint8Array(await (await fetch(`${server.url}/api/recordings/${rec.id}`)).arrayBuffer())));
+    ix.update();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('draws a security-manager hold nested in another hold one row below it, in its own colour', async () => {
+    const { page } = browser;
+    const sec = LOCK_CLASSES.indexOf('security-manager');
+    // From the trace: the longest security-manager hold taken while its thread held another lock.
+    let inner = -1;
+    let outer = -1;
+    for (let id = 0; id < ix.size; id++) {
+      if (ix.kind.data[id] !== IntervalKind.Hold || ix.lockClassOf(ix.ref.data[id]) !== sec || ix.depth.data[id] === 0) continue;
+      if (inner >= 0 && ix.endOf(id) - ix.start.data[id] <= ix.endOf(inner) - ix.start.data[inner]) continue;
+      const lane = ix.threadLanes[ix.thread.data[id]];
+      // The hold one depth up that covers it.
+      lane.holds.forEachInSlot(ix.depth.data[id] - 1, ix.times(), ix.start.data[id], ix.start.data[id], (h) => {
+        if (ix.start.data[h] <= ix.start.data[id] && ix.endOf(h) >= ix.endOf(id)) {
+          inner = id;
+          outer = h;
+        }
+      });
+    }
+    expect(inner, 'the run holds the security manager inside another lock').toBeGreaterThanOrEqual(0);
+    const outerClass = LOCK_CLASSES[ix.lockClassOf(ix.ref.data[outer])];
+    expect(outerClass).not.toBe('security-manager');
+    const s = ix.start.data[inner];
+    const e = ix.endOf(inner);
+    // The nested hold over about a quarter of the plot.
+    const t0 = Math.max(ix.start.data[outer], s - 1.5 * (e - s));
+    const t1 = Math.min(ix.endOf(outer), e + 1.5 * (e - s));
+    // Selected by the link: its lane is scrolled into view.
+    await page.goto(`${server.url}${rec.url}?t0=${t0}&t1=${t1}&sel=${inner}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnNestedHolds: 1 }).catch(async (error: unknown) => {
+      await screenshot(page, '20-nested-holds-failed');
+      throw new Error(`${String(error)}; drawn: ${JSON.stringify(await drawn(page))}; window ${t0}..${t1}`);
+    });
+    const nested = await classCounts(page, 'drawnNestedClassHolds');
+    expect(nested['security-manager']).toBeGreaterThanOrEqual(1);
+    const all = await classCounts(page, 'drawnClassHolds');
+    expect(all[outerClass]).toBeGreaterThanOrEqual(1);
+    expect((await drawn(page)).drawnDepthRows).toBeGreaterThanOrEqual(2);
+    // Pixels: the security-manager colour with the outer hold's colour right above it.
+    const stacked = await stackedPixels(page, rgbOf(CLASS_COLOURS['security-manager']), rgbOf(CLASS_COLOURS[outerClass]), 40);
+    expect(stacked).toBeGreaterThan(50);
+    // The legend shows the same colour for the class.
+    expect(await page.getAttribute('[data-testid="legend"] [data-class="security-manager"] .swatch', 'data-colour')).toBe(CLASS_COLOURS['security-manager']);
+    expect(await page.textContent('[data-testid="drawn-summary"]')).toContain('security-manager');
+    await screenshot(page, '20-nested-holds');
+    // Zoomed out to the whole run, the nested rows are still drawn.
+    await page.click('[data-testid="fit"]');
+    await waitForDrawn(page, { drawnNestedHolds: 1 });
+    expect((await classCounts(page, 'drawnNestedClassHolds'))['security-manager']).toBeGreaterThanOrEqual(1);
+    await screenshot(page, '21-default-run');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('zooms in three wheel turns and out three, and is back where it was', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}${rec.url}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1 });
+    const box = (await (await page.$('[data-testid="timeline-canvas"]'))!.boundingBox())!;
+    // Zoom in first with the keyboard, so zooming out is not stopped by the trace's ends.
+    await page.click('[data-testid="timeline-canvas"]', { position: { x: 5, y: 5 } });
+    for (let i = 0; i < 4; i++) await page.keyboard.press('w');
+    await page.mouse.move(box.x + box.width * 0.6, box.y + 40);
+    const start = await windowOf(page);
+    const spans: number[] = [start.t1 - start.t0];
+    const turn = async (dy: number): Promise<void> => {
+      const before = await windowOf(page);
+      await page.mouse.wheel(0, dy);
+      await page.waitForFunction((b) => Number((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.windowT0) !== b.t0 || Number((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.windowT1) !== b.t1, before);
+      // More than d3's 150 ms wheel gesture: each turn is a gesture of its own.
+      await page.waitForTimeout(250);
+      const w = await windowOf(page);
+      spans.push(w.t1 - w.t0);
+    };
+    for (let i = 0; i < 3; i++) await turn(-200);
+    for (let i = 0; i < 3; i++) await turn(200);
+    const end = await windowOf(page);
+    // Each turn in narrows by the same factor; each turn out widens by it.
+    const ratios = spans.slice(1).map((s, i) => s / spans[i]);
+    for (const r of ratios.slice(0, 3)) expect(r).toBeCloseTo(ratios[0], 6);
+    for (const r of ratios.slice(3)) expect(r).toBeCloseTo(1 / ratios[0], 6);
+    expect(ratios[0]).toBeLessThan(1);
+    expect(Math.abs(end.t1 - end.t0 - (start.t1 - start.t0)) / (start.t1 - start.t0)).toBeLessThan(1e-6);
+    expect(Math.abs(end.t0 - start.t0) / (start.t1 - start.t0)).toBeLessThan(1e-6);
+    expect(browser.errors).toEqual([]);
+  });
+});
