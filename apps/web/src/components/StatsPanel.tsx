@@ -1,7 +1,7 @@
 // Statistics, updated incrementally while live: per lock class and lock, per API call latency,
 // makespan, where the waiting went, and the before/after table when comparing.
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { LOCK_CLASSES } from '@lockscope/trace';
 import type { LockStatsRow, StatsSnapshot } from '../derived/stats.js';
 import { formatNs, formatPct } from '../format.js';
@@ -19,6 +19,10 @@ export function StatsPanel() {
   const cmp = useStats('compare');
   const comparing = useApp((s) => s.compare.status !== 'off');
   const [tab, setTab] = useState<Tab>('classes');
+  // Starting a comparison opens its tab: the before/after figures are what the user asked for.
+  useEffect(() => {
+    if (comparing) setTab('compare');
+  }, [comparing]);
   const current: Tab = tab === 'compare' && !comparing ? 'classes' : tab;
   if (!stats) return null;
   const tabs: Array<[Tab, string]> = [
@@ -223,7 +227,7 @@ export function CompareTable({ before, after }: { before: StatsSnapshot; after: 
         </tbody>
       </table>
       <PerCallTable before={before} after={after} />
-      <LatencyChart apis={before.apis} compare={after.apis} />
+      <LatencyChart apis={before.apis} compare={after.apis} compareLabel={preset} />
     </div>
   );
 }

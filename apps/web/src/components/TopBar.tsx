@@ -40,6 +40,7 @@ export function TopBar() {
   const status = useApp((s) => s.status);
   const follow = useApp((s) => s.follow);
   const search = useApp((s) => s.search);
+  const showIdle = useApp((s) => s.lanes.showIdle);
   const [shared, setShared] = useState<string | null>(null);
   const [shareError, setShareError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -127,6 +128,9 @@ export function TopBar() {
           >
             Fit
           </button>
+          <label className="follow idle-toggle" title="show the lanes of threads that did nothing (hidden by default)">
+            <input type="checkbox" data-testid="show-idle" checked={showIdle} onChange={() => useApp.getState().toggleIdle()} /> idle lanes
+          </label>
           <label className="follow" title="keep the newest events in view">
             <input type="checkbox" checked={follow} onChange={(e) => useApp.getState().setFollow(e.target.checked)} /> follow live
           </label>

@@ -93,4 +93,24 @@ describe('app store', () => {
     resetForNewTrace(store);
     expect(store.getState().range).toBeNull();
   });
+
+  it('pins, folds and reorders lanes', () => {
+    const store = createAppStore();
+    const st = () => store.getState();
+    st().togglePin('worker-03');
+    st().togglePin('worker-01');
+    expect(st().lanes.pinned).toEqual(['worker-03', 'worker-01']);
+    st().togglePin('worker-03');
+    expect(st().lanes.pinned).toEqual(['worker-01']);
+    st().toggleGroup('main:Clients');
+    expect(st().lanes.collapsed.has('main:Clients')).toBe(true);
+    st().toggleGroup('main:Clients');
+    expect(st().lanes.collapsed.has('main:Clients')).toBe(false);
+    st().moveLane('w2', -1, ['w1', 'w2', 'w3']);
+    expect(st().lanes.order).toEqual(['w2', 'w1', 'w3']);
+    st().moveLane('w2', -1, st().lanes.order.slice(0, 3));
+    expect(st().lanes.order).toEqual(['w2', 'w1', 'w3']); // already first
+    st().moveLane('w1', 1, ['w2', 'w1', 'w3']);
+    expect(st().lanes.order).toEqual(['w2', 'w3', 'w1']);
+  });
 });

@@ -76,6 +76,19 @@ export interface RangeSlice {
   setRange(range: TimeWindow | null): void;
 }
 
+// ---- lanes: pinned, collapsed, reordered, idle ones shown ----
+
+export interface LanesSlice {
+  lanes: { showIdle: boolean; collapsed: ReadonlySet<string>; pinned: readonly string[]; order: readonly string[] };
+  toggleIdle(): void;
+  /** Folds or unfolds a group of lanes (key `slot:label`). */
+  toggleGroup(key: string): void;
+  /** Pins a thread's lane at the top, or unpins it. */
+  togglePin(name: string): void;
+  /** Moves a lane one place up (-1) or down (1) among `siblings` (its group, in drawn order). */
+  moveLane(name: string, step: -1 | 1, siblings: readonly string[]): void;
+}
+
 // ---- selection / hover / search ----
 
 export interface Hover {
@@ -121,7 +134,7 @@ export interface CompareSlice {
   stopCompare(): void;
 }
 
-export type AppState = RunSlice & ViewSlice & RangeSlice & SelectionSlice & StrategySlice & CompareSlice;
+export type AppState = RunSlice & ViewSlice & RangeSlice & LanesSlice & SelectionSlice & StrategySlice & CompareSlice;
 
 const INITIAL_WINDOW: TimeWindow = { t0: 0, t1: 1e9 };
 
@@ -155,6 +168,30 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set, 
 export const createRangeSlice: StateCreator<AppState, [], [], RangeSlice> = (set) => ({
   range: null,
   setRange: (range) => set({ range: range && range.t1 > range.t0 ? range : null }),
+});
+
+export const createLanesSlice: StateCreator<AppState, [], [], LanesSlice> = (set) => ({
+  lanes: { showIdle: false, collapsed: new Set(), pinned: [], order: [] },
+  toggleIdle: () => set((s) => ({ lanes: { ...s.lanes, showIdle: !s.lanes.showIdle } })),
+  toggleGroup: (key) =>
+    set((s) => {
+      const collapsed = new Set(s.lanes.collapsed);
+      if (!collapsed.delete(key)) collapsed.add(key);
+      return { lanes: { ...s.lanes, collapsed } };
+    }),
+  togglePin: (name) =>
+    set((s) => ({ lanes: { ...s.lanes, pinned: s.lanes.pinned.includes(name) ? s.lanes.pinned.filter((n) => n !== name) : [...s.lanes.pinned, name] } })),
+  moveLane: (name, step, siblings) =>
+    set((s) => {
+      const list = [...siblings];
+      const i = list.indexOf(name);
+      const j = i + step;
+      if (i < 0 || j < 0 || j >= list.length) return {};
+      [list[i], list[j]] = [list[j], list[i]];
+      // The group's new order first; other groups' orders are kept after it (groups never mix).
+      const order = [...list, ...s.lanes.order.filter((n) => !list.includes(n))];
+      return { lanes: { ...s.lanes, order } };
+    }),
 });
 
 export const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice> = (set) => ({
@@ -194,6 +231,7 @@ export function createAppStore() {
     ...createRunSlice(...a),
     ...createViewSlice(...a),
     ...createRangeSlice(...a),
+    ...createLanesSlice(...a),
     ...createSelectionSlice(...a),
     ...createStrategySlice(...a),
     ...createCompareSlice(...a),

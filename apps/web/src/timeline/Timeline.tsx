@@ -4,14 +4,15 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { axisTop, scaleLinear, select, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
-import { LOCK_CLASSES } from '@lockscope/trace';
+import { LOCK_CLASSES, NONE } from '@lockscope/trace';
+import { alignedCall, callKeys } from '../derived/calls.js';
 import { useApp, type AppState } from '../store/app.js';
 import { loaded } from '../store/traces.js';
 import type { TimelineIndex } from '../derived/timelineIndex.js';
 import { formatNs } from '../format.js';
 import { GUTTER, computeLayout, type Layout, type LayoutInput } from './layout.js';
 import { renderTimeline, type DrawnSummary } from './render.js';
-import { hitTest } from './hit.js';
+import { hitTest, rowAt } from './hit.js';
 import { describeInterval, searchIntervals } from './describe.js';
 import { MARK_COLOUR } from './palette.js';
 
@@ -38,6 +39,8 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   const [width, setWidth] = useState(1000);
   const [height, setHeight] = useState(400);
   const hover = useApp((s) => s.hover);
+  const pinned = useApp((s) => s.lanes.pinned);
+  const [laneMenu, setLaneMenu] = useState<{ name: string; x: number; y: number; siblings: string[] } | null>(null);
   const hasCompare = useApp((s) => s.compare.status !== 'off');
 
   // ---- size ----
@@ -62,6 +65,18 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     let frame = 0;
     const matches: Record<'main' | 'compare', MatchCache | null> = { main: null, compare: null };
     let shownCursor = -1;
+    // Calls of both runs by key (compare), rebuilt when either run grows.
+    let calls: { versions: AppState['versions']; main: Map<string, number>; compare: Map<string, number> } | null = null;
+    const alignedWith = (selected: number): { main: number; compare: number } | null => {
+      const m = loaded('main');
+      const c = loaded('compare');
+      if (!m || !c || selected < 0 || selected >= m.index.size) return null;
+      const api = m.index.api.data[selected] === NONE ? selected : m.index.api.data[selected];
+      const versions = useApp.getState().versions;
+      if (!calls || calls.versions !== versions) calls = { versions, main: callKeys(m.index), compare: callKeys(c.index) };
+      const twin = alignedCall(calls.main, calls.compare, api);
+      return twin >= 0 ? { main: api, compare: twin } : null;
+    };
     let shownSelected = -1;
 
     const draw = (): void => {
@@ -70,9 +85,9 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       const main = loaded('main');
       const cmp = loaded('compare');
       const inputs: LayoutInput[] = [];
-      if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.strategy.preset ? '' : ''}` : undefined });
-      if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: `Compared: ${s.compare.preset}` });
-      const layout = computeLayout(inputs);
+      if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.source.kind === 'live' && !s.source.traced ? ` (${s.source.config.preset || 'default'})` : ''}` : undefined });
+      if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: s.compare.preset });
+      const layout = computeLayout(inputs, s.lanes);
       layoutRef.current = layout;
       if (s.selected !== shownSelected && main && s.selected >= 0 && s.selected < main.index.size) {
         // A new selection (a click, a share link, the next search match): its lane in view.
@@ -125,6 +140,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         selected: s.selected >= 0 && main ? { slot: 'main', interval: s.selected } : null,
         matches: { main: mainIds, compare: matches.compare?.ids },
         currentMatch: cursor >= 0 ? { slot: 'main', interval: cursor } : null,
+        aligned: alignedWith(s.selected),
         visibleTop: scroller.scrollTop,
         visibleBottom: scroller.scrollTop + scroller.clientHeight,
         dpr,
@@ -144,7 +160,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       if (!frame) frame = requestAnimationFrame(draw);
     };
     const relevant = (a: AppState, b: AppState): boolean =>
-      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.matchCursor !== b.matchCursor || a.compare.status !== b.compare.status;
+      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.matchCursor !== b.matchCursor || a.lanes !== b.lanes || a.compare.status !== b.compare.status;
     const unsubscribe = useApp.subscribe((a, b) => {
       if (relevant(a, b)) schedule();
     });
@@ -255,6 +271,26 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   };
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const layout = layoutRef.current;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const gx = e.clientX - rect.left;
+    const gy = e.clientY - rect.top;
+    if (layout && gx < GUTTER) {
+      // The gutter: a group header folds its group; a lane name opens the lane's menu.
+      const row = rowAt(layout, gy);
+      if (row?.type === 'header' && row.key) useApp.getState().toggleGroup(row.key);
+      else if (row?.type === 'thread' && row.slot === 'main') {
+        const k = layout.rows.indexOf(row);
+        let a = k;
+        while (a > 0 && layout.rows[a - 1].type !== 'header') a--;
+        let b = k;
+        while (b + 1 < layout.rows.length && layout.rows[b + 1].type !== 'header') b++;
+        const siblings = layout.rows.slice(a, b + 1).flatMap((r) => (r.type === 'thread' && r.slot === 'main' ? [r.label] : []));
+        setLaneMenu({ name: row.label, x: gx, y: row.y + row.h, siblings });
+      } else setLaneMenu(null);
+      return;
+    }
+    setLaneMenu(null);
     const r = hitAt(e);
     const s = useApp.getState();
     if (r && r.hit.slot === 'main') s.select(r.hit.interval);
@@ -278,6 +314,23 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           onMouseLeave={() => useApp.getState().setHover(null)}
           onClick={onClick}
         />
+        {laneMenu && (
+          <div className="lane-menu" role="menu" style={{ left: laneMenu.x, top: laneMenu.y }} data-testid="lane-menu">
+            <b>{laneMenu.name}</b>
+            <button role="menuitem" onClick={() => (useApp.getState().togglePin(laneMenu.name), setLaneMenu(null))}>
+              {pinned.includes(laneMenu.name) ? 'Unpin' : 'Pin to top'}
+            </button>
+            <button role="menuitem" onClick={() => (useApp.getState().moveLane(laneMenu.name, -1, laneMenu.siblings), setLaneMenu(null))}>
+              Move up
+            </button>
+            <button role="menuitem" onClick={() => (useApp.getState().moveLane(laneMenu.name, 1, laneMenu.siblings), setLaneMenu(null))}>
+              Move down
+            </button>
+            <button role="menuitem" className="link" onClick={() => setLaneMenu(null)} aria-label="close">
+              ×
+            </button>
+          </div>
+        )}
         {tip && hover && (
           <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" style={{ left: Math.min(hover.x + 14, width - 280), top: hover.y + 14 }}>
             <div className="tooltip-title">{tip.title}</div>
@@ -324,6 +377,8 @@ function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s:
   d.drawnMarks = String(s.marks);
   d.drawnArrows = String(s.arrows);
   d.drawnMatches = String(s.matches);
+  d.drawnAligned = String(s.aligned);
+  d.drawnCompareLanes = String(s.compareLanes);
   d.lodLanes = String(s.lodLanes);
   d.rawLanes = String(s.rawLanes);
   d.searchMatches = String(useApp.getState().searchMatches);

@@ -8,7 +8,7 @@ import type { TraceSlot } from '../store/traces.js';
 import { lockMid } from './lanes/thread.js';
 import type { Frame, Label } from './lanes/frame.js';
 import { GUTTER } from './layout.js';
-import { ARROW_COLOUR, CLASS_COLOUR_LIST, GRID_COLOUR, MARK_COLOUR, MATCH_COLOUR, SELECT_COLOUR, TEXT_COLOUR, WAIT_COLOUR } from './palette.js';
+import { ARROW_COLOUR, CLASS_COLOUR_LIST, COMPARE_GUTTER, GRID_COLOUR, MARK_COLOUR, MATCH_COLOUR, SELECT_COLOUR, TEXT_COLOUR, WAIT_COLOUR } from './palette.js';
 
 export interface Selection {
   slot: TraceSlot;
@@ -22,6 +22,8 @@ export interface OverlayInput {
   matches?: Partial<Record<TraceSlot, Uint32Array>>;
   /** The current search match (outlined more strongly), if any. */
   currentMatch?: Selection | null;
+  /** The same API call in both runs (compare): outlined and joined. */
+  aligned?: { main: number; compare: number } | null;
   /** CSS px rows visible. */
   top: number;
   bottom: number;
@@ -142,6 +144,36 @@ function drawSelection(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayIn
   }
 }
 
+/** The selected call and the same call in the compared run, outlined and joined by a line. */
+function drawAlignment(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayInput): void {
+  const a = input.aligned;
+  const mi = input.indexes.main;
+  const ci = input.indexes.compare;
+  if (!a || !mi || !ci) return;
+  const mr = f.layout.threadRows.main.get(mi.thread.data[a.main]);
+  const cr = f.layout.threadRows.compare.get(ci.thread.data[a.compare]);
+  if (!mr || !cr) return;
+  const box = (ix: TimelineIndex, id: number, y: number): [number, number] => {
+    const x0 = f.xOf(ix.start.data[id]);
+    const x1 = Math.max(x0 + 2, f.xOf(ix.endOf(id)));
+    ctx.strokeRect(x0, y, x1 - x0, 12);
+    return [x0, x1];
+  };
+  ctx.strokeStyle = MARK_COLOUR;
+  ctx.lineWidth = 2;
+  const [m0, m1] = box(mi, a.main, mr.y);
+  const [c0, c1] = box(ci, a.compare, cr.y);
+  ctx.setLineDash([4, 3]);
+  ctx.beginPath();
+  ctx.moveTo(m0, mr.y + 12);
+  ctx.lineTo(c0, cr.y);
+  ctx.moveTo(m1, mr.y + 12);
+  ctx.lineTo(c1, cr.y);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  f.summary.aligned++;
+}
+
 function drawMarks(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayInput): void {
   for (const slot of SLOTS) {
     const index = input.indexes[slot];
@@ -194,7 +226,13 @@ function drawGutter(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayInput
       ctx.font = '11px system-ui, sans-serif';
       continue;
     }
+    if (row.slot === 'compare') {
+      // The compared run's lanes: a tinted gutter and an italic name.
+      ctx.fillStyle = COMPARE_GUTTER;
+      ctx.fillRect(0, row.y, GUTTER, row.h);
+    }
     ctx.fillStyle = TEXT_COLOUR;
+    ctx.font = row.slot === 'compare' ? 'italic 11px system-ui, sans-serif' : '11px system-ui, sans-serif';
     // Names are truncated to the gutter (about 6 px per character at 11 px), not clipped.
     const x = row.type === 'lock' ? 14 : 6;
     const fits = Math.floor((GUTTER - 6 - x) / 6);
@@ -219,6 +257,7 @@ export function drawOverlays(ctx: CanvasRenderingContext2D, f: Frame, input: Ove
   drawMatches(ctx, f, input);
   drawArrows(ctx, f);
   drawSelection(ctx, f, input);
+  drawAlignment(ctx, f, input);
   drawMarks(ctx, f, input);
   drawGutter(ctx, f, input);
 }

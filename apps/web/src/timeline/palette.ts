@@ -32,3 +32,5 @@ export const MATCH_COLOUR = '#E69F00'; // orange: a marker bar, never a lane fil
 export const ARROW_COLOUR = '#222222';
 export const GRID_COLOUR = '#ECEFF1';
 export const TEXT_COLOUR = '#1B1F23';
+/** Gutter of the compared run's lanes. */
+export const COMPARE_GUTTER = '#E3ECF5';

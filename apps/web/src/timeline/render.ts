@@ -25,6 +25,7 @@ export interface RenderInput {
   /** Interval ids (sorted ascending = by start) matching the search, per slot. */
   matches?: Partial<Record<TraceSlot, Uint32Array>>;
   currentMatch?: Selection | null;
+  aligned?: { main: number; compare: number } | null;
   /** Vertical range actually visible (CSS px), to skip drawing rows outside it. */
   visibleTop?: number;
   visibleBottom?: number;
@@ -93,6 +94,6 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
   }
   ctx.putImageData(image, 0, bandTop);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawOverlays(ctx, frame, { indexes: input.indexes, selected: input.selected, matches: input.matches, currentMatch: input.currentMatch, top, bottom });
+  drawOverlays(ctx, frame, { indexes: input.indexes, selected: input.selected, matches: input.matches, currentMatch: input.currentMatch, aligned: input.aligned, top, bottom });
   return frame.summary;
 }

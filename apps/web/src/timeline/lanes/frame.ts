@@ -23,6 +23,8 @@ export interface DrawnSummary {
   depthRows: number;
   spans: number;
   threadLanes: number;
+  /** Thread lanes of the compared run among them. */
+  compareLanes: number;
   lockLanes: number;
   /** Lanes drawn from the pyramid / from raw intervals. */
   lodLanes: number;
@@ -32,6 +34,8 @@ export interface DrawnSummary {
   /** Lock lanes that showed a queue (someone waiting). */
   queuedLockLanes: number;
   matches: number;
+  /** Calls outlined in both runs (compare: the selected call and its twin). */
+  aligned: number;
 }
 
 export function emptySummary(): DrawnSummary {
@@ -45,6 +49,7 @@ export function emptySummary(): DrawnSummary {
     depthRows: 0,
     spans: 0,
     threadLanes: 0,
+    compareLanes: 0,
     lockLanes: 0,
     lodLanes: 0,
     rawLanes: 0,
@@ -52,6 +57,7 @@ export function emptySummary(): DrawnSummary {
     marks: 0,
     queuedLockLanes: 0,
     matches: 0,
+    aligned: 0,
   };
 }
 

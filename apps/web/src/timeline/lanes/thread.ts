@@ -96,6 +96,7 @@ export const threadLane: LanePainter<ThreadRow> = {
   paint(row, index, f) {
     const { columns, t0, t1, nsPerDev, band, dy, summary, layout } = f;
     summary.threadLanes++;
+    if (row.slot === 'compare') summary.compareLanes++;
     const lane = index.threadLanes[row.thread];
     if (!lane) return;
     const times = index.times();
