@@ -7,6 +7,8 @@ import type { Page } from 'playwright-core';
 import { LOCK_CLASSES, decodeBinaryTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
 import { CLASS_COLOURS } from '../src/timeline/palette.js';
+import { rangeStats } from '../src/derived/range.js';
+import { formatNs } from '../src/format.js';
 import { drawn, openBrowser, recordedRun, screenshot, skipReason, startServer, waitForDrawn, type Browser, type RunningServer } from './harness.js';
 
 const reason = skipReason();
@@ -152,6 +154,50 @@ describe.skipIf(reason !== null)('the timeline tells the truth, in Chromium', ()
     expect(ratios[0]).toBeLessThan(1);
     expect(Math.abs(end.t1 - end.t0 - (start.t1 - start.t0)) / (start.t1 - start.t0)).toBeLessThan(1e-6);
     expect(Math.abs(end.t0 - start.t0) / (start.t1 - start.t0)).toBeLessThan(1e-6);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('selects a time range along the axis: statistics of that range, kept in the share link', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}${rec.url}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1 });
+    const whole = await page.textContent('[data-testid="wait-total"]');
+    const axis = (await (await page.$('[data-testid="time-axis"]'))!.boundingBox())!;
+    const plotX = (f: number) => axis.x + 150 + (axis.width - 150) * f;
+    await page.mouse.move(plotX(0.2), axis.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(plotX(0.4), axis.y + 10, { steps: 4 });
+    await page.mouse.move(plotX(0.6), axis.y + 10, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForSelector('[data-testid="range-note"]');
+    await page.waitForFunction((w) => document.querySelector('[data-testid="wait-total"]')?.textContent !== w, whole);
+    // The range is in the share link; the figures are those of the trace cut to it.
+    await page.click('[data-testid="share"]');
+    const shareUrl = await (await page.waitForSelector('[data-testid="share-url"]')).inputValue();
+    const q = new URL(shareUrl).searchParams;
+    const r0 = Number(q.get('r0'));
+    const r1 = Number(q.get('r1'));
+    const { t0, t1 } = await windowOf(page);
+    expect(r0).toBeCloseTo(t0 + 0.2 * (t1 - t0), -7);
+    expect(r1).toBeCloseTo(t0 + 0.6 * (t1 - t0), -7);
+    const expected = rangeStats(ix, r0, r1);
+    expect(await page.textContent('[data-testid="wait-total"]')).toBe(formatNs(expected.waitTotal));
+    expect(expected.waitTotal).toBeGreaterThan(0);
+    await screenshot(page, '22-range-selection');
+    // Opened elsewhere, the link shows the same range and figures.
+    const other = await openBrowser(1600, 900);
+    try {
+      await other.page.goto(shareUrl);
+      await other.page.waitForSelector('[data-testid="range-note"]');
+      await other.page.waitForFunction((w) => document.querySelector('[data-testid="wait-total"]')?.textContent === w, formatNs(expected.waitTotal));
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+    // Esc goes back to the whole trace.
+    await page.click('[data-testid="timeline-canvas"]', { position: { x: 5, y: 5 } });
+    await page.keyboard.press('Escape');
+    await page.waitForFunction((w) => document.querySelector('[data-testid="wait-total"]')?.textContent === w, whole);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -120,6 +120,7 @@ function applyView(view: ViewState): void {
     useApp.setState({ window: { t0: view.t0, t1: view.t1 }, follow: false });
   }
   if (view.sel !== undefined) app.select(view.sel);
+  if (view.r0 !== undefined && view.r1 !== undefined) app.setRange({ t0: view.r0, t1: view.r1 });
 }
 
 export function control(message: ControlMessage): boolean {
@@ -204,6 +205,10 @@ export function currentView(): ViewState {
   const s = useApp.getState();
   const view: ViewState = { t0: s.window.t0, t1: s.window.t1 };
   if (s.selected >= 0) view.sel = s.selected;
+  if (s.range) {
+    view.r0 = s.range.t0;
+    view.r1 = s.range.t1;
+  }
   return view;
 }
 

@@ -21,4 +21,10 @@ describe('share URLs', () => {
     expect(parseRoute('/s', '?preset=x')).toEqual({ kind: 'home' });
     expect(parseRoute('/', '')).toEqual({ kind: 'home' });
   });
+
+  it('carries a selected time range, and drops an empty one', () => {
+    const u = new URL(recordingPath('abc', { t0: 0, t1: 9e9, r0: 1e9, r1: 2.5e9 }), 'http://x');
+    expect(parseRoute(u.pathname, u.search)).toEqual({ kind: 'recording', id: 'abc', view: { t0: 0, t1: 9e9, r0: 1e9, r1: 2.5e9 } });
+    expect(parseRoute('/r/abc', '?r0=5&r1=5')).toEqual({ kind: 'recording', id: 'abc', view: {} });
+  });
 });

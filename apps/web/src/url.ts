@@ -1,6 +1,6 @@
 // Share URLs. `/r/:id` opens a recording, `/s?scenario=..&preset=..&set.<knob>=..&param.<name>=..
 // &seed=..` re-runs a simulation; both may carry the view: `t0`, `t1` (visible window, ns) and
-// `sel` (the selected interval).
+// `sel` (the selected interval), `r0`, `r1` (a selected time range).
 
 import type { RunConfig } from './store/app.js';
 
@@ -8,6 +8,9 @@ export interface ViewState {
   t0?: number;
   t1?: number;
   sel?: number;
+  /** Selected time range (statistics restricted to it). */
+  r0?: number;
+  r1?: number;
 }
 
 export type Route =
@@ -30,6 +33,12 @@ function parseView(q: URLSearchParams): ViewState {
   if (t0 !== undefined && t1 !== undefined && t1 > t0 && t0 >= 0) {
     view.t0 = t0;
     view.t1 = t1;
+  }
+  const r0 = num(q.get('r0'));
+  const r1 = num(q.get('r1'));
+  if (r0 !== undefined && r1 !== undefined && r1 > r0 && r0 >= 0) {
+    view.r0 = r0;
+    view.r1 = r1;
   }
   const sel = num(q.get('sel'));
   if (sel !== undefined && Number.isInteger(sel) && sel >= 0) view.sel = sel;
@@ -73,6 +82,10 @@ function appendView(q: URLSearchParams, view: ViewState): void {
     q.set('t1', String(view.t1));
   }
   if (view.sel !== undefined && view.sel >= 0) q.set('sel', String(view.sel));
+  if (view.r0 !== undefined && view.r1 !== undefined) {
+    q.set('r0', String(view.r0));
+    q.set('r1', String(view.r1));
+  }
 }
 
 export function recordingPath(id: string, view: ViewState = {}): string {

@@ -40,6 +40,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   const [height, setHeight] = useState(400);
   const hover = useApp((s) => s.hover);
   const pinned = useApp((s) => s.lanes.pinned);
+  const [draft, setDraft] = useState<{ t0: number; t1: number } | null>(null);
   const [laneMenu, setLaneMenu] = useState<{ name: string; x: number; y: number; siblings: string[] } | null>(null);
   const hasCompare = useApp((s) => s.compare.status !== 'off');
 
@@ -238,6 +239,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           break;
         case 'escape':
           s.select(-1);
+          s.setRange(null);
           return;
         default:
           return;
@@ -247,6 +249,31 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+
+  // ---- time range: Shift-drag on the lanes, or drag along the axis ----
+  const startRange = (e: React.MouseEvent<Element>) => {
+    const el = e.currentTarget;
+    const rect = el.getBoundingClientRect();
+    const plotW = Math.max(1, width - GUTTER);
+    const timeAt = (clientX: number): number => {
+      const { t0, t1 } = useApp.getState().window;
+      const x = Math.max(GUTTER, Math.min(width, clientX - rect.left));
+      return t0 + ((x - GUTTER) / plotW) * (t1 - t0);
+    };
+    const from = timeAt(e.clientX);
+    e.preventDefault();
+    const move = (ev: MouseEvent): void => setDraft({ t0: Math.min(from, timeAt(ev.clientX)), t1: Math.max(from, timeAt(ev.clientX)) });
+    const up = (ev: MouseEvent): void => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+      setDraft(null);
+      const to = timeAt(ev.clientX);
+      // A click without a drag clears the range.
+      useApp.getState().setRange(Math.abs(ev.clientX - e.clientX) < 3 ? null : { t0: Math.min(from, to), t1: Math.max(from, to) });
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+  };
 
   const hitAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const layout = layoutRef.current;
@@ -302,7 +329,17 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
 
   return (
     <div className="timeline">
-      <svg ref={axisRef} className="axis" width={width} height={AXIS_H} role="img" aria-label="time axis" />
+      <svg
+        ref={axisRef}
+        className="axis"
+        width={width}
+        height={AXIS_H}
+        role="img"
+        aria-label="time axis (drag along it to select a time range)"
+        data-testid="time-axis"
+        onMouseDown={startRange}
+      />
+      <RangeOverlay width={width} draft={draft} />
       <div ref={scrollRef} className="timeline-scroll">
         <canvas
           ref={canvasRef}
@@ -312,6 +349,9 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           tabIndex={0}
           onMouseMove={onMove}
           onMouseLeave={() => useApp.getState().setHover(null)}
+          onMouseDown={(e) => {
+            if (e.shiftKey && e.button === 0) startRange(e);
+          }}
           onClick={onClick}
         />
         {laneMenu && (
@@ -346,6 +386,23 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         )}
       </div>
       <div ref={summaryRef} className="visually-hidden" aria-live="polite" data-testid="drawn-summary" />
+    </div>
+  );
+}
+
+/** The selected time range (or the one being dragged), shaded over the axis and the lanes. */
+function RangeOverlay({ width, draft }: { width: number; draft: { t0: number; t1: number } | null }) {
+  const range = useApp((s) => s.range);
+  const win = useApp((s) => s.window);
+  const r = draft ?? range;
+  if (!r) return null;
+  const k = (width - GUTTER) / (win.t1 - win.t0);
+  const x0 = Math.max(GUTTER, GUTTER + (r.t0 - win.t0) * k);
+  const x1 = Math.min(width, GUTTER + (r.t1 - win.t0) * k);
+  if (x1 <= x0) return null;
+  return (
+    <div className="range-overlay" style={{ left: x0, width: Math.max(1, x1 - x0) }} data-testid="range-overlay">
+      <span>{formatNs(r.t1 - r.t0)}</span>
     </div>
   );
 }
