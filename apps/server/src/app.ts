@@ -50,7 +50,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   const lockscope = app as unknown as LockscopeApp;
   lockscope.lockscope = ctx;
 
-  errorHandling(app);
+  errorHandling(app, () => ctx.web.indexHtml());
   securityHeaders(app);
   app.register(rateLimit, {
     global: false,

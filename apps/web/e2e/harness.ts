@@ -28,10 +28,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** `env`: extra server settings (e.g. LOCKSCOPE_MAX_EVENTS_PER_RUN). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lockscope-e2e-data-'));
   const child: ChildProcess = spawn(process.execPath, [SERVER_MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dataDir, LOCKSCOPE_WEB_DIR: WEB_DIST, LOCKSCOPE_LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dataDir, LOCKSCOPE_WEB_DIR: WEB_DIST, LOCKSCOPE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

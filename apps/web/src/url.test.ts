@@ -17,7 +17,8 @@ describe('share URLs', () => {
 
   it('ignores a bad view and falls back home on a bad id or missing scenario', () => {
     expect(parseRoute('/r/abc', '?t0=5&t1=2&sel=-1')).toEqual({ kind: 'recording', id: 'abc', view: {} });
-    expect(parseRoute('/r/..%2F..', '')).toEqual({ kind: 'home' });
+    expect(parseRoute('/r/..%2F..', '')).toEqual({ kind: 'not-found', path: '/r/..%2F..' });
+    expect(parseRoute('/no/such/page', '')).toEqual({ kind: 'not-found', path: '/no/such/page' });
     expect(parseRoute('/s', '?preset=x')).toEqual({ kind: 'home' });
     expect(parseRoute('/', '')).toEqual({ kind: 'home' });
   });

@@ -15,6 +15,8 @@ export interface ViewState {
 
 export type Route =
   | { kind: 'home' }
+  /** A path the app does not have (or a malformed share link). */
+  | { kind: 'not-found'; path: string }
   | { kind: 'recording'; id: string; view: ViewState }
   | { kind: 'sim'; config: Partial<RunConfig> & { scenario: string }; view: ViewState };
 
@@ -51,7 +53,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (rec) {
     const id = decodeURIComponent(rec[1]);
     if (ID.test(id)) return { kind: 'recording', id, view: parseView(q) };
-    return { kind: 'home' };
+    return { kind: 'not-found', path: pathname };
   }
   if (/^\/s\/?$/.test(pathname)) {
     const scenario = q.get('scenario');
@@ -72,7 +74,8 @@ export function parseRoute(pathname: string, search: string): Route {
     }
     return { kind: 'sim', config, view: parseView(q) };
   }
-  return { kind: 'home' };
+  if (pathname === '/' || pathname === '/index.html' || pathname === '') return { kind: 'home' };
+  return { kind: 'not-found', path: pathname };
 }
 
 function appendView(q: URLSearchParams, view: ViewState): void {

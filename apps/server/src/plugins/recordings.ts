@@ -67,7 +67,8 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
       // Synchronous from here to encodeTrace: the snapshot is the trace as it is at this instant.
       const events = trace.length;
       const binary = encodeTrace(trace);
-      const config = { ...run.config, strategy: run.source.strategy() ?? null, changes: run.changes, simTimeNs: run.simTimeNs, speed: run.speed };
+      // endReason: why the run ended, if it has (event-limit: the recording is truncated).
+      const config = { ...run.config, strategy: run.source.strategy() ?? null, changes: run.changes, simTimeNs: run.simTimeNs, speed: run.speed, endReason: run.reason ?? null };
       const scenario = typeof run.config.scenario === 'string' ? run.config.scenario : 'run';
       const preset = typeof run.config.preset === 'string' ? ` / ${run.config.preset}` : '';
       const id = newId();

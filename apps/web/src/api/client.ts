@@ -46,7 +46,7 @@ export class ApiError extends Error {
   }
 }
 
-async function errorFrom(res: Response): Promise<ApiError> {
+export async function errorFrom(res: Response): Promise<ApiError> {
   let code = 'http_error';
   let message = `${res.status} ${res.statusText}`;
   try {
@@ -115,7 +115,8 @@ export async function listRecordings(): Promise<RecordingEntry[]> {
 export interface RecordingInfo {
   id: string;
   title: string;
-  config: (Partial<RunConfig> & { changes?: unknown[] }) | null;
+  /** endReason: why the run had ended when it was recorded (event-limit: truncated). */
+  config: (Partial<RunConfig> & { changes?: unknown[]; simTimeNs?: number; endReason?: string | null }) | null;
 }
 
 export async function getRecordingInfo(id: string): Promise<RecordingInfo> {

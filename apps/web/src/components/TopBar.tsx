@@ -38,9 +38,11 @@ export function TopBar() {
   const source = useApp((s) => s.source);
   const connection = useApp((s) => s.connection);
   const status = useApp((s) => s.status);
+  const truncated = useApp((s) => s.truncated);
   const follow = useApp((s) => s.follow);
   const search = useApp((s) => s.search);
   const showIdle = useApp((s) => s.lanes.showIdle);
+  const sideOpen = useApp((s) => s.sideOpen);
   const [shared, setShared] = useState<string | null>(null);
   const [shareError, setShareError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -90,6 +92,9 @@ export function TopBar() {
   const open = source.kind !== 'none';
   return (
     <header className="topbar">
+      <button className="side-toggle" onClick={() => useApp.getState().toggleSide()} title={sideOpen ? 'fold the side panel away' : 'show the side panel'} aria-label="toggle the side panel" aria-expanded={sideOpen} data-testid="side-toggle">
+        {sideOpen ? '«' : '»'}
+      </button>
       <button className="brand link" onClick={goHome} title="back to the start">
         Lockscope
       </button>
@@ -97,8 +102,8 @@ export function TopBar() {
         {title}
       </span>
       {connection !== 'idle' && (
-        <span className={`badge ${connection}`} data-testid="connection">
-          {CONNECTION_TEXT[connection]}
+        <span className={`badge ${connection}${truncated ? ' truncated' : ''}`} data-testid="connection">
+          {connection === 'done' && truncated ? 'incomplete: event limit' : CONNECTION_TEXT[connection]}
           {status && (connection === 'live' || connection === 'paused') ? ` · ${formatNs(status.simTimeNs)} · ${status.events.toLocaleString()} events` : ''}
         </span>
       )}

@@ -45,6 +45,12 @@ export interface RunSlice {
   error: string | null;
   status: RunStatusView | null;
   versions: Record<TraceSlot, number>;
+  /** What the page cannot show (an unknown link or path), shown instead of the dashboard. */
+  problem: { title: string; message: string } | null;
+  setProblem(p: { title: string; message: string } | null): void;
+  /** The run stopped at the server's event limit: the trace is incomplete. */
+  truncated: { events: number; simTimeNs: number } | null;
+  setTruncated(t: { events: number; simTimeNs: number } | null): void;
   setSource(source: Source): void;
   setConnection(connection: Connection, error?: string | null): void;
   setStatus(status: RunStatusView): void;
@@ -55,6 +61,9 @@ export interface RunSlice {
 // ---- view window ----
 
 export interface ViewSlice {
+  /** The side panel is shown (it folds away for a wider timeline). */
+  sideOpen: boolean;
+  toggleSide(): void;
   window: TimeWindow;
   /** Keep the newest events in view (live runs), until the user pans or zooms away. */
   follow: boolean;
@@ -144,6 +153,10 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set) =>
   error: null,
   status: null,
   versions: { main: 0, compare: 0 },
+  problem: null,
+  setProblem: (problem) => set({ problem }),
+  truncated: null,
+  setTruncated: (truncated) => set({ truncated }),
   setSource: (source) => set({ source }),
   setConnection: (connection, error = null) => set({ connection, error }),
   setStatus: (status) => set({ status }),
@@ -151,6 +164,8 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set) =>
 });
 
 export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set, get) => ({
+  sideOpen: true,
+  toggleSide: () => set((s) => ({ sideOpen: !s.sideOpen })),
   window: INITIAL_WINDOW,
   follow: true,
   end: 0,
@@ -251,6 +266,7 @@ export function resetForNewTrace(store = useApp): void {
     hover: null,
     range: null,
     matchCursor: -1,
+    truncated: null,
     status: null,
     strategy: {},
     sent: [],

@@ -372,7 +372,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           </div>
         )}
         {tip && hover && (
-          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" style={{ left: Math.min(hover.x + 14, width - 280), top: hover.y + 14 }}>
+          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" data-testid="tooltip" style={tooltipPlace(hover, tip.fields.length, width, scrollRef.current)}>
             <div className="tooltip-title">{tip.title}</div>
             <dl>
               {tip.fields.map(([k, v]) => (
@@ -388,6 +388,17 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       <div ref={summaryRef} className="visually-hidden" aria-live="polite" data-testid="drawn-summary" />
     </div>
   );
+}
+
+const TIP_W = 290;
+
+/** Where the tooltip goes: right of and below the pointer, flipped left / above near the edges. */
+function tooltipPlace(hover: { x: number; y: number }, fields: number, width: number, scroller: HTMLDivElement | null): { left: number; top: number } {
+  const h = 34 + 17 * fields;
+  const left = hover.x + 14 + TIP_W > width ? Math.max(0, hover.x - 14 - TIP_W) : hover.x + 14;
+  const bottom = scroller ? scroller.scrollTop + scroller.clientHeight : Infinity;
+  const top = hover.y + 14 + h > bottom ? Math.max(scroller?.scrollTop ?? 0, hover.y - 10 - h) : hover.y + 14;
+  return { left, top };
 }
 
 /** The selected time range (or the one being dragged), shaded over the axis and the lanes. */
