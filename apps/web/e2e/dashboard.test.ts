@@ -8,13 +8,11 @@ import type { Page } from 'playwright-core';
 import { NONE, decodeBinaryTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
 import { WAIT_RGB } from '../src/timeline/palette.js';
-import { countPixels, drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer, waitForDrawn } from './harness.js';
+import { countPixels, drawn, openBrowser, screenshot, skipReason, startServer, type Browser, type RunningServer, waitForDrawn, EXPECTED_4XX } from './harness.js';
 
 const reason = skipReason();
 if (reason) console.warn(`browser tests skipped: ${reason}`);
 
-/** Console errors a test provokes on purpose (the refused upload's 4xx response). */
-const EXPECTED_4XX = /Failed to load resource: the server responded with a status of 4\d\d/;
 
 async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];

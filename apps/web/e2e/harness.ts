@@ -15,6 +15,9 @@ export const ARTIFACTS = join(REPO, '.ci', 'artifacts');
 const SERVER_MAIN = join(REPO, 'apps', 'server', 'dist', 'main.js');
 const WEB_DIST = join(REPO, 'apps', 'web', 'dist');
 
+/** Console errors a test provokes on purpose (the 4xx answers to refused uploads and unknown links). */
+export const EXPECTED_4XX = /Failed to load resource: the server responded with a status of 4\d\d/;
+
 /** Why the browser tests cannot run here, or null when they can. */
 export function skipReason(): string | null {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;

@@ -3,12 +3,10 @@
 // and the dashboard fits a 1000 px wide window (side panel folded or not, tooltips inside it).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, recordedRun, screenshot, skipReason, startServer, waitForDrawn, type Browser, type RunningServer } from './harness.js';
+import { openBrowser, recordedRun, screenshot, skipReason, startServer, waitForDrawn, type Browser, type RunningServer, EXPECTED_4XX } from './harness.js';
 
 const reason = skipReason();
 const LIMIT = 2000;
-/** Console errors a test provokes on purpose (the 4xx answers to unknown links and the refused upload). */
-const EXPECTED_4XX = /Failed to load resource: the server responded with a status of 4\d\d/;
 
 describe.skipIf(reason !== null)('pages around the timeline, in Chromium', () => {
   let server: RunningServer;
