@@ -8,6 +8,7 @@ import { LOCK_CLASSES, decodeBinaryTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
 import { CLASS_COLOURS } from '../src/timeline/palette.js';
 import { rangeStats } from '../src/derived/range.js';
+import { blameByLock, callOf, timeByLock } from '../src/derived/blame.js';
 import { formatNs } from '../src/format.js';
 import { drawn, openBrowser, recordedRun, screenshot, skipReason, startServer, waitForDrawn, type Browser, type RunningServer } from './harness.js';
 
@@ -198,6 +199,56 @@ describe.skipIf(reason !== null)('the timeline tells the truth, in Chromium', ()
     await page.click('[data-testid="timeline-canvas"]', { position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');
     await page.waitForFunction((w) => document.querySelector('[data-testid="wait-total"]')?.textContent === w, whole);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('steps through search matches with Enter and Shift+Enter', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}${rec.url}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1 });
+    await page.fill('input[type="search"]', 'vm-05');
+    await waitForDrawn(page, { searchMatches: 1 });
+    const n = (await drawn(page)).searchMatches;
+    await page.press('input[type="search"]', 'Enter');
+    await page.waitForSelector(`[data-testid="search-count"]:has-text("1 of ${n.toLocaleString('en-US')} matches")`);
+    // The match is selected and in view.
+    expect(await (await page.waitForSelector('[data-testid="details"]')).textContent()).toMatch(/vm-05|domain vm-05/);
+    await page.press('input[type="search"]', 'Enter');
+    await page.waitForSelector(`[data-testid="search-count"]:has-text("2 of")`);
+    await page.press('input[type="search"]', 'Shift+Enter');
+    await page.press('input[type="search"]', 'Shift+Enter');
+    await page.waitForSelector(`[data-testid="search-count"]:has-text("${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}")`);
+    await screenshot(page, '23-search-step');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('says why a lock was held long, and where a selected call spent its time, as the trace does', async () => {
+    const { page } = browser;
+    // The call that waited most, from the trace.
+    let call = -1;
+    let most = -1;
+    for (let id = 0; id < ix.size; id++) {
+      if (callOf(ix, id) !== id) continue;
+      const w = timeByLock(ix, id).reduce((n, r) => n + r.waited, 0);
+      if (w > most) {
+        most = w;
+        call = id;
+      }
+    }
+    await page.goto(`${server.url}${rec.url}?sel=${call}`);
+    const table = await page.waitForSelector('[data-testid="call-by-lock"]');
+    const shown = await table.$$eval('tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
+    const expected = timeByLock(ix, call).slice(0, 8);
+    expect(shown.map((r) => r[0])).toEqual(expected.map((r) => r.name));
+    expect(shown.map((r) => r[1])).toEqual(expected.map((r) => (r.waited > 0 ? formatNs(r.waited) : '—')));
+    expect(shown.map((r) => r[2])).toEqual(expected.map((r) => formatNs(r.held)));
+    await page.click('button[role="tab"]:has-text("Why held long")');
+    const blame = await page.waitForSelector('[data-testid="table-blame"]');
+    const first = await blame.$$eval('tbody tr:first-child td', (tds) => tds.map((td) => (td.textContent ?? '').trim()));
+    const top = blameByLock(ix)[0];
+    expect(first[0]).toBe(top.name);
+    expect(first[1]).toBe(formatNs(top.waited));
+    await screenshot(page, '24-blame-and-call');
     expect(browser.errors).toEqual([]);
   });
 });

@@ -9,10 +9,11 @@ import { CLASS_COLOURS, CLASS_COLOUR_LIST } from '../timeline/palette.js';
 import { useApp } from '../store/app.js';
 import { loaded } from '../store/traces.js';
 import { callFigures } from '../derived/calls.js';
+import { blameByLock } from '../derived/blame.js';
 import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
 import { useMarksSplit, useRangeStats, useStats } from './useStats.js';
 
-type Tab = 'classes' | 'locks' | 'apis' | 'marks' | 'compare';
+type Tab = 'classes' | 'locks' | 'blame' | 'apis' | 'marks' | 'compare';
 
 export function StatsPanel() {
   const whole = useStats('main');
@@ -33,6 +34,7 @@ export function StatsPanel() {
   const tabs: Array<[Tab, string]> = [
     ['classes', 'Lock classes'],
     ['locks', 'Locks'],
+    ['blame', 'Why held long'],
     ['apis', 'API calls'],
   ];
   if (split.length > 0) tabs.push(['marks', 'Before / after changes']);
@@ -77,10 +79,55 @@ export function StatsPanel() {
             <LatencyChart apis={stats.apis} />
           </div>
         )}
+        {current === 'blame' && <BlameTable />}
         {current === 'marks' && <MarksTable split={split} />}
         {current === 'compare' && <CompareTable before={stats} after={cmp} />}
       </div>
     </section>
+  );
+}
+
+/** Per lock, its waits split by what the holder was itself waiting for meanwhile. */
+function BlameTable() {
+  const version = useApp((s) => s.versions.main);
+  const rows = useMemo(() => {
+    const entry = loaded('main');
+    return entry ? blameByLock(entry.index).slice(0, 20) : [];
+    // recomputed as the run grows
+  }, [version]);
+  if (rows.length === 0) return <p className="muted">No lock was waited for yet.</p>;
+  return (
+    <table data-testid="table-blame">
+      <thead>
+        <tr>
+          <th>lock</th>
+          <th>waited for it</th>
+          <th>while its holder was itself waiting for</th>
+          <th>while its holder ran</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.lock} className="clickable" title="highlight in the timeline" onClick={() => useApp.getState().setSearch(r.name)}>
+            <td>
+              <i className="swatch" style={{ background: CLASS_COLOURS[r.lockClass as keyof typeof CLASS_COLOURS] ?? '#ccc' }} /> {r.name}
+            </td>
+            <td>{formatNs(r.waited)}</td>
+            <td className="blame-by">
+              {r.holderWaiting.length === 0
+                ? '—'
+                : r.holderWaiting
+                    .slice(0, 3)
+                    .map((b) => `${b.name} ${formatNs(b.ns)} (${formatPct((100 * b.ns) / r.waited)})`)
+                    .join(', ')}
+            </td>
+            <td>
+              {formatNs(r.holderRunning)} ({formatPct((100 * r.holderRunning) / r.waited)})
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
