@@ -43,7 +43,7 @@ interface BenchApi {
   heapBytes(): number;
 }
 
-const bench: Bench = async ({ quick }) => {
+const bench: Bench = async ({ quick, options }) => {
   if (!existsSync(join(dist, 'bench.html'))) throw new Error(`${dist}/bench.html is missing: run pnpm --filter @lockscope/web build first`);
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
   const { server, url } = await serve(dist);
@@ -58,7 +58,9 @@ const bench: Bench = async ({ quick }) => {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${url}/bench.html`);
     await page.waitForFunction(() => document.title === 'bench ready');
-    const intervals = quick ? 200_000 : 1_000_000;
+    // `--intervals N` (default 1 M; 200 000 with --quick).
+    const intervals = options?.intervals ? Number(options.intervals) : quick ? 200_000 : 1_000_000;
+    if (!Number.isInteger(intervals) || intervals < 1000) throw new Error(`--intervals must be a whole number >= 1000, not ${options?.intervals}`);
     const frames = quick ? 60 : 240;
     // Warm up the JIT on a small trace, then measure on the big one.
     await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(20_000, 1600, 900));
@@ -116,6 +118,7 @@ const bench: Bench = async ({ quick }) => {
         floor: { op: '<=', value: 300 },
         extra: {
           intervals: loaded.intervals,
+          'bytes per interval': Math.round(heap / loaded.intervals),
           'V8 used heap (MB)': usage.usedSize / 2 ** 20,
           'array buffer backing stores (MB)': (usage.backingStorageSize ?? 0) / 2 ** 20,
           'performance.memory used, without waiting for GC (MB)': pageReportedHeap / 2 ** 20,

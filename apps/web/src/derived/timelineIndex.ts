@@ -283,8 +283,9 @@ export class TimelineIndex {
   /** The pyramid of a lane's lock row at `depth`, created on first use. */
   private rowLod(lane: ThreadLane, depth: number): MaxMipmap {
     while (lane.lods.length <= depth) {
-      // Deeper rows are rarer and shorter: a smaller budget keeps memory per lane bounded.
-      const lod = new MaxMipmap(1 << 15);
+      // The same bucket budget as the first row, so that every row of a lane switches between
+      // pyramid and raw intervals at the same zoom (a raw row at a pyramid zoom costs a frame).
+      const lod = new MaxMipmap();
       if (this.reserveEnd > 0) lod.reserve(this.reserveEnd);
       lane.lods.push(lod);
     }
