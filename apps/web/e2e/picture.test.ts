@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { LOCK_CLASSES, decodeBinaryTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex } from '../src/derived/timelineIndex.js';
+import { isIdle } from '../src/timeline/layout.js';
 import { CLASS_COLOURS } from '../src/timeline/palette.js';
 import { rangeStats } from '../src/derived/range.js';
 import { blameByLock, callOf, timeByLock } from '../src/derived/blame.js';
@@ -249,6 +250,49 @@ describe.skipIf(reason !== null)('the timeline tells the truth, in Chromium', ()
     expect(first[0]).toBe(top.name);
     expect(first[1]).toBe(formatNs(top.waited));
     await screenshot(page, '24-blame-and-call');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('hides idle lanes by default, and pins, reorders and folds lanes from the gutter', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}${rec.url}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1 });
+    const lanes = async (): Promise<Array<[string, number]>> =>
+      (await page.$eval('[data-testid="timeline-canvas"]', (c) => (c as HTMLCanvasElement).dataset.laneRows ?? '')).split(',').filter(Boolean).map((p) => {
+        const at = p.lastIndexOf('@');
+        return [p.slice(0, at), Number(p.slice(at + 1))] as [string, number];
+      });
+    const threads = async () => (await lanes()).filter(([n]) => !n.startsWith('#')).map(([n]) => n);
+    // The lanes shown are the threads that did something, from the trace.
+    const active = ix.source.threads.filter((t) => !isIdle(ix, t.id)).map((t) => t.name);
+    expect((await threads()).sort()).toEqual([...active].sort());
+    expect(active.length).toBeLessThan(ix.source.threads.length);
+    await page.check('[data-testid="show-idle"]');
+    await page.waitForFunction((n) => ((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.laneRows ?? '').split(',').filter((p) => !p.startsWith('#')).length === n, ix.source.threads.length);
+    await page.uncheck('[data-testid="show-idle"]');
+    const box = (await (await page.$('[data-testid="timeline-canvas"]'))!.boundingBox())!;
+    const clickGutter = async (name: string) => {
+      const row = (await lanes()).find(([n]) => n === name)!;
+      await page.mouse.click(box.x + 20, box.y + row[1] + 5);
+    };
+    // Pin the third active lane: it moves to the top.
+    const [first, second, third] = active;
+    await clickGutter(third);
+    await page.click('[data-testid="lane-menu"] button:has-text("Pin to top")');
+    await page.waitForFunction((n) => ((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.laneRows ?? '').split(',').filter((p) => !p.startsWith('#'))[0].startsWith(`${n}@`), third);
+    // Move the first lane down one place: the second goes before it.
+    await clickGutter(first);
+    await page.click('[data-testid="lane-menu"] button:has-text("Move down")');
+    await page.waitForFunction(([a, b]) => {
+      const names = ((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.laneRows ?? '').split(',').map((p) => p.slice(0, p.lastIndexOf('@')));
+      return names.indexOf(b) >= 0 && names.indexOf(b) < names.indexOf(a);
+    }, [first, second]);
+    await screenshot(page, '25-lanes-pinned-reordered');
+    // Fold the group the first lane is in: its lanes go, the pinned one stays.
+    const group = (await lanes()).find(([n]) => n.startsWith('#') && n.includes('Workers'))!;
+    await page.mouse.click(box.x + 20, box.y + group[1] + 5);
+    await page.waitForFunction((n) => !((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.laneRows ?? '').includes(`${n}@`), first);
+    expect(await threads()).toContain(third);
     expect(browser.errors).toEqual([]);
   });
 });

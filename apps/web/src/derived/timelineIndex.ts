@@ -7,7 +7,7 @@
 
 import { EventKind, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type GrowableF64, type GrowableU32 as TraceGrowableU32, type LockClass, type Trace } from '@lockscope/trace';
 import { GrowableU32, GrowableU8 } from './growable.js';
-import { MaxMipmap } from './mipmap.js';
+import { DEFAULT_MAX_BUCKETS, MaxMipmap } from './mipmap.js';
 import { SlotSet, type IntervalTimes } from './slots.js';
 
 /** The builder's interval types, under the name the drawing code uses. */
@@ -122,6 +122,8 @@ export class TimelineIndex {
   private closedSeen = 0;
   /** Trace end known at a bulk load: pyramids of deeper rows created later are sized for it. */
   private reserveEnd = 0;
+  /** Finest buckets of the lock rows' pyramids (raised for big traces at a bulk load). */
+  private lodBudget = DEFAULT_MAX_BUCKETS;
   private edgesSeen = 0;
 
   constructor(private readonly trace: Trace) {
@@ -178,10 +180,15 @@ export class TimelineIndex {
       this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
     }
     if (from === 0 && n > 4096) {
-      // A bulk load: size every lane's pyramid for the whole trace at once.
+      // A bulk load: size every lane's pyramid for the whole trace at once. A big trace gets
+      // finer lock-row pyramids (about 3 buckets per event of a lane, up to 2^20), so that a
+      // zoomed-in frame still reads a pyramid instead of walking tens of thousands of intervals.
       const end = tr.time[n - 1];
       this.reserveEnd = end;
+      const perLane = n / Math.max(1, tr.threads.length);
+      this.lodBudget = Math.min(1 << 20, Math.max(DEFAULT_MAX_BUCKETS, 2 ** Math.ceil(Math.log2(3 * perLane))));
       for (const lane of this.threadLanes) {
+        if (lane.lods[0].bytes <= 64) lane.lods[0] = new MaxMipmap(this.lodBudget);
         lane.lods[0].reserve(end);
         lane.spanLod.reserve(end);
         lane.phaseLod.reserve(end);
@@ -285,7 +292,7 @@ export class TimelineIndex {
     while (lane.lods.length <= depth) {
       // The same bucket budget as the first row, so that every row of a lane switches between
       // pyramid and raw intervals at the same zoom (a raw row at a pyramid zoom costs a frame).
-      const lod = new MaxMipmap();
+      const lod = new MaxMipmap(this.lodBudget);
       if (this.reserveEnd > 0) lod.reserve(this.reserveEnd);
       lane.lods.push(lod);
     }
@@ -314,13 +321,6 @@ export class TimelineIndex {
 
   lockClassOf(lock: number): number {
     return this.lockClass[lock] ?? LOCK_CLASSES.length - 1;
-  }
-
-  /** The API span covering time t on a thread, or -1. */
-  apiSpanAt(th: number, t: number): number {
-    const lane = this.threadLanes[th];
-    if (!lane || lane.spans.length === 0) return -1;
-    return lane.spans[0].at(this.times(), t);
   }
 
   /**

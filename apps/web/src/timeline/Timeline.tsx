@@ -152,6 +152,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
       const compared = layout.rows.find((r) => r.slot === 'compare');
       canvas.dataset.compareTop = compared ? String(compared.y) : '';
+      // The lanes laid out (this run's thread lanes as name@y, group headers as #label@y), for the
+      // browser tests and anyone scripting the page.
+      canvas.dataset.laneRows = layout.rows
+        .flatMap((r) => (r.slot !== 'main' ? [] : r.type === 'thread' ? [`${r.label}@${r.y}`] : r.type === 'header' && r.key ? [`#${r.key}@${r.y}`] : []))
+        .join(',');
       // The window drawn, exactly (tests read it back after zooming).
       canvas.dataset.windowT0 = String(t0);
       canvas.dataset.windowT1 = String(t1);
