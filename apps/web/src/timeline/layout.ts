@@ -180,10 +180,12 @@ export function computeLayout(inputs: LayoutInput[], opts: LaneOptions = {}): La
   // The daemon's threads first, then its locks, then the clients (mostly idle lanes).
   for (const group of ROLE_GROUPS) if (!group.roles.includes('client') && !group.roles.includes('other')) addGroup(group);
   for (const input of other ? [main, other] : [main]) {
-    const locks = (input === main ? contended : contendedLocks(input.index)).slice(0, input === main ? input.maxLocks : Math.min(input.maxLocks, 8));
+    // (this run's most contended ones are already in the strip at the top)
+    const locks = (input === main ? contended.filter((l) => !strip.includes(l)) : contendedLocks(input.index)).slice(0, input === main ? input.maxLocks : Math.min(input.maxLocks, 8));
     if (locks.length === 0) continue;
     const total = input.index.lockLanes.filter((l) => l.holds.count > 0).length;
-    header(input.slot, `Locks${input === other ? ` of ${other.title ?? 'the compared run'}` : ''}: holder and queue depth (${locks.length} of ${total}, most waited-on first)`);
+    const more = input === main && strip.length > 0 ? 'More locks' : 'Locks';
+    header(input.slot, `${input === other ? `Locks of ${other.title ?? 'the compared run'}` : more}: holder and queue depth (${locks.length} of ${total}, most waited-on first)`);
     lockRows(input, locks);
   }
   for (const group of ROLE_GROUPS) if (group.roles.includes('client') || group.roles.includes('other')) addGroup(group);
