@@ -7,6 +7,13 @@ import { DuplicateRecordingError, putRecording, readRecording } from './recordin
 import { CHUNK_BYTES, SqliteRecordingStore } from './sqlite-store.js';
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+/** Rows left in the chunk table of the store file in `dir`. */
+function chunkRows(dir: string): number {
+  const db = new Database(join(dir, 'lockscope.sqlite'));
+  const { n } = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM trace_chunks').get()!;
+  db.close();
+  return n;
+}
 const rec = (title: string, events = 1) => ({ title, events, source: 'upload' as const, config: null });
 
 describe('SqliteRecordingStore', () => {
@@ -56,9 +63,7 @@ describe('SqliteRecordingStore', () => {
     await writer.abort();
     expect(await store.meta(id)).toBeUndefined();
     await store.close();
-    const db = new Database(join(dir, 'lockscope.sqlite'));
-    expect(db.prepare('SELECT COUNT(*) AS n FROM trace_chunks').get()).toEqual({ n: 0 });
-    db.close();
+    expect(chunkRows(dir)).toBe(0);
   });
 
   it('deletes the chunks of a write the process never finished when it reopens the file', async () => {
@@ -69,9 +74,7 @@ describe('SqliteRecordingStore', () => {
     await store.close();
     const reopened = new SqliteRecordingStore(dir);
     await reopened.close();
-    const db = new Database(join(dir, 'lockscope.sqlite'));
-    expect(db.prepare('SELECT COUNT(*) AS n FROM trace_chunks').get()).toEqual({ n: 0 });
-    db.close();
+    expect(chunkRows(dir)).toBe(0);
   });
 
   it('reads recordings of files written before chunking', async () => {
