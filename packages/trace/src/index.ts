@@ -8,3 +8,4 @@ export * from './ndjson.js';
 export * from './chrome.js';
 export * from './detect.js';
 export * from './growable.js';
+export * from './convert-stream.js';

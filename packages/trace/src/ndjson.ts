@@ -31,20 +31,54 @@ const LINES_PER_CHUNK = 8192;
 
 /** The trace as NDJSON chunks of whole lines (for traces too big for one string). */
 export function* toNdjsonChunks(trace: Trace): Generator<string> {
-  const head: string[] = [JSON.stringify({ type: 'header', format: NDJSON_FORMAT, version: NDJSON_VERSION, meta: trace.meta ?? {} })];
-  for (const t of trace.threads) head.push(JSON.stringify({ type: 'thread', id: t.id, name: t.name, role: t.role }));
-  for (const l of trace.locks) head.push(JSON.stringify({ type: 'lock', ...l }));
-  for (let from = 0; from < trace.labels.length; from += LINES_PER_CHUNK) {
-    head.push(JSON.stringify({ type: 'labels', from, labels: trace.labels.slice(from, from + LINES_PER_CHUNK) }));
+  const writer = new NdjsonWriter();
+  yield* writer.events(trace);
+  yield writer.end();
+}
+
+/**
+ * Writes NDJSON as events arrive, for traces read in windows (see BinaryFileReader): after each
+ * window `events(trace, dropped)` (event i of `trace` is event `dropped + i`), then `end()`. The
+ * header goes first (with the meta known then), dictionary lines just before the events that
+ * use them. Chunks are whole lines.
+ */
+export class NdjsonWriter {
+  private started = false;
+  private threads = 0;
+  private locks = 0;
+  private labels = 0;
+  private written = 0;
+
+  *events(trace: Trace, dropped = 0): Generator<string> {
+    const head: string[] = [];
+    if (!this.started) {
+      head.push(JSON.stringify({ type: 'header', format: NDJSON_FORMAT, version: NDJSON_VERSION, meta: trace.meta ?? {} }));
+      this.started = true;
+    }
+    for (; this.threads < trace.threads.length; this.threads++) {
+      const t = trace.threads[this.threads];
+      head.push(JSON.stringify({ type: 'thread', id: t.id, name: t.name, role: t.role }));
+    }
+    for (; this.locks < trace.locks.length; this.locks++) head.push(JSON.stringify({ type: 'lock', ...trace.locks[this.locks] }));
+    for (let from = this.labels; from < trace.labels.length; from += LINES_PER_CHUNK) {
+      head.push(JSON.stringify({ type: 'labels', from, labels: trace.labels.slice(from, from + LINES_PER_CHUNK) }));
+    }
+    this.labels = trace.labels.length;
+    if (head.length > 0) yield head.join('\n') + '\n';
+    const first = this.written - dropped;
+    if (first < 0) throw new TraceError(`events [${dropped + first}, ${dropped}) were dropped before they were written`);
+    for (let from = first; from < trace.length; from += LINES_PER_CHUNK) {
+      const lines: string[] = [];
+      const to = Math.min(trace.length, from + LINES_PER_CHUNK);
+      for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
+      yield lines.join('\n') + '\n';
+    }
+    this.written = dropped + trace.length;
   }
-  yield head.join('\n') + '\n';
-  for (let from = 0; from < trace.length; from += LINES_PER_CHUNK) {
-    const lines: string[] = [];
-    const to = Math.min(trace.length, from + LINES_PER_CHUNK);
-    for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
-    yield lines.join('\n') + '\n';
+
+  end(): string {
+    return JSON.stringify({ type: 'end', events: this.written }) + '\n';
   }
-  yield JSON.stringify({ type: 'end', events: trace.length }) + '\n';
 }
 
 export function toNdjson(trace: Trace): string {
