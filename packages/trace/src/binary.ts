@@ -34,10 +34,12 @@ import {
   EventKind,
   LOCK_CLASSES,
   LOCK_KINDS,
+  MAX_TIME_NS,
   NONE,
   THREAD_ROLES,
   Trace,
   TraceError,
+  metaProblem,
   type LockInfo,
   type ThreadInfo,
   type TraceMeta,
@@ -54,7 +56,7 @@ export const FILE_FRAME_EVENTS = 65536;
 export const END_TAG = 0xb8;
 const END_BYTES = 8;
 
-const MAX_TIME = 2 ** 51;
+const MAX_TIME = MAX_TIME_NS;
 const KIND_MASK = 0x07;
 const MODE_SHIFT = 3;
 const MODE_MASK = 0x07;
@@ -244,7 +246,8 @@ export class FrameDecoder {
       } catch {
         r.fail('meta is not valid JSON');
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) r.fail('meta is not a JSON object');
+      const problem = metaProblem(parsed);
+      if (problem !== null) r.fail(problem);
       meta = parsed as TraceMeta;
     }
 

@@ -24,12 +24,14 @@ import {
   LOCK_CLASSES,
   LOCK_KINDS,
   LOCK_MODES,
+  MAX_TIME_NS,
   NONE,
   SPAN_KINDS,
   THREAD_ROLES,
   Trace,
   TraceError,
   EventKind,
+  metaProblem,
   type LockClass,
   type LockInfo,
   type LockMode,
@@ -39,6 +41,7 @@ import {
   type TraceMeta,
 } from './model.js';
 import { utf8Text } from './bytes.js';
+import { RepairLog, repairEvents } from './repair.js';
 
 export interface ChromeEvent {
   name?: string;
@@ -245,8 +248,18 @@ export class ChromeJsonWriter {
 
 type Fail = (msg: string) => never;
 
+export interface ChromeImportOptions {
+  /**
+   * Refuse what a foreign trace would need repaired (an end without a begin throws here; the
+   * lock invariants are left to the validator) instead of repairing it. Default false.
+   */
+  strict?: boolean;
+  /** Where the repairs of a foreign trace are reported (see repair.ts). */
+  repairs?: RepairLog;
+}
+
 /** Parses Chrome Trace Event JSON (Object or Array format) into a trace; see the notes above. */
-export function fromChromeJson(input: string | Uint8Array | ChromeTrace | ChromeEvent[]): Trace {
+export function fromChromeJson(input: string | Uint8Array | ChromeTrace | ChromeEvent[], options: ChromeImportOptions = {}): Trace {
   let doc: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const text = typeof input === 'string' ? input : utf8Text(input, 'Chrome JSON');
@@ -269,7 +282,7 @@ export function fromChromeJson(input: string | Uint8Array | ChromeTrace | Chrome
     const exact = exactImport(list, ours);
     if (exact) return exact;
   }
-  return bestEffortImport(list, ours);
+  return bestEffortImport(list, ours, options.strict === true, options.repairs ?? new RepairLog());
 }
 
 function checkEvents(events: unknown[]): ChromeEvent[] {
@@ -287,6 +300,8 @@ function checkEvents(events: unknown[]): ChromeEvent[] {
       if (v !== undefined && typeof v !== 'number' && typeof v !== 'string') fail(`"${key}" must be a number`);
     }
     if (e.dur !== undefined && (typeof e.dur !== 'number' || !(e.dur >= 0))) fail('"dur" must be a number >= 0');
+    // Bounded so that every time the import computes (differences, ends) stays below 2^51 ns.
+    if (typeof e.dur === 'number' && !(e.dur < MAX_TS_US)) fail(`"dur" must be below ${MAX_TS_US} µs`);
     if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null)) fail('"args" must be an object');
     if (e.name !== undefined && typeof e.name !== 'string') fail('"name" must be a string');
     if (e.cat !== undefined && typeof e.cat !== 'string') fail('"cat" must be a string');
@@ -312,7 +327,8 @@ function lockscopeData(other: unknown): ChromeLockscopeData | null {
     if (l.subject !== undefined && typeof l.subject !== 'string') fail(`bad lock ${i} subject`);
   });
   if (d.labels.some((l) => typeof l !== 'string')) fail('labels must be strings');
-  if (typeof d.meta !== 'object' || d.meta === null || Array.isArray(d.meta)) fail('meta must be an object');
+  const problem = metaProblem(d.meta);
+  if (problem !== null) fail(problem);
   return d;
 }
 
@@ -327,6 +343,8 @@ function newTrace(d: ChromeLockscopeData | null, capacity: number): Trace {
 }
 
 const toNs = (ts: number) => Math.round(ts * 1000);
+/** dur bound in µs: with starts below MAX_TIME_NS / 2 (see bestEffortImport), ends stay below MAX_TIME_NS. */
+const MAX_TS_US = MAX_TIME_NS / 4000;
 
 /**
  * Our own export: every event carries args.seq, so the events are put back exactly where they
@@ -354,6 +372,7 @@ function exactImport(list: ChromeEvent[], d: ChromeLockscopeData): Trace | null 
     const seq = e.args?.seq;
     if (seq === undefined) return null;
     const t = toNs(e.ts as number);
+    if (!(Math.abs(t) < MAX_TIME_NS)) return null;
     if (e.ph === 'i' && e.cat === 'mark') {
       const thread = e.s === 'g' ? NONE : threadOf(e);
       if (thread === null || typeof e.name !== 'string' || !put(seq, { t, kind: 'mark', thread, label: e.name })) return null;
@@ -418,7 +437,12 @@ const CLS_REQUEST = 4;
 const CLS_ACQUIRE = 5;
 const CLS_ZERO_END = 6;
 
-function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): Trace {
+function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null, strict: boolean, repairs: RepairLog): Trace {
+  const unmatchedEnd = (e: ChromeEvent, k: number): void => {
+    const what = `traceEvents[${k}]: an end (ph ${e.ph}) of ${JSON.stringify(e.name ?? '')} on tid ${String(e.tid)} at ${String(e.ts)} µs without its begin`;
+    if (strict) throw new TraceError(`Chrome JSON: ${what}`);
+    repairs.add('unmatched-end', () => what);
+  };
   const trace = newTrace(d, list.length + 16);
   if (!d) trace.meta = { source: 'chrome-json' };
   // Threads: our tids when our dictionaries came along, else one thread per (pid, tid).
@@ -460,7 +484,11 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   let base = Infinity;
   if (!d) for (const e of list) if (e.ph !== 'M' && typeof e.ts === 'number' && e.ts < base) base = e.ts;
   if (!Number.isFinite(base)) base = 0;
-  const toNs = (ts: number) => Math.round((ts - base) * 1000);
+  const toNs = (ts: number) => {
+    const t = Math.round((ts - base) * 1000);
+    if (!(t < MAX_TIME_NS / 2)) throw new TraceError(`Chrome JSON: "ts" ${ts} µs is more than 2^50 ns (13 days) after the first event`);
+    return t;
+  };
 
   const out: Pending[] = [];
   let order = 0;
@@ -477,7 +505,8 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   const openAsync = new Map<string, LockSlice>();
   const spanStacks = new Map<number, number>();
 
-  for (const e of list) {
+  for (let k = 0; k < list.length; k++) {
+    const e = list[k];
     const isLock = e.cat === WAIT || e.cat === HOLD;
     switch (e.ph) {
       case 'b':
@@ -493,7 +522,7 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
           if (slice) {
             slice.end = Math.max(slice.start, toNs(e.ts as number));
             openAsync.delete(key);
-          }
+          } else unmatchedEnd(e, k);
         }
         break;
       }
@@ -521,7 +550,10 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
         if (isLock) break;
         const thread = threadOf(e);
         const depth = spanStacks.get(thread) ?? 0;
-        if (depth === 0) break; // an end without a begin: skipped
+        if (depth === 0) {
+          unmatchedEnd(e, k);
+          break;
+        }
         spanStacks.set(thread, depth - 1);
         const t = toNs(e.ts as number);
         emit(t, CLS_SPAN_END, { t, kind: 'span.end', thread });
@@ -562,7 +594,8 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   }
 
   out.sort((a, b) => a.t - b.t || a.cls - b.cls || a.order - b.order);
-  for (const p of out) trace.append(p.ev);
+  const events = out.map((p) => p.ev);
+  for (const ev of strict ? events : repairEvents(trace, events, repairs)) trace.append(ev);
   trace.compact();
   return trace;
 }

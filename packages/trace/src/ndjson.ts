@@ -15,11 +15,13 @@ import {
   LOCK_CLASSES,
   LOCK_KINDS,
   LOCK_MODES,
+  MAX_TIME_NS,
   NONE,
   SPAN_KINDS,
   THREAD_ROLES,
   Trace,
   TraceError,
+  metaProblem,
   type LockInfo,
   type TraceEvent,
 } from './model.js';
@@ -99,18 +101,76 @@ const KIND_NAMES = new Set<string>(EVENT_KIND_NAMES);
  */
 export function fromNdjson(input: string | Uint8Array): Trace {
   const text = typeof input === 'string' ? input : utf8Text(input, 'NDJSON');
-  const trace = new Trace();
-  let sawHeader = false;
-  let sawEnd = false;
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
-    if (line === '') continue;
+  const reader = new NdjsonReader();
+  reader.pushText(text);
+  reader.finish();
+  reader.trace.compact();
+  return reader.trace;
+}
+
+/**
+ * Parses NDJSON pushed in chunks of any size (UTF-8 bytes cut anywhere), line by line: `trace`
+ * holds the dictionaries and the events read since the last `drop` (event i of `trace` is event
+ * `dropped + i` of the file), so a file of any size is read in bounded memory.
+ */
+export class NdjsonReader {
+  readonly trace = new Trace();
+  dropped = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private partial = '';
+  private lineNo = 0;
+  private sawHeader = false;
+  private sawEnd = false;
+
+  get events(): number {
+    return this.dropped + this.trace.length;
+  }
+
+  push(bytes: Uint8Array): void {
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes, { stream: true });
+    } catch {
+      throw new TraceError('NDJSON: input is not valid UTF-8');
+    }
+    this.pushText(text);
+  }
+
+  pushText(text: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const line = this.partial + text.slice(start, nl);
+      this.partial = '';
+      this.line(line);
+      start = nl + 1;
+    }
+    this.partial += text.slice(start);
+    if (this.partial.length > MAX_LINE_CHARS) throw new TraceError(`NDJSON line ${this.lineNo + 1}: longer than ${MAX_LINE_CHARS} characters`);
+  }
+
+  drop(): void {
+    this.dropped += this.trace.length;
+    this.trace.length = 0;
+  }
+
+  finish(): void {
+    if (this.partial !== '') {
+      const last = this.partial;
+      this.partial = '';
+      this.line(last);
+    }
+    if (!this.sawHeader) throw new TraceError('NDJSON: empty input (no header line)');
+    if (!this.sawEnd) throw new TraceError(`NDJSON: truncated after ${this.lineNo} lines (no {"type":"end"} line)`);
+  }
+
+  private line(raw: string): void {
+    this.lineNo++;
+    const line = raw.trim();
+    if (line === '') return;
+    const lineNo = this.lineNo;
+    const trace = this.trace;
     const fail = (msg: string): never => {
       throw new TraceError(`NDJSON line ${lineNo}: ${msg}`);
     };
@@ -122,28 +182,30 @@ export function fromNdjson(input: string | Uint8Array): Trace {
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail('not a JSON object');
     const o = obj as Json;
-    if (sawEnd) fail('content after the end line');
+    if (this.sawEnd) fail('content after the end line');
     if (o.type === 'end') {
-      if (o.events !== trace.length) fail(`the end line counts ${JSON.stringify(o.events)} events, the file holds ${trace.length}`);
-      sawEnd = true;
-      continue;
+      if (o.events !== this.events) fail(`the end line counts ${JSON.stringify(o.events)} events, the file holds ${this.events}`);
+      this.sawEnd = true;
+      return;
     }
-    if (!sawHeader) {
+    if (!this.sawHeader) {
       if (o.type !== 'header' || o.format !== NDJSON_FORMAT) fail(`the first line must be the header {"type":"header","format":"${NDJSON_FORMAT}",...}`);
       if (o.version !== NDJSON_VERSION) fail(`unsupported version ${JSON.stringify(o.version)} (this Lockscope reads version ${NDJSON_VERSION})`);
-      if (o.meta !== undefined && (typeof o.meta !== 'object' || o.meta === null || Array.isArray(o.meta))) fail('meta must be an object');
+      if (o.meta !== undefined) {
+        const problem = metaProblem(o.meta);
+        if (problem !== null) fail(problem);
+      }
       trace.meta = (o.meta as Json | undefined) ?? {};
-      sawHeader = true;
-      continue;
+      this.sawHeader = true;
+      return;
     }
     if ('type' in o) readDictionaryLine(trace, o, fail);
     else trace.append(readEvent(trace, o, fail));
   }
-  if (!sawHeader) throw new TraceError('NDJSON: empty input (no header line)');
-  if (!sawEnd) throw new TraceError(`NDJSON: truncated after ${lineNo} lines (no {"type":"end"} line)`);
-  trace.compact();
-  return trace;
 }
+
+/** Longest NDJSON line read (a line holds one event or one dictionary entry). */
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
 
 function str(o: Json, key: string, fail: (m: string) => never): string {
   const v = o[key];
@@ -188,6 +250,7 @@ function readDictionaryLine(trace: Trace, o: Json, fail: (m: string) => never): 
 function readEvent(trace: Trace, o: Json, fail: (m: string) => never): TraceEvent {
   const t = o.t;
   if (typeof t !== 'number' || !Number.isFinite(t)) fail('"t" must be a finite number (ns)');
+  if (!(Math.abs(t as number) < MAX_TIME_NS)) fail(`"t" must be below 2^51 ns (26 days), got ${t as number}`);
   const kind = o.kind;
   if (typeof kind !== 'string' || !KIND_NAMES.has(kind)) fail(`"kind" must be one of ${EVENT_KIND_NAMES.join(', ')}`);
   const threadId = (allowNone: boolean): number => {
