@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BinaryFileReader, BinaryFileWriter, encodeTrace } from './binary.js';
 import { toChromeJson } from './chrome.js';
-import { BinaryToTextConverter } from './convert-stream.js';
+import { BinaryToTextConverter, TraceImporter } from './convert-stream.js';
+import { decodeBinaryTrace } from './binary.js';
+import { traceData } from './test-helpers.js';
+import { TraceError } from './model.js';
 import { Trace } from './model.js';
 import { toNdjson } from './ndjson.js';
 import { mulberry32, randomValidTrace } from './testing.js';
@@ -86,5 +89,41 @@ describe('streaming conversion of binary traces', () => {
     const r2 = new BinaryFileReader();
     r2.push(wrong);
     expect(() => r2.finish()).toThrow(/counts 301/);
+  });
+
+  it('imports each format pushed in chunks into the same binary trace, validated on the way', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 400 }), cuts, (s, n, c) => {
+        const trace = randomValidTrace(mulberry32(s), { events: n });
+        const inputs = { binary: encodeTrace(trace, 37), ndjson: new TextEncoder().encode(toNdjson(trace)), chrome: new TextEncoder().encode(toChromeJson(trace)) };
+        for (const [format, bytes] of Object.entries(inputs)) {
+          const importer = new TraceImporter();
+          const out: Uint8Array[] = [];
+          for (const chunk of split(bytes, c)) out.push(...importer.push(chunk));
+          const { chunks, summary } = importer.finish();
+          out.push(...chunks);
+          expect(summary).toMatchObject({ format, events: n, warnings: [] });
+          expect(traceData(decodeBinaryTrace(Buffer.concat(out)))).toEqual(traceData(trace));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('refuses an invalid trace with the index of its first offending event, even past the first window', () => {
+    const trace = randomValidTrace(mulberry32(3), { events: 3000 });
+    const w = trace.addThread('late', 'worker');
+    trace.released(trace.endTime + 1, w, 0);
+    const importer = new TraceImporter();
+    const bytes = encodeTrace(trace, 100);
+    let error: unknown;
+    try {
+      for (const chunk of split(bytes, Array.from({ length: 20 }, (_, i) => i * 1013))) importer.push(chunk);
+      importer.finish();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TraceError);
+    expect((error as TraceError).eventIndex).toBe(3000);
   });
 });

@@ -20,7 +20,8 @@ export class UnsupportedFormatError extends Error {
   }
 }
 
-const SNIFF_BYTES = 4096;
+/** Bytes detectFormat looks at (at most). */
+export const SNIFF_BYTES = 4096;
 const NDJSON_HEADER = new RegExp(`"format"\\s*:\\s*"${NDJSON_FORMAT}"`);
 
 export function detectFormat(bytes: Uint8Array): TraceFormat {
