@@ -75,6 +75,9 @@ export class FrameEncoder {
   private nextEvent = 0;
   private readonly out = new ByteWriter(1 << 16);
 
+  /** `meta`: sent instead of each trace's own meta (e.g. a snapshot that says where it stops). */
+  constructor(private readonly meta?: TraceMeta) {}
+
   /** Index of the first event not yet encoded (the default `from` of the next frame). */
   get position(): number {
     return this.nextEvent;
@@ -92,7 +95,7 @@ export class FrameEncoder {
     w.reset();
     w.ensure(FRAME_HEADER_BYTES);
     w.pos = FRAME_HEADER_BYTES;
-    const meta = JSON.stringify(trace.meta ?? {});
+    const meta = JSON.stringify(this.meta ?? trace.meta ?? {});
     const sendMeta = meta !== this.metaSent;
     w.varint(sendMeta ? FLAG_META : 0);
     if (sendMeta) w.string(meta);
@@ -507,9 +510,14 @@ export class BinaryFileReader {
  * where event i of `trace` is event `dropped + i` of the file.
  */
 export class BinaryFileWriter {
-  private readonly encoder = new FrameEncoder();
+  private readonly encoder: FrameEncoder;
   private written = 0;
   private anyFrame = false;
+
+  /** `meta`: written instead of the trace's own meta. */
+  constructor(meta?: TraceMeta) {
+    this.encoder = new FrameEncoder(meta);
+  }
 
   /** The file header. */
   header(): Uint8Array {
@@ -519,23 +527,23 @@ export class BinaryFileWriter {
     return out;
   }
 
-  /** Frames of up to `eventsPerFrame` events (copies: each may be kept). */
-  *frames(trace: Trace, dropped = 0, eventsPerFrame = FILE_FRAME_EVENTS): Generator<Uint8Array> {
+  /** Frames of up to `eventsPerFrame` events, up to event `end` of `trace` (copies: each may be kept). */
+  *frames(trace: Trace, dropped = 0, eventsPerFrame = FILE_FRAME_EVENTS, end = trace.length): Generator<Uint8Array> {
     let from = this.written - dropped;
     if (from < 0) throw new TraceError(`events [${dropped + from}, ${dropped}) were dropped before they were written`);
-    while (from < trace.length) {
-      const to = Math.min(trace.length, from + eventsPerFrame);
+    while (from < end) {
+      const to = Math.min(end, from + eventsPerFrame);
       this.anyFrame = true;
       yield this.encoder.encode(trace, from, to, dropped).slice();
       from = to;
+      this.written = dropped + to;
     }
-    this.written = dropped + trace.length;
   }
 
   /** The end record; `trace` gives the dictionaries of a frame for an empty file. */
   end(trace: Trace, dropped = 0): Uint8Array[] {
     const out: Uint8Array[] = [];
-    if (!this.anyFrame) out.push(this.encoder.encode(trace, trace.length, trace.length, dropped).slice());
+    if (!this.anyFrame) out.push(this.encoder.encode(trace, this.written - dropped, this.written - dropped, dropped).slice());
     this.anyFrame = true;
     const end = new Uint8Array(END_BYTES);
     end.set([END_TAG, 0x45, 0x4e, 0x44], 0);
