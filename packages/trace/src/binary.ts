@@ -463,7 +463,7 @@ export class BinaryFileReader {
     let at = 0;
     if (!this.headerRead) {
       if (bytes.length < FILE_HEADER_BYTES) {
-        this.pending = bytes.slice();
+        this.pending = new Uint8Array(bytes);
         return;
       }
       if (!hasBinaryMagic(bytes)) throw new TraceError('binary trace: missing the Lockscope magic bytes');
@@ -476,7 +476,7 @@ export class BinaryFileReader {
       if (bytes[at] === END_TAG) {
         if (bytes.length - at > END_BYTES) throw new TraceError(`binary trace: ${bytes.length - at - END_BYTES} byte(s) after the end record`);
         if (bytes.length - at < END_BYTES) break;
-        this.endRecord = bytes.slice(at, at + END_BYTES);
+        this.endRecord = new Uint8Array(bytes.subarray(at, at + END_BYTES));
         at = bytes.length;
         break;
       }
@@ -485,7 +485,7 @@ export class BinaryFileReader {
       if (bytes.length - at - FRAME_HEADER_BYTES < bodyLength) break;
       at = this.decoder.decodeAt(bytes, at, this.trace, 'binary trace', this.dropped);
     }
-    this.pending = at === bytes.length ? new Uint8Array(0) : bytes.slice(at);
+    this.pending = at === bytes.length ? new Uint8Array(0) : new Uint8Array(bytes.subarray(at));
   }
 
   /** Takes the decoded events out of `trace` (their dictionaries stay). */

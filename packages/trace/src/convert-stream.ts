@@ -87,7 +87,7 @@ export class TraceImporter {
   /** Binary file chunks ready to store. */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.format === null) {
-      this.head.push(chunk.slice());
+      this.head.push(new Uint8Array(chunk)); // a copy (Buffer#slice would not be one)
       this.headBytes += chunk.length;
       if (this.headBytes < SNIFF_BYTES) return [];
       return this.start();
@@ -133,7 +133,7 @@ export class TraceImporter {
       this.ndjson.push(chunk);
       return this.window(this.ndjson);
     }
-    this.chromeParts.push(chunk.slice());
+    this.chromeParts.push(new Uint8Array(chunk));
     return [];
   }
 

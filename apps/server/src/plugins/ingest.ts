@@ -22,7 +22,7 @@ export interface IngestBody {
 }
 
 export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
-  const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
+  const rateLimit = ctx.rateLimit;
 
   /** Whether this host can run a traced libvirtd, and what it lacks. */
   app.get('/api/traced', async () => {

@@ -135,7 +135,7 @@ export class SqliteRecordingStore implements RecordingStore {
         if (state !== 'open') throw new Error(`recording ${id} is ${state}`);
         if (chunk.byteLength === 0) return;
         // Copy: the caller may reuse its buffer once the promise resolves.
-        pending.push(chunk.slice());
+        pending.push(new Uint8Array(chunk));
         pendingBytes += chunk.byteLength;
         size += chunk.byteLength;
         if (pendingBytes >= CHUNK_BYTES) flush();
