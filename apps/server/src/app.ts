@@ -18,6 +18,7 @@ import { securityHeaders } from './plugins/security.js';
 import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
+import { SharedBudgetStore } from './rate-budget.js';
 import { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
 import { SqliteRecordingStore } from './store/sqlite-store.js';
@@ -44,6 +45,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     // Unknown fields are errors (400 naming the field), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
+    forceCloseConnections: true,
     // Node's limit on receiving a whole request; uploads also have an idle timeout (trace-io.ts).
     requestTimeout: config.requestTimeoutMs,
   });
@@ -67,6 +69,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   app.removeContentTypeParser('text/plain');
   app.register(rateLimit, {
     global: false,
+    store: SharedBudgetStore,
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, 'rate_limited', `too many requests: at most ${context.max} per ${context.after}; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });

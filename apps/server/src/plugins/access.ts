@@ -102,7 +102,16 @@ function carriesToken(request: FastifyRequest, token: string): boolean {
 /** The checks above, as hooks on the root instance (they cover every route). */
 export function accessControl(app: FastifyInstance, config: ServerConfig): void {
   app.decorateRequest('authenticated', false);
+  // WebSocket upgrades are checked in preHandler: refusing them earlier leaves @fastify/websocket
+  // holding the socket (the server then never closes). They have no body to parse before.
+  const isUpgrade = (request: FastifyRequest) => request.headers.upgrade !== undefined;
   app.addHook('onRequest', async (request) => {
+    if (!isUpgrade(request)) check(request);
+  });
+  app.addHook('preHandler', async (request) => {
+    if (isUpgrade(request)) check(request);
+  });
+  function check(request: FastifyRequest): void {
     if (!hostAllowed(request.headers.host, config)) {
       throw new HttpError(403, 'forbidden', `host ${JSON.stringify(request.headers.host ?? '')} is not served here (set LOCKSCOPE_ALLOWED_HOSTS to serve it)`);
     }
@@ -125,7 +134,7 @@ export function accessControl(app: FastifyInstance, config: ServerConfig): void 
         throw new HttpError(415, 'unsupported_media_type', `send ${BODY_TYPES.join(', ')} (got ${JSON.stringify(type ?? 'no content type')})`);
       }
     }
-  });
+  }
 }
 
 /** POST /api/session {token} sets the session cookie; GET says whether one is needed; DELETE signs out. */
