@@ -4,20 +4,14 @@
 import { connect } from 'node:net';
 import { TraceValidator, decodeAny, encodeTrace, mulberry32, randomValidTrace, toChromeJson, toNdjson, type Trace } from '@lockscope/trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type LockscopeApp } from './app.js';
+import type { LockscopeApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { SESSION_COOKIE } from './plugins/access.js';
-import { testConfig } from './test-support.js';
+import { testApps } from './test-support.js';
 
-const apps: LockscopeApp[] = [];
-function app(overrides: Partial<ServerConfig> = {}): LockscopeApp {
-  const a = buildApp(testConfig(overrides));
-  apps.push(a);
-  return a;
-}
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
+const apps = testApps();
+const app = apps.app;
+afterEach(apps.closeAll);
 
 async function listening(overrides: Partial<ServerConfig> = {}): Promise<{ a: LockscopeApp; port: number }> {
   const a = app(overrides);
