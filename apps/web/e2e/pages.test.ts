@@ -33,8 +33,8 @@ describe.skipIf(reason !== null)('pages around the timeline, in Chromium', () =>
     await screenshot(page, '30-truncated');
     // Recorded, the recording says it too.
     const rec = await recordedRun(server.url, { scenario: 'create-storm', preset: 'libvirt-2013', seed: 1 });
-    const info = (await (await fetch(`${server.url}/api/recordings/${rec.id}/info`)).json()) as { config: { endReason: string } };
-    expect(info.config.endReason).toBe('event-limit');
+    const info = (await (await fetch(`${server.url}/api/recordings/${rec.id}/info`)).json()) as { config: { truncated?: { reason: string } } };
+    expect(info.config.truncated?.reason).toBe('event-limit');
     await page.goto(`${server.url}${rec.url}`);
     await page.waitForSelector('[data-testid="truncated-banner"]');
     expect(await page.textContent('[data-testid="connection"]')).toMatch(/incomplete/);

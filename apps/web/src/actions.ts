@@ -171,7 +171,9 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
     app.setSource({ kind: 'recording', id, name: info?.title ?? id });
     const strategy = (info?.config as { strategy?: Record<string, unknown> } | null)?.strategy;
     if (strategy) app.setStrategy(strategy);
-    if (info?.config?.endReason === 'event-limit') app.setTruncated({ events: trace.length, simTimeNs: Number(info.config.simTimeNs ?? end) });
+    // Cut at the event limit: said by the recording's configuration (and by the file's meta).
+    const cut = info?.config?.truncated ?? (trace.meta as { truncated?: { events?: number } }).truncated;
+    if (cut) app.setTruncated({ events: Number(cut.events ?? trace.length), simTimeNs: Number(info?.config?.simTimeNs ?? end) });
     applyView(view);
     app.bump('main');
     app.setConnection('done');

@@ -59,7 +59,8 @@ export function errorHandling(app: FastifyInstance, page?: () => string): void {
   };
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
-      if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.statusCode >= 500 && error.statusCode !== 503) request.log.error({ err: error }, 'request failed');
+      if (error.extra.retryAfterS !== undefined) reply.header('Retry-After', String(error.extra.retryAfterS));
       return send(request, reply, error.statusCode, error.toBody());
     }
     const { status, body } = mapFastifyError(error);

@@ -115,8 +115,8 @@ export async function listRecordings(): Promise<RecordingEntry[]> {
 export interface RecordingInfo {
   id: string;
   title: string;
-  /** endReason: why the run had ended when it was recorded (event-limit: truncated). */
-  config: (Partial<RunConfig> & { changes?: unknown[]; simTimeNs?: number; endReason?: string | null }) | null;
+  /** truncated: the run had stopped at the server's event limit when it was recorded. */
+  config: (Partial<RunConfig> & { changes?: unknown[]; simTimeNs?: number; truncated?: { reason: string; events: number; limit: number } }) | null;
 }
 
 export async function getRecordingInfo(id: string): Promise<RecordingInfo> {
