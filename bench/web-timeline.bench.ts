@@ -2,7 +2,7 @@
 // complete draw of a 1 M-interval trace and frame times while panning and zooming at 1600x900,
 // against a plain D3-SVG drawing of 20 000 intervals measured in the same run; JS heap after load.
 // Needs `pnpm --filter @lockscope/web build` (it serves apps/web/dist/bench.html).
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
@@ -71,6 +71,10 @@ const bench: Bench = async ({ quick, options }) => {
       loads.push(await page.evaluate((n) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(n, 1600, 900), intervals));
     }
     const loaded = loads[loads.length - 1];
+    // What the loaded trace looks like, for a human to check (the view of the first draw).
+    const artifacts = join(here, '..', '.ci', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, `web-bench-${intervals}-intervals.png`) });
     const firstDraws = loads.map((l) => l.firstDrawMs);
     // What the page retains after the load: collect garbage first (the earlier loads' traces are
     // garbage by now), then read V8's own figures, array-buffer backing stores included (the
