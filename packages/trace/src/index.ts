@@ -8,3 +8,5 @@ export * from './ndjson.js';
 export * from './chrome.js';
 export * from './detect.js';
 export * from './growable.js';
+export * from './avoidable.js';
+export * from './lockorder.js';
