@@ -15,6 +15,8 @@ const commands: Record<string, () => Promise<Command>> = {
   convert: () => import('./commands/convert.js'),
   trace: () => import('./commands/trace.js'),
   'compare-model': () => import('./commands/compare-model.js'),
+  'lock-order': () => import('./commands/lock-order.js'),
+  sweep: () => import('./commands/sweep.js'),
 };
 
 async function help(): Promise<void> {

@@ -72,4 +72,27 @@ describe('lock-order graph', () => {
       ['y', 'z'],
     ]);
   });
+
+  it('does not count taking a domain job under its own object lock (a condition wait)', () => {
+    const t = new Trace();
+    const th = t.addThread('w', 'worker');
+    const obj = t.addLock({ name: 'domain vm-1', class: 'domain-object', kind: 'mutex', subject: 'vm-1' });
+    const job = t.addLock({ name: 'job vm-1', class: 'domain-job', kind: 'job', subject: 'vm-1' });
+    const other = t.addLock({ name: 'job vm-2', class: 'domain-job', kind: 'job', subject: 'vm-2' });
+    t.acquired(0, th, obj);
+    t.acquired(1, th, job); // qemuDomainObjBeginJob
+    t.released(2, th, obj); // enter the monitor
+    t.acquired(3, th, obj); // exit the monitor
+    t.acquired(4, th, other); // another domain's job: a real edge
+    t.released(5, th, other);
+    t.released(6, th, obj);
+    t.released(7, th, job);
+    const g = lockOrderGraph(t, { by: 'lock' });
+    expect(g.edges.map((e) => [e.from, e.to])).toEqual([
+      ['domain vm-1', 'job vm-2'],
+      ['job vm-1', 'domain vm-1'],
+      ['job vm-1', 'job vm-2'],
+    ]);
+    expect(g.cycles).toEqual([]);
+  });
 });

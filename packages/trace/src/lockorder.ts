@@ -8,6 +8,10 @@
 // - Nesting inside one class (one domain's lock taken while another's is held) gives an edge
 //   from the class to itself; such self-edges are listed but are not reported as cycles (as
 //   lockdep, which needs a nesting annotation to tell them apart).
+// - A domain job (a lock of kind `job`) is waited for with a condition wait on its domain
+//   object's mutex (qemuDomainObjBeginJob: virCondWait releases the object lock), so taking a
+//   domain's job while holding that domain's object lock never blocks holding it: that nesting
+//   is not an edge (as lockdep, which does not see condition waits as nesting either).
 // - Cycles are the elementary cycles of the graph (at most `maxCycles`, default 100), each
 //   starting at its smallest node name, sorted; every cycle lists the first occurrence of each
 //   of its edges.
@@ -60,6 +64,11 @@ export function lockOrderGraph(trace: Trace, opts: LockOrderOptions = {}): LockO
   const held: number[][] = trace.threads.map(() => []);
   const requested = new Float64Array(trace.threads.length).fill(NaN);
   const edges = new Map<string, LockOrderEdge>();
+  const condWait = (outer: number, inner: number): boolean => {
+    const o = trace.locks[outer];
+    const n = trace.locks[inner];
+    return n.kind === 'job' && o.class === 'domain-object' && n.subject !== undefined && o.subject === n.subject;
+  };
   const { time, thread, kind, ref } = trace;
   for (let i = 0; i < trace.length; i++) {
     const th = thread[i];
@@ -74,7 +83,7 @@ export function lockOrderGraph(trace: Trace, opts: LockOrderOptions = {}): LockO
         const to = nodeOf(inner);
         const seen = new Set<string>();
         for (const outer of held[th]) {
-          if (outer === inner) continue;
+          if (outer === inner || condWait(outer, inner)) continue;
           const from = nodeOf(outer);
           const key = `${from}\u0000${to}`;
           // Several held locks of one node count once per acquisition.
