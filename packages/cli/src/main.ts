@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   'compare-model': () => import('./commands/compare-model.js'),
   'lock-order': () => import('./commands/lock-order.js'),
   sweep: () => import('./commands/sweep.js'),
+  whatif: () => import('./commands/whatif.js'),
 };
 
 async function help(): Promise<void> {
