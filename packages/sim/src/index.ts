@@ -20,6 +20,7 @@ export {
   strategyMapper,
   identityMapper,
   REPLAYABLE_KNOBS,
+  unmodelledKnobs,
   type ExtractedCalls,
   type ReplayJob,
   type ReplayOp,

@@ -208,6 +208,17 @@ const LIST_WRITERS = /Define|CreateXML|Undefine|Destroy|Restore/;
  * pool, which the replay takes from the trace as they were. */
 export const REPLAYABLE_KNOBS = ['security.lock', 'list.lock', 'list.lookup'] as const;
 
+/** The knobs in which `target` differs from `traced` that the what-if cannot apply: durations,
+ * the code path, the thread pool, and a list lookup back to locking every object (the trace does
+ * not say which objects a scan would have locked). */
+export function unmodelledKnobs(traced: Strategy, target: Strategy): (keyof Strategy)[] {
+  return (Object.keys(target) as (keyof Strategy)[]).filter((k) => {
+    if (target[k] === traced[k]) return false;
+    if (k === 'list.lookup') return target[k] === 'lock-objects';
+    return !(REPLAYABLE_KNOBS as readonly string[]).includes(k);
+  });
+}
+
 /**
  * A mapper from the traced strategy to `target`:
  * - security.lock: the security manager's and drivers' locks become one global lock (manager),

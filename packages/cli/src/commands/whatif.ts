@@ -1,5 +1,5 @@
 import { computeStats, type Trace } from '@lockscope/trace';
-import { extractCalls, presets, REPLAYABLE_KNOBS, replayCalls, resolveConfig, strategyMapper, type Strategy } from '@lockscope/sim';
+import { extractCalls, presets, replayCalls, resolveConfig, strategyMapper, unmodelledKnobs, type Strategy } from '@lockscope/sim';
 import { parseArgs } from 'node:util';
 import { outputFormat, parsePairs } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -54,9 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const whatif = replayCalls(calls, strategyMapper(traced.strategy, target.strategy), { replayOf: trace.meta, preset: target.preset, strategy: target.strategy });
   const t = figures(trace);
   const r = figures(replay.trace);
-  const notModelled = (Object.keys(target.strategy) as (keyof Strategy)[]).filter(
-    (k) => !(REPLAYABLE_KNOBS as readonly string[]).includes(k) && target.strategy[k] !== traced.strategy[k],
-  );
+  const notModelled = unmodelledKnobs(traced.strategy, target.strategy);
   const out = {
     traced: { ...t, strategy: traced.strategy, strategyAssumed: traced.assumed },
     replay: { ...r, errorPct: t.makespanMs > 0 ? Math.round((10000 * (r.makespanMs - t.makespanMs)) / t.makespanMs) / 100 : 0, stuckCalls: replay.stuck },
