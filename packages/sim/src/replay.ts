@@ -44,10 +44,16 @@ export interface ReplayJob {
   /** Traced begin and end, ns. */
   begin: number;
   end: number;
+  /** For a call: when its client issued it (the begin of the `queue` span it waited in, if any,
+   * else `begin`). */
+  arrival: number;
   /** For a call: the job (index) of the previous call of the same domain, if it had finished
-   * before this one began, and the traced gap between them. */
+   * before this one was issued, and the traced gap from its end to this one's arrival. */
   after?: number;
   gap: number;
+  /** For a call that queued (max_client_requests, a busy worker pool): the call whose end let
+   * it in (it ended as this one began). */
+  releasedBy?: number;
   ops: ReplayOp[];
 }
 
@@ -68,13 +74,16 @@ export function extractCalls(trace: Trace): ExtractedCalls {
   const inCall = new Uint8Array(threads);
   const pendingRequest = new Uint8Array(threads);
   const lastCallOf = new Map<string, number>();
+  // queue spans: open per client thread, and ended ones by call (label and subject)
+  const openQueue: ({ key: string; begin: number } | null)[][] = trace.threads.map(() => []);
+  const endedQueue = new Map<string, { begin: number; end: number }[]>();
   const { time, thread, kind, ref, mode, arg } = trace;
   const start = trace.length > 0 ? time[0] : 0;
 
   const job = (th: number, t: number): ReplayJob => {
     let j = current[th];
     if (!j) {
-      j = { thread: th, begin: t, end: t, gap: 0, ops: [] };
+      j = { thread: th, begin: t, end: t, arrival: t, gap: 0, ops: [] };
       current[th] = j;
       jobs.push(j);
       last[th] = t;
@@ -122,19 +131,28 @@ export function extractCalls(trace: Trace): ExtractedCalls {
       }
       case EventKind.SpanBegin: {
         const spanKind = SPAN_KINDS[mode[i]];
-        if (spanKind === 'queue') break;
         const label = trace.labels[ref[i]];
         const subject = arg[i] === NONE ? undefined : trace.labels[arg[i]];
+        if (spanKind === 'queue') {
+          openQueue[th].push({ key: `${label}\u0000${subject ?? ''}`, begin: t });
+          break;
+        }
         if (mode[i] === API_KIND && !inCall[th]) {
           close(th, t);
           const j = job(th, t);
           j.api = label;
+          const queued = endedQueue.get(`${label}\u0000${subject ?? ''}`);
+          if (queued && queued.length > 0) {
+            // the call waited in the queue span that ended last (at this very time, normally)
+            const q = queued.pop() as { begin: number; end: number };
+            j.arrival = q.begin;
+          }
           if (subject !== undefined) {
             j.subject = subject;
             const prev = lastCallOf.get(subject);
-            if (prev !== undefined && jobs[prev].end <= t && current[jobs[prev].thread] !== jobs[prev]) {
+            if (prev !== undefined && jobs[prev].end <= j.arrival && current[jobs[prev].thread] !== jobs[prev]) {
               j.after = prev;
-              j.gap = t - jobs[prev].end;
+              j.gap = j.arrival - jobs[prev].end;
             }
             lastCallOf.set(subject, jobs.length - 1);
           }
@@ -156,7 +174,16 @@ export function extractCalls(trace: Trace): ExtractedCalls {
           close(th, t);
           break;
         }
-        if (depth[th] === 0) break; // the end of a queue span
+        if (depth[th] === 0) {
+          // the end of a queue span: the call it was for begins now on a worker
+          const q = openQueue[th].pop();
+          if (q) {
+            const list = endedQueue.get(q.key) ?? [];
+            list.push({ begin: q.begin, end: t });
+            endedQueue.set(q.key, list);
+          }
+          break;
+        }
         const j = job(th, t);
         workUntil(j, th, t);
         j.ops.push({ op: Op.EndSpan });
@@ -176,8 +203,19 @@ export function extractCalls(trace: Trace): ExtractedCalls {
         break;
     }
   }
-  // Chunks end with their last operation; calls still open at the end keep what they did.
-  for (let th = 0; th < threads; th++) if (current[th]) current[th] = null;
+  // A call that queued was let in by the call that ended as it began (a slot or a worker freed).
+  const endedAt = new Map<number, number[]>();
+  jobs.forEach((j, k) => {
+    if (j.api === undefined) return;
+    const list = endedAt.get(j.end) ?? [];
+    list.push(k);
+    endedAt.set(j.end, list);
+  });
+  jobs.forEach((j) => {
+    if (j.api === undefined || j.arrival >= j.begin) return;
+    const r = endedAt.get(j.begin)?.shift();
+    if (r !== undefined) j.releasedBy = r;
+  });
   return {
     start,
     threads: trace.threads.map((t) => ({ name: t.name, role: t.role })),
@@ -290,19 +328,34 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
   const heldKey = (m: LockMapping): string => (m.class === 'domain-list' ? `list:${m.key}` : m.key);
 
   const endOf = new Float64Array(calls.jobs.length).fill(NaN);
-  const readyAt = new Float64Array(calls.jobs.length).fill(NaN);
   const dependents = new Map<number, number[]>();
-  const perThread: number[][] = calls.threads.map(() => []);
+  const releases = new Map<number, number[]>();
+  /** Conditions a call still waits for before it is ready: its arrival, and its releaser. */
+  const waitingFor = new Uint8Array(calls.jobs.length);
+  // Chunks run on their own thread in traced order; calls go to the pool of threads that served
+  // calls (their traced thread if it is free), first come first served, once issued and, for a
+  // call that queued, once the call that let it in has finished.
+  const chunksOf: number[][] = calls.threads.map(() => []);
+  const pool: number[] = [];
   calls.jobs.forEach((j, k) => {
-    perThread[j.thread].push(k);
+    if (j.api === undefined) chunksOf[j.thread].push(k);
+    else if (!pool.includes(j.thread)) pool.push(j.thread);
     if (j.after !== undefined) {
       const list = dependents.get(j.after) ?? [];
       list.push(k);
       dependents.set(j.after, list);
-    } else readyAt[k] = j.begin;
+    }
+    if (j.releasedBy !== undefined) {
+      const list = releases.get(j.releasedBy) ?? [];
+      list.push(k);
+      releases.set(j.releasedBy, list);
+    }
+    waitingFor[k] = j.releasedBy === undefined ? 1 : 2;
   });
-  const nextOf = new Int32Array(calls.threads.length);
+  pool.sort((a, b) => a - b);
+  const nextChunk = new Int32Array(calls.threads.length);
   const busy = new Uint8Array(calls.threads.length);
+  const ready: number[] = [];
 
   const threadState = calls.threads.map(() => ({
     depthOf: new Map<string, number>(),
@@ -310,12 +363,12 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
     mapped: new Map<number, LockMapping | null>(),
   }));
 
-  function* body(k: number): Gen<number> {
+  function* body(k: number, th: number): Gen<number> {
     const j = calls.jobs[k];
     if (j.api !== undefined) yield span('api', j.api, j.subject);
     // Per thread (a lock may be taken in one job and released in a later one of the thread):
     // per mapped lock, how many traced holds map onto it (merged locks nest).
-    const { depthOf, held, mapped } = threadState[j.thread];
+    const { depthOf, held, mapped } = threadState[th];
     for (const o of j.ops) {
       switch (o.op) {
         case Op.Work:
@@ -361,34 +414,48 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
     return 1;
   }
 
-  const startNext = (th: number): void => {
-    if (busy[th]) return;
-    const k = perThread[th][nextOf[th]];
-    if (k === undefined || Number.isNaN(readyAt[k])) return;
-    if (readyAt[k] > engine.now) {
-      engine.callAt(readyAt[k], () => startNext(th));
-      return;
-    }
+  const run = (k: number, th: number): void => {
     busy[th] = 1;
-    nextOf[th]++;
-    engine.spawn(th, body(k), () => {
+    engine.spawn(th, body(k, th), () => {
       endOf[k] = engine.now;
       busy[th] = 0;
-      for (const d of dependents.get(k) ?? []) {
-        readyAt[d] = engine.now + calls.jobs[d].gap;
-        const dt = calls.jobs[d].thread;
-        engine.callAt(readyAt[d], () => startNext(dt));
+      for (const d of dependents.get(k) ?? []) arrive(d, engine.now + calls.jobs[d].gap);
+      for (const d of releases.get(k) ?? []) satisfied(d);
+      dispatch();
+    });
+  };
+  const dispatch = (): void => {
+    for (let th = 0; th < calls.threads.length; th++) {
+      const k = chunksOf[th][nextChunk[th]];
+      if (!busy[th] && k !== undefined && calls.jobs[k].begin <= engine.now) {
+        nextChunk[th]++;
+        run(k, th);
       }
-      startNext(th);
+    }
+    while (ready.length > 0) {
+      const k = ready[0];
+      const own = calls.jobs[k].thread;
+      const th = busy[own] ? pool.find((p) => !busy[p]) : own;
+      if (th === undefined) break;
+      ready.shift();
+      run(k, th);
+    }
+  };
+  const satisfied = (k: number): void => {
+    if (--waitingFor[k] === 0) ready.push(k);
+  };
+  const arrive = (k: number, t: number): void => {
+    engine.callAt(t, () => {
+      satisfied(k);
+      dispatch();
     });
   };
 
-  engine.now = calls.start;
   trace.mark(calls.start, 'replay start');
-  for (let th = 0; th < calls.threads.length; th++) {
-    const first = perThread[th][0];
-    if (first !== undefined && !Number.isNaN(readyAt[first])) engine.callAt(readyAt[first], () => startNext(th));
-  }
+  calls.jobs.forEach((j, k) => {
+    if (j.api === undefined) engine.callAt(j.begin, dispatch);
+    else if (j.after === undefined) arrive(k, j.arrival);
+  });
   while (engine.step()) {
     // run to the end
   }
