@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Mode, Trace } from './model.js';
 import { avoidableWaits, describeVerdict } from './avoidable.js';
 import { computeStats } from './stats.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
+import { randomValidTrace } from './testing.js';
 import { validateTrace } from './validate.js';
 
 /** Four calls around the security manager, a domain lock and the domain list (times in ns). */
