@@ -13,6 +13,8 @@
 //   copied: it comes out of the replay.
 // Replay:
 // - Each traced thread runs its jobs in their traced order, one at a time.
+// - A call that queued in the trace (a `queue` span: max_client_requests, a busy worker pool)
+//   was let in by the call that ended as it began; it starts once that call has finished.
 // - A chunk is ready at its traced time. A call is ready at its traced begin, except a call for
 //   the same domain as an earlier call that had finished before it began: clients issue a
 //   domain's calls one after another, so it is ready when that call has finished in the replay
@@ -332,14 +334,12 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
   const releases = new Map<number, number[]>();
   /** Conditions a call still waits for before it is ready: its arrival, and its releaser. */
   const waitingFor = new Uint8Array(calls.jobs.length);
-  // Chunks run on their own thread in traced order; calls go to the pool of threads that served
-  // calls (their traced thread if it is free), first come first served, once issued and, for a
-  // call that queued, once the call that let it in has finished.
-  const chunksOf: number[][] = calls.threads.map(() => []);
-  const pool: number[] = [];
+  // Each thread runs its jobs in their traced order (a worker's activity around a call stays
+  // with it); a chunk once its traced time has come, a call once issued and, if it queued, once
+  // the call that let it in has finished.
+  const jobsOf: number[][] = calls.threads.map(() => []);
   calls.jobs.forEach((j, k) => {
-    if (j.api === undefined) chunksOf[j.thread].push(k);
-    else if (!pool.includes(j.thread)) pool.push(j.thread);
+    jobsOf[j.thread].push(k);
     if (j.after !== undefined) {
       const list = dependents.get(j.after) ?? [];
       list.push(k);
@@ -352,10 +352,8 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
     }
     waitingFor[k] = j.releasedBy === undefined ? 1 : 2;
   });
-  pool.sort((a, b) => a - b);
-  const nextChunk = new Int32Array(calls.threads.length);
+  const nextJob = new Int32Array(calls.threads.length);
   const busy = new Uint8Array(calls.threads.length);
-  const ready: number[] = [];
 
   const threadState = calls.threads.map(() => ({
     depthOf: new Map<string, number>(),
@@ -421,28 +419,23 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
       busy[th] = 0;
       for (const d of dependents.get(k) ?? []) arrive(d, engine.now + calls.jobs[d].gap);
       for (const d of releases.get(k) ?? []) satisfied(d);
+      // a thread that finished its job may start the next one at once
       dispatch();
     });
   };
   const dispatch = (): void => {
     for (let th = 0; th < calls.threads.length; th++) {
-      const k = chunksOf[th][nextChunk[th]];
-      if (!busy[th] && k !== undefined && calls.jobs[k].begin <= engine.now) {
-        nextChunk[th]++;
+      const k = jobsOf[th][nextJob[th]];
+      if (busy[th] || k === undefined) continue;
+      const j = calls.jobs[k];
+      if (j.api === undefined ? j.begin <= engine.now : waitingFor[k] === 0) {
+        nextJob[th]++;
         run(k, th);
       }
     }
-    while (ready.length > 0) {
-      const k = ready[0];
-      const own = calls.jobs[k].thread;
-      const th = busy[own] ? pool.find((p) => !busy[p]) : own;
-      if (th === undefined) break;
-      ready.shift();
-      run(k, th);
-    }
   };
   const satisfied = (k: number): void => {
-    if (--waitingFor[k] === 0) ready.push(k);
+    waitingFor[k]--;
   };
   const arrive = (k: number, t: number): void => {
     engine.callAt(t, () => {
