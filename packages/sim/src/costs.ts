@@ -55,7 +55,9 @@ export type CostName =
   | 'selinuxSetFiles'
   | 'selinuxRestoreFiles'
   | 'labelNoop'
-  | 'virtlogd';
+  | 'virtlogd'
+  | 'rpcDispatch'
+  | 'rpcReply';
 
 export type CostTable = Record<CostName, Cost>;
 
@@ -95,7 +97,7 @@ const HOST_2013: CostTable = {
   stopCleanup: c(20, 0.3, false, 'A: qemuProcessStop besides security: monitor close, network release, cgroup removal'),
   procStat: c(0.05, 0.3, false, 'A: read /proc/<pid>/stat'),
   eofHandler: c(0.1, 0.3, false, 'A: monitor EOF callback bookkeeping'),
-  aaLoadProfile: c(630, 0.15, true,
+  aaLoadProfile: c(650, 0.15, true,
     'S/F: virt-aa-helper -c + apparmor_parser -a (uncached compile), in GenLabel under S: the thread (079190) says GenLabel ' +
     'with AppArmor "takes around 1 s"; 1.0.5 runs the helper once per start (SetAllLabel reloads only when restoring from ' +
     'a file, security_apparmor.c). Within that order, fitted to S1 - S2 = 10 s: each start takes S five times (GenLabel, ' +
@@ -111,6 +113,10 @@ const HOST_2013: CostTable = {
   selinuxRestoreFiles: c(60, 0.3, true, 'A: matchpathcon loads file_contexts, then setfilecon'),
   labelNoop: c(0.01, 0, false, 'A: a security call that only formats strings'),
   virtlogd: c(2, 0.3, false, 'A: 9.x opens the log through virtlogd RPC'),
+  rpcDispatch: c(0.02, 0.3, false, 'S: traced here (libvirtd 9.0.0): a worker takes 10-25 us from picking up a call to the driver\'s first lock (decode, ACL check, dispatch)'),
+  rpcReply: c(0.1, 0.3, false,
+    'S: traced here (libvirtd 9.0.0): encoding the reply and writing it to the client\'s socket (virNetServerClient, virNetSocket) ' +
+    'then freeing the message take 80-125 us after the driver\'s last unlock'),
 };
 
 /** This machine (Debian 12, libvirt 9.0, QEMU 7.2 under TCG, 2 cores), for comparing with the
