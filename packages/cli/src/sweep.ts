@@ -35,6 +35,16 @@ export interface SweepResult {
   points: SweepPoint[];
 }
 
+/** A sweep run as a job (the server's GET /api/sweeps/:id). */
+export interface SweepJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  done: number;
+  total: number;
+  result?: SweepResult;
+  error?: string;
+}
+
 /** What a worker sends back for one point. */
 export type PointSummary = Pick<SweepPoint, 'makespanMs' | 'apis' | 'lockClasses'>;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type LockscopeApp } from '../app.js';
 import { testConfig } from '../test-support.js';
-import type { SweepJob } from './sweeps.js';
+import type { SweepJob } from '@lockscope/cli';
 
 const apps: LockscopeApp[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // (the same as `lockscope sweep` prints). The points run on worker threads, never on the event
 // loop; a few sweeps at once at most (503 beyond), the last finished ones kept for a while.
 import { randomUUID } from 'node:crypto';
-import { runSweep, sweepConfigs, type SweepInput, type SweepResult } from '@lockscope/cli';
+import { runSweep, sweepConfigs, type SweepInput, type SweepJob } from '@lockscope/cli';
 import { ConfigError } from '@lockscope/sim';
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError, badInput, notFound } from '../errors.js';
@@ -14,15 +14,6 @@ export const MAX_SWEEP_POINTS = 200;
 export const MAX_ACTIVE_SWEEPS = 2;
 /** Finished sweeps kept for GET. */
 const KEEP_FINISHED = 50;
-
-export interface SweepJob {
-  id: string;
-  status: 'running' | 'done' | 'failed';
-  done: number;
-  total: number;
-  result?: SweepResult;
-  error?: string;
-}
 
 interface SweepBody {
   scenario: string;
