@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Trace, encodeTrace } from '@lockscope/trace';
+import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { screenshot, serverAndBrowser, skipReason, waitForDrawn } from './harness.js';
 
 const reason = skipReason();
@@ -93,4 +94,30 @@ describe.skipIf(reason !== null)('analysis views in Chromium', () => {
     expect(await page.textContent('[data-testid="wait-avoidable"]')).toMatch(/avoidable \d/);
     await screenshot(page, 'sweep-point-timeline');
   }, 120_000);
+
+  it('replays an uploaded trace under another strategy and shows it as a compare', async () => {
+    const { server, browser } = ctx;
+    const sim = createSimulation(resolveConfig({ scenario: 'create-storm', preset: 'libvirt-2013', params: { domains: 6 }, seed: 4 }));
+    sim.runToEnd();
+    const res = await fetch(`${server.url}/api/recordings?title=storm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Blob([encodeTrace(sim.trace) as BlobPart]),
+    });
+    expect(res.status).toBe(201);
+    const { page } = browser;
+    await page.goto(`${server.url}${((await res.json()) as { url: string }).url}`);
+    await waitForDrawn(page, { drawnThreadLanes: 1, drawnHolds: 1 });
+    await page.waitForSelector('[data-testid="whatif"] select option[value="feiner-both"]', { state: 'attached' });
+    await page.selectOption('[data-testid="whatif"] select', 'feiner-both');
+    await page.click('[data-testid="whatif-start"]');
+    await page.click('role=tab[name="Compare"]');
+    await page.waitForSelector('[data-testid="table-compare"]');
+    const text = await page.textContent('[data-testid="stats"]');
+    expect(text).toContain('feiner-both');
+    expect(text).toMatch(/Makespan [\d.]+ \w+ → [\d.]+ \w+/);
+    // the replay is drawn below the trace, on the same time axis
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset.compareTop) > 0);
+    await screenshot(page, 'whatif-compare');
+  }, 90_000);
 });

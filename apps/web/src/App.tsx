@@ -13,6 +13,7 @@ import { StatsPanel } from './components/StatsPanel.js';
 import { Legend } from './components/Legend.js';
 import { Timeline } from './timeline/Timeline.js';
 import { SweepView } from './components/SweepView.js';
+import { WhatIfPanel } from './components/WhatIfPanel.js';
 
 const route = parseRoute(location.pathname, location.search);
 /** The route is acted on once per page load (StrictMode runs effects twice in development). */
@@ -52,6 +53,7 @@ export function App() {
             <>
               <StrategyPanel />
               <ComparePanel />
+              <WhatIfPanel />
               <DetailsPanel />
             </>
           ) : (

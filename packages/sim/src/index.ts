@@ -21,6 +21,7 @@ export {
   identityMapper,
   REPLAYABLE_KNOBS,
   unmodelledKnobs,
+  tracedStrategy,
   type ExtractedCalls,
   type ReplayJob,
   type ReplayOp,

@@ -24,7 +24,8 @@
 //   under a what-if strategy, locks and operations are mapped (see `strategyMapper`).
 import { Mode, NONE, SPAN_KINDS, Trace, EventKind, type LockClass, type LockKind, type SpanKind } from '@lockscope/trace';
 import { Engine, endSpan, lock, mark, sleep, span, unlock, type Gen, type SimLock } from './engine.js';
-import type { Strategy } from './strategy.js';
+import { presets, type Strategy } from './strategy.js';
+import { resolveConfig } from './config.js';
 
 const API_KIND = SPAN_KINDS.indexOf('api');
 
@@ -456,4 +457,20 @@ export function replayCalls(calls: ExtractedCalls, mapper: LockMapper = identity
   for (let k = 0; k < calls.jobs.length; k++) if (Number.isNaN(endOf[k])) stuck++;
   trace.compact();
   return { trace, stuck };
+}
+
+/** The strategy the traced daemon had: the simulator's, from a simulated trace's meta, else
+ * libvirt 9.0's (a real, current libvirtd; `assumed` says so). */
+export function tracedStrategy(trace: Trace): { strategy: Strategy; assumed: boolean } {
+  const meta = trace.meta.strategy;
+  if (trace.meta.source === 'sim' && meta !== null && typeof meta === 'object') {
+    try {
+      return { strategy: resolveConfig({ scenario: 'create-storm', set: meta as Record<string, string> }).strategy, assumed: false };
+    } catch {
+      // a knob this version does not know: fall back to the assumption
+    }
+  }
+  const modern = presets.find((p) => p.name === 'libvirt-9.0');
+  if (!modern) throw new Error('the libvirt-9.0 preset is missing');
+  return { strategy: { ...modern.knobs }, assumed: true };
 }

@@ -1,5 +1,5 @@
 import { computeStats, type Trace } from '@lockscope/trace';
-import { extractCalls, presets, replayCalls, resolveConfig, strategyMapper, unmodelledKnobs, type Strategy } from '@lockscope/sim';
+import { extractCalls, replayCalls, resolveConfig, strategyMapper, tracedStrategy, unmodelledKnobs } from '@lockscope/sim';
 import { parseArgs } from 'node:util';
 import { outputFormat, parsePairs } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -19,22 +19,6 @@ function figures(trace: Trace): RunFigures {
   const apis: Record<string, ApiSummary> = {};
   for (const a of stats.apiCalls) apis[a.label] = { count: a.count, p50Ms: ms(a.latency.p50), p95Ms: ms(a.latency.p95), maxMs: ms(a.latency.max) };
   return { makespanMs: ms(stats.apiMakespan), apis };
-}
-
-/** The strategy the traced daemon had: the simulator's from the trace's meta, else libvirt 9.0's
- * (a real, current libvirtd). */
-function tracedStrategy(trace: Trace): { strategy: Strategy; assumed: boolean } {
-  const meta = trace.meta.strategy;
-  if (trace.meta.source === 'sim' && meta !== null && typeof meta === 'object') {
-    try {
-      return { strategy: resolveConfig({ scenario: 'create-storm', preset: 'libvirt-2013', set: meta as Record<string, string> }).strategy, assumed: false };
-    } catch {
-      // an unknown knob: fall through to the assumption
-    }
-  }
-  const modern = presets.find((p) => p.name === 'libvirt-9.0');
-  if (!modern) throw new Error('the libvirt-9.0 preset is missing');
-  return { strategy: { ...modern.knobs }, assumed: true };
 }
 
 export async function run(argv: string[]): Promise<number> {
