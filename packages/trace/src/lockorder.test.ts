@@ -95,4 +95,24 @@ describe('lock-order graph', () => {
     ]);
     expect(g.cycles).toEqual([]);
   });
+
+  it('keeps locks of class other apart under their own names', () => {
+    const t = new Trace();
+    const th = t.addThread('w', 'worker');
+    const [d, p, q] = locks(t, [['domain vm-1', 'domain-object'], ['cache', 'other'], ['event queue', 'other']]);
+    t.acquired(0, th, d);
+    t.acquired(1, th, p); // domain -> cache
+    t.released(2, th, p);
+    t.released(3, th, d);
+    t.acquired(4, th, q);
+    t.acquired(5, th, d); // event queue -> domain: no cycle, the two `other` locks are different
+    t.released(6, th, d);
+    t.released(7, th, q);
+    const g = lockOrderGraph(t);
+    expect(g.edges.map((e) => [e.from, e.to])).toEqual([
+      ['domain-object', 'cache'],
+      ['event queue', 'domain-object'],
+    ]);
+    expect(g.cycles).toEqual([]);
+  });
 });

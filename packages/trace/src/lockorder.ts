@@ -2,7 +2,9 @@
 // real): an edge A -> B each time a thread acquires B while it holds A, by lock class (the
 // default) or by lock. A cycle A -> B -> ... -> A means two code paths take the same locks in
 // opposite orders: a deadlock waiting for the wrong interleaving (ABBA).
-// - Nodes are lock class names (`by: 'class'`) or lock names (`by: 'lock'`).
+// - Nodes are lock class names (`by: 'class'`; a lock of class `other` keeps its own name, as
+//   lumping unrelated locks together would make cycles that no two locks make) or lock names
+//   (`by: 'lock'`).
 // - An edge's `count` is the number of acquisitions of B made while A was held; `wait` the ns
 //   those acquisitions waited; `first` the first of them (event index, time, thread).
 // - Nesting inside one class (one domain's lock taken while another's is held) gives an edge
@@ -60,7 +62,11 @@ export interface LockOrderOptions {
 /** Builds the lock-order graph of a (valid) trace. */
 export function lockOrderGraph(trace: Trace, opts: LockOrderOptions = {}): LockOrderGraph {
   const by = opts.by ?? 'class';
-  const nodeOf = (lock: number): string => (by === 'class' ? trace.locks[lock].class : trace.locks[lock].name);
+  // `other` is not a class but the absence of one: its locks stay apart under their own names.
+  const nodeOf = (lock: number): string => {
+    const l = trace.locks[lock];
+    return by === 'class' && l.class !== 'other' ? l.class : l.name;
+  };
   const held: number[][] = trace.threads.map(() => []);
   const requested = new Float64Array(trace.threads.length).fill(NaN);
   const edges = new Map<string, LockOrderEdge>();
