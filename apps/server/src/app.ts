@@ -6,6 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { HttpError } from './errors.js';
+import { JobQueue } from './jobs/jobs.js';
+import { accessControl, sessionRoutes } from './plugins/access.js';
 import { catalogue } from './plugins/catalogue.js';
 import { errorHandling } from './plugins/errors.js';
 import { health } from './plugins/health.js';
@@ -17,6 +19,7 @@ import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
 import { sweepRoutes } from './plugins/sweeps.js';
+import { SharedBudgetStore } from './rate-budget.js';
 import { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
 import { SqliteRecordingStore } from './store/sqlite-store.js';
@@ -27,9 +30,14 @@ export interface BuildOptions {
   store?: RecordingStore;
 }
 
-export interface LockscopeApp extends FastifyInstance {
-  lockscope: AppContext;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's context (configuration, store, runs, jobs), for tests and main.ts. */
+    lockscope: AppContext;
+  }
 }
+
+export type LockscopeApp = FastifyInstance;
 
 export function buildApp(config: ServerConfig, options: BuildOptions = {}): LockscopeApp {
   const app = Fastify({
@@ -38,6 +46,9 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     // Unknown fields are errors (400 naming the field), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
+    forceCloseConnections: true,
+    // Node's limit on receiving a whole request; uploads also have an idle timeout (trace-io.ts).
+    requestTimeout: config.requestTimeoutMs,
   });
   const store = options.store ?? new SqliteRecordingStore(config.dataDir);
   const runs = new RunManager({
@@ -47,31 +58,37 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     idleGraceMs: config.idleGraceMs,
     retainMs: config.retainMs,
   });
-  const ctx: AppContext = { config, store, runs, web: new WebApp(config.webDir) };
-  const lockscope = app as unknown as LockscopeApp;
-  lockscope.lockscope = ctx;
+  const jobs = new JobQueue({ running: config.maxJobs, queued: config.maxQueuedJobs, perClient: config.maxTransfersPerClient });
+  const rateLimitPolicy = { max: config.rateLimitPerMinute, timeWindow: 60_000, groupId: 'create' };
+  const ctx: AppContext = { config, store, runs, web: new WebApp(config.webDir), jobs, rateLimit: rateLimitPolicy };
+  app.decorate('lockscope', ctx);
 
   errorHandling(app);
   securityHeaders(app);
+  accessControl(app, config);
+  // Browsers post text/plain cross-site without a preflight: no route takes it.
+  app.removeContentTypeParser('text/plain');
   app.register(rateLimit, {
     global: false,
+    store: SharedBudgetStore,
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, 'rate_limited', `too many requests: at most ${context.max} per ${context.after}; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.register(health, ctx);
+  app.register(sessionRoutes, ctx);
   app.register(catalogue);
   app.register(runsRoutes, ctx);
   app.register(streamRoutes, ctx);
   app.register(ingestRoutes, ctx);
   app.register(recordingRoutes, ctx);
   app.register(shareRoutes, ctx);
-  app.register(sweepRoutes, {});
+  app.register(sweepRoutes, ctx);
   app.register(staticRoutes, ctx);
 
   app.addHook('onClose', async () => {
     runs.closeAll();
     await store.close();
   });
-  return lockscope;
+  return app;
 }

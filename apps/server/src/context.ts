@@ -1,12 +1,25 @@
 // What every route plugin receives: the configuration and the server's long-lived parts.
 import type { ServerConfig } from './config.js';
+import type { JobQueue } from './jobs/jobs.js';
 import type { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
 import type { WebApp } from './web-app.js';
+
+/**
+ * The one rate-limit policy: every request that creates something (runs, uploads, snapshots,
+ * ingest runs) counts against one budget per client, LOCKSCOPE_RATE_LIMIT per minute.
+ */
+export interface RateLimitPolicy {
+  max: number;
+  timeWindow: number;
+  groupId: string;
+}
 
 export interface AppContext {
   config: ServerConfig;
   store: RecordingStore;
   runs: RunManager;
   web: WebApp;
+  jobs: JobQueue;
+  rateLimit: RateLimitPolicy;
 }

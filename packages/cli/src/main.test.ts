@@ -1,6 +1,6 @@
 // Runs the built CLI as a user would (node dist/main.js), so these tests need `pnpm build` first
 // (turbo's test task depends on build).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,5 +126,43 @@ describe('lockscope CLI', () => {
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
     expectUsageError(await lockscope('validate', cut), /.+/);
     expectUsageError(await lockscope('convert', cut, join(tmp, 'never.json')), /.+/);
+  });
+
+  it('exits 2 on random bytes (exit 1 before)', async () => {
+    const random = join(tmp, 'random.bin');
+    writeFileSync(random, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251)));
+    expectUsageError(await lockscope('validate', random), /unrecognised content/);
+    expectUsageError(await lockscope('convert', random, join(tmp, 'never.ndjson')), /unrecognised content/);
+  });
+
+  it('validate is strict on a foreign trace (an unmatched e was "valid, 0 events" before); convert repairs it and says so', async () => {
+    const foreign = join(tmp, 'foreign.json');
+    const doc = {
+      traceEvents: [
+        { ph: 'X', cat: 'lock.wait', name: 'job vm-1', pid: 7, tid: 1, ts: 200, dur: 700 },
+        { ph: 'X', cat: 'lock.hold', name: 'domain list', pid: 7, tid: 1, ts: 300, dur: 100 },
+        { ph: 'e', cat: 'lock.hold', name: 'domain list', id: 9, pid: 7, tid: 2, ts: 960 },
+      ],
+    };
+    writeFileSync(foreign, JSON.stringify(doc));
+    expectUsageError(await lockscope('validate', foreign), /an end \(ph e\).*without its begin/);
+    const onlyE = join(tmp, 'only-e.json');
+    writeFileSync(onlyE, JSON.stringify({ traceEvents: [doc.traceEvents[2]] }));
+    expectUsageError(await lockscope('validate', onlyE), /without its begin/);
+    const converted = await lockscope('convert', foreign, join(tmp, 'repaired.ndjson'));
+    expect(converted.code).toBe(0);
+    expect(converted.stderr).toMatch(/repaired 1 x wait-interrupted/);
+    expect(converted.stderr).toMatch(/repaired 1 x unmatched-end/);
+    expect((await lockscope('validate', join(tmp, 'repaired.ndjson'))).code).toBe(0);
+  });
+
+  it('stops quietly when the reader of its output goes away (a pipe into head)', async () => {
+    const child = spawn(process.execPath, [cli, 'simulate', '--scenario', 'create-storm', '--format', 'ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

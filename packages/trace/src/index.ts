@@ -11,3 +11,5 @@ export * from './detect.js';
 export * from './growable.js';
 export * from './avoidable.js';
 export * from './lockorder.js';
+export * from './convert-stream.js';
+export * from './repair.js';

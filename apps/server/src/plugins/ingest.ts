@@ -2,10 +2,12 @@
 // through which a tracer on another host streams its events (`lockscope trace --live URL`).
 import { TraceError } from '@lockscope/trace';
 import { TRACED_PARAMS, TRACED_WORKLOADS, checkPrerequisites, type TracedWorkload } from '@lockscope/tracer';
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
+import { readBody } from '../trace-io.js';
 import { createdRun, idParams, nameSchema, reserveRun, titleSchema } from './runs.js';
 
 const MAX_TRACED_DOMAINS = 50;
@@ -22,7 +24,7 @@ export interface IngestBody {
 }
 
 export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
-  const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
+  const rateLimit = ctx.rateLimit;
 
   /** Whether this host can run a traced libvirtd, and what it lacks. */
   app.get('/api/traced', async () => {
@@ -87,14 +89,13 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
     },
   );
 
-  // Frames: raw bodies up to the upload limit, in their own context.
+  // Frames: raw bodies up to the upload limit (with the idle timeout), in their own context.
   await app.register(async (frames) => {
     frames.removeAllContentTypeParsers();
-    frames.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.uploadLimit }, (_request, body, done) => done(null, body));
-    frames.post<{ Params: { id: string }; Querystring: { end?: string }; Body: Buffer }>(
+    frames.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    frames.post<{ Params: { id: string }; Querystring: { end?: string }; Body: Readable | undefined }>(
       '/api/runs/:id/ingest',
       {
-        bodyLimit: ctx.config.uploadLimit,
         schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { end: { type: 'string', enum: ['0', '1'] } } } },
       },
       async (request) => {
@@ -102,7 +103,9 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         if (!run || !(run.source instanceof IngestSource)) throw notFound(`ingest run ${request.params.id}`);
         const source = run.source;
         if (!run.live || source.done) throw new HttpError(409, 'conflict', `run is ${run.state}`);
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const parts: Uint8Array[] = [];
+        if (request.body) for await (const chunk of readBody(request.body, { maxBytes: ctx.config.uploadLimit, idleMs: ctx.config.bodyIdleTimeoutMs })) parts.push(chunk);
+        const body = Buffer.concat(parts);
         try {
           source.ingest(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), request.query.end === '1');
         } catch (error) {

@@ -79,7 +79,7 @@ export function findRun(ctx: AppContext, id: string): Run {
 export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
   app.post<{ Body: CreateRunBody }>(
     '/api/runs',
-    { schema: { body: createRunSchema }, config: { rateLimit: { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 } } },
+    { schema: { body: createRunSchema }, config: { rateLimit: ctx.rateLimit } },
     async (request, reply) => {
       const body = request.body;
       const speed = body.speed === undefined ? 1 : parseSpeed(body.speed);

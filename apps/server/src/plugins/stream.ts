@@ -8,6 +8,7 @@ import { HttpError } from '../errors.js';
 import { ControlMessageError, applyControl, parseControl } from '../runs/control.js';
 import { ControlError } from '../runs/source.js';
 import { Viewer, type StreamFormat } from '../runs/viewer.js';
+import { originAllowed } from './access.js';
 import { findRun, idParams } from './runs.js';
 
 const PROTOCOL_VERSION = 1;
@@ -21,27 +22,6 @@ interface StreamRequest {
 
 function errorMessage(error: string, message: string, field?: string): Record<string, string> {
   return field === undefined ? { type: 'error', error, message } : { type: 'error', error, message, field };
-}
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * A page may open the stream if it comes from this server, from an origin listed in
- * LOCKSCOPE_ALLOWED_ORIGINS, or from a loopback origin while the server is reached on loopback
- * (the web app's development server proxies to it from another port).
- */
-function originAllowed(origin: string, host: string | undefined, allowed: readonly string[]): boolean {
-  if (allowed.includes(origin)) return true;
-  let originUrl: URL;
-  try {
-    originUrl = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (host === undefined) return false;
-  if (originUrl.host === host) return true;
-  const hostName = host.replace(/:\d+$/, '');
-  return LOOPBACK.has(originUrl.hostname) && LOOPBACK.has(hostName);
 }
 
 export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {

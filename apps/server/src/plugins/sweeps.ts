@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { runSweep, sweepConfigs, type SweepInput, type SweepJob } from '@lockscope/cli';
 import { ConfigError } from '@lockscope/sim';
 import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../context.js';
 import { HttpError, badInput, notFound } from '../errors.js';
 import { nameSchema, seedSchema } from './runs.js';
 
@@ -51,11 +52,12 @@ export interface SweepPluginOptions {
   workers?: number;
 }
 
-export const sweepRoutes: FastifyPluginAsync<SweepPluginOptions> = async (app, opts) => {
+export const sweepRoutes: FastifyPluginAsync<AppContext & SweepPluginOptions> = async (app, opts) => {
   const jobs = new Map<string, SweepJob>();
   let active = 0;
 
-  app.post<{ Body: SweepBody }>('/api/sweeps', { schema: { body: createSweepSchema } }, async (request, reply) => {
+  // Sweeps count against the same budget as runs: each is many simulations.
+  app.post<{ Body: SweepBody }>('/api/sweeps', { schema: { body: createSweepSchema }, config: { rateLimit: opts.rateLimit } }, async (request, reply) => {
     const body = request.body;
     const input: SweepInput = {
       scenario: body.scenario,
