@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
-import { encodeTrace, Trace } from '@lockscope/trace';
+import { decodeAny, encodeTrace, Trace, validateTrace } from '@lockscope/trace';
 import { checkPrerequisites } from '@lockscope/tracer';
 import { UsageError } from '../errors.js';
 import { run as trace } from './trace.js';
@@ -43,7 +43,12 @@ describe('lockscope whatif', () => {
     sim.runToEnd();
     const file = join(dir, 'storm.bin');
     writeFileSync(file, encodeTrace(sim.trace));
-    const out = await runWhatif([file, '--preset', 'feiner-both']);
+    const whatifFile = join(dir, 'whatif.ndjson');
+    const out = await runWhatif([file, '--preset', 'feiner-both', '--out', whatifFile]);
+    // --out writes the what-if's own trace, a valid one with the same calls
+    const written = decodeAny(new Uint8Array(readFileSync(whatifFile)));
+    expect(validateTrace(written)).toEqual({ ok: true });
+    expect(written.meta).toMatchObject({ source: 'replay', preset: 'feiner-both' });
     expect(out.traced.strategyAssumed).toBe(false);
     expect(Math.abs(out.replay.errorPct)).toBeLessThan(1);
     expect(out.replay.stuckCalls).toBe(0);
