@@ -15,11 +15,12 @@
 // - Each traced thread runs its jobs in their traced order, one at a time.
 // - A call that queued in the trace (a `queue` span: max_client_requests, a busy worker pool)
 //   was let in by the call that ended as it began; it starts once that call has finished.
-// - A chunk is ready at its traced time. A call is ready at its traced begin, except a call for
-//   the same domain as an earlier call that had finished before it began: clients issue a
-//   domain's calls one after another, so it is ready when that call has finished in the replay
-//   plus the traced gap between them (a closed loop). So a faster call makes the next call of
-//   its domain start earlier.
+// - A chunk is ready at its traced time. A call is issued at its traced arrival (the begin of
+//   the `queue` span it waited in, else its begin), except a call for the same domain as an
+//   earlier call that had finished before it was issued: clients issue a domain's calls one
+//   after another, so it is issued when that call has finished in the replay plus the traced
+//   gap between them (a closed loop). So a faster call makes the next call of its domain start
+//   earlier.
 // - Locks are the trace's locks, with their kinds (mutex FIFO, reader-preferring rwlock, job);
 //   under a what-if strategy, locks and operations are mapped (see `strategyMapper`).
 import { Mode, NONE, SPAN_KINDS, Trace, EventKind, type LockClass, type LockKind, type SpanKind } from '@lockscope/trace';

@@ -73,20 +73,20 @@ function WaitShare({ stats }: { stats: StatsSnapshot }) {
   if (stats.waitTotal <= 0) return <div className="waitshare muted small">No waiting yet.</div>;
   return (
     <>
-    <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
-      {stats.waitByClass.map((w, i) =>
-        w > 0 ? (
-          <span
-            key={i}
-            style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
-            title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
-            data-class={LOCK_CLASSES[i]}
-          >
-            {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
-          </span>
-        ) : null,
-      )}
-    </div>
+      <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
+        {stats.waitByClass.map((w, i) =>
+          w > 0 ? (
+            <span
+              key={i}
+              style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
+              title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
+              data-class={LOCK_CLASSES[i]}
+            >
+              {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
+            </span>
+          ) : null,
+        )}
+      </div>
       {stats.avoidableTotal > 0 && (
         <span
           className="small"
