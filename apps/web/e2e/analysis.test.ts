@@ -9,7 +9,8 @@ import { screenshot, serverAndBrowser, skipReason, waitForDrawn } from './harnes
 const reason = skipReason();
 if (reason) console.warn(`browser tests skipped: ${reason}`);
 
-/** Two workers that take the security manager and the domain list in opposite orders, 5 s apart. */
+/** Two workers that take the security manager and the domain list in opposite orders: worker-a
+ * twice (at 0 and 1 s), worker-b once, at 5 s. */
 function abbaTrace(): Trace {
   const t = new Trace();
   const a = t.addThread('worker-a', 'worker');
@@ -27,6 +28,7 @@ function abbaTrace(): Trace {
     t.endSpan(at + 11e6, th);
   };
   nest(0, a, 'virDomainCreateXML', sm, dl);
+  nest(1e9, a, 'virDomainCreateXML', sm, dl);
   nest(5e9, b, 'virDomainDefineXML', dl, sm);
   return t;
 }
@@ -59,6 +61,13 @@ describe.skipIf(reason !== null)('analysis views in Chromium', () => {
     let details = await page.textContent('[data-testid="details"]');
     expect(details).toContain('domain list');
     expect(details).toContain('worker-a');
+    expect(await page.textContent('[data-testid="lock-order-shown"]')).toMatch(/occurrence 1 of 2, at 3\.00 ms on worker-a/);
+    // again: the next occurrence, 1 s later
+    await page.locator('[data-testid="lock-order-cycle-step"]', { hasText: 'security-manager → domain-list' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="lock-order-shown"]')?.textContent?.includes('occurrence 2 of 2'));
+    expect(await page.textContent('[data-testid="lock-order-shown"]')).toMatch(/at 1\.00 s on worker-a/);
+    details = await page.textContent('[data-testid="details"]');
+    expect(details).toMatch(/start\s*1\.00 s/);
 
     // Clicking the other edge in the graph selects the nesting 5 s later, on worker-b.
     // (an edge is a curve: its box's centre, where a plain click lands, is not on the stroke)

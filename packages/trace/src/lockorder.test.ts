@@ -29,10 +29,16 @@ describe('lock-order graph', () => {
     t.released(202, b, sm);
     t.released(203, b, dl);
     const g = lockOrderGraph(t);
+    const ba = { event: 15, t: 201, thread: b, outer: dl, inner: sm };
+    const ab = [
+      { event: 3, t: 3, thread: a, outer: sm, inner: dl },
+      { event: 9, t: 103, thread: a, outer: sm, inner: dl },
+    ];
     expect(g.edges).toEqual([
-      { from: 'domain-list', to: 'security-manager', count: 1, wait: 0, first: { event: 15, t: 201, thread: b, outer: dl, inner: sm } },
-      { from: 'security-manager', to: 'domain-list', count: 2, wait: 4, first: { event: 3, t: 3, thread: a, outer: sm, inner: dl } },
+      { from: 'domain-list', to: 'security-manager', count: 1, wait: 0, first: ba, occurrences: [ba] },
+      { from: 'security-manager', to: 'domain-list', count: 2, wait: 4, first: ab[0], occurrences: ab },
     ]);
+    expect(lockOrderGraph(t, { maxOccurrences: 1 }).edges[1]).toMatchObject({ count: 2, occurrences: [ab[0]] });
     expect(g.cycles).toEqual([
       {
         nodes: ['domain-list', 'security-manager'],

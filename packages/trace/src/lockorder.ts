@@ -6,7 +6,8 @@
 //   lumping unrelated locks together would make cycles that no two locks make) or lock names
 //   (`by: 'lock'`).
 // - An edge's `count` is the number of acquisitions of B made while A was held; `wait` the ns
-//   those acquisitions waited; `first` the first of them (event index, time, thread).
+//   those acquisitions waited; `first` the first of them (event index, time, thread), and
+//   `occurrences` the first `maxOccurrences` (100) of them.
 // - Nesting inside one class (one domain's lock taken while another's is held) gives an edge
 //   from the class to itself; such self-edges are listed but are not reported as cycles (as
 //   lockdep, which needs a nesting annotation to tell them apart).
@@ -39,6 +40,8 @@ export interface LockOrderEdge {
   /** ns waited by the acquisitions of `to` made while `from` was held */
   wait: number;
   first: LockOrderOccurrence;
+  /** The first occurrences, in order (at most `maxOccurrences`; `count` has them all). */
+  occurrences: LockOrderOccurrence[];
 }
 
 export interface LockOrderCycle {
@@ -57,11 +60,14 @@ export interface LockOrderGraph {
 export interface LockOrderOptions {
   by?: LockOrderBy;
   maxCycles?: number;
+  /** Occurrences kept per edge (default 100). */
+  maxOccurrences?: number;
 }
 
 /** Builds the lock-order graph of a (valid) trace. */
 export function lockOrderGraph(trace: Trace, opts: LockOrderOptions = {}): LockOrderGraph {
   const by = opts.by ?? 'class';
+  const maxOccurrences = Math.max(1, opts.maxOccurrences ?? 100);
   // `other` is not a class but the absence of one: its locks stay apart under their own names.
   const nodeOf = (lock: number): string => {
     const l = trace.locks[lock];
@@ -96,10 +102,12 @@ export function lockOrderGraph(trace: Trace, opts: LockOrderOptions = {}): LockO
           if (seen.has(key)) continue;
           seen.add(key);
           const e = edges.get(key);
+          const occurrence = { event: i, t: time[i], thread: th, outer, inner };
           if (e) {
             e.count++;
             e.wait += wait;
-          } else edges.set(key, { from, to, count: 1, wait, first: { event: i, t: time[i], thread: th, outer, inner } });
+            if (e.occurrences.length < maxOccurrences) e.occurrences.push(occurrence);
+          } else edges.set(key, { from, to, count: 1, wait, first: occurrence, occurrences: [occurrence] });
         }
         held[th].push(inner);
         break;

@@ -1,7 +1,7 @@
 // The lock-order graph (as lockdep) of the open trace, drawn with D3: lock classes (or locks) on
 // a circle, an arrow A -> B for each nesting, as thick as it is frequent and as red as it waited;
 // cycles (inversion risks) listed below. Clicking an edge or a cycle's step selects its first
-// occurrence on the timeline and zooms there.
+// occurrence on the timeline and zooms there; clicking it again steps to the next occurrence.
 
 import { useMemo, useState } from 'react';
 import { lockOrderGraph, type LockOrderBy, type LockOrderGraph, type LockOrderOccurrence } from '@lockscope/trace';
@@ -34,6 +34,8 @@ export function jumpTo(o: LockOrderOccurrence): void {
 export function LockOrderView() {
   const version = useApp((s) => s.versions.main);
   const [by, setBy] = useState<LockOrderBy>('class');
+  // per edge (from, to): the occurrence shown last
+  const [shown, setShown] = useState<{ key: string; index: number } | null>(null);
   const graph: LockOrderGraph | null = useMemo(() => {
     const entry = loaded('main');
     return entry ? lockOrderGraph(entry.trace, { by }) : null;
@@ -46,6 +48,17 @@ export function LockOrderView() {
   const width = scaleSqrt().domain([1, maxCount]).range([1.2, 7]);
   const inCycle = new Set(graph.cycles.flatMap((c) => c.nodes.map((n, k) => `${n}\u0000${c.nodes[(k + 1) % c.nodes.length]}`)));
   const name = (th: number) => loaded('main')?.trace.threads[th]?.name ?? String(th);
+  const edgeOf = new Map(graph.edges.map((e) => [`${e.from}\u0000${e.to}`, e]));
+  /** Shows the first occurrence of an edge, or the next one when it is clicked again. */
+  const step = (from: string, to: string): void => {
+    const key = `${from}\u0000${to}`;
+    const e = edgeOf.get(key);
+    if (!e) return;
+    const index = shown?.key === key ? (shown.index + 1) % e.occurrences.length : 0;
+    setShown({ key, index });
+    jumpTo(e.occurrences[index]);
+  };
+  const current = shown ? edgeOf.get(shown.key) : undefined;
   return (
     <div className="lock-order" data-testid="lock-order" style={{ display: 'flex', gap: 16, alignItems: 'flex-start', flexWrap: 'wrap' }}>
       <div className="row" style={{ flexBasis: '100%' }}>
@@ -86,9 +99,9 @@ export function LockOrderView() {
                 data-testid="lock-order-edge"
                 data-from={e.from}
                 data-to={e.to}
-                onClick={() => jumpTo(e.first)}
+                onClick={() => step(e.from, e.to)}
               >
-                <title>{`${e.from} → ${e.to}: ${e.count} times, waited ${formatNs(e.wait)}; first at ${formatNs(e.first.t)} on ${name(e.first.thread)} (click to see it)`}</title>
+                <title>{`${e.from} → ${e.to}: ${e.count} times, waited ${formatNs(e.wait)}; first at ${formatNs(e.first.t)} on ${name(e.first.thread)} (click to see it, again for the next)`}</title>
               </path>
             );
           })}
@@ -105,12 +118,19 @@ export function LockOrderView() {
           })}
         </svg>
       )}
+      {current && shown && current.occurrences[shown.index] && (
+        <p className="small" data-testid="lock-order-shown" style={{ flexBasis: '100%' }}>
+          {current.from} → {current.to}: occurrence {shown.index + 1} of {current.count}
+          {current.occurrences.length < current.count ? ` (the first ${current.occurrences.length} can be stepped through)` : ''}, at{' '}
+          {formatNs(current.occurrences[shown.index].t)} on {name(current.occurrences[shown.index].thread)}; click again for the next
+        </p>
+      )}
       {graph.cycles.length > 0 && (
         <ol className="cycles" data-testid="lock-order-cycles" aria-label="cycles: inversion risks; click a step to see its first occurrence">
           {graph.cycles.map((c, i) => (
             <li key={i}>
               {c.nodes.map((n, k) => (
-                <button key={k} className="link" style={{ marginRight: 8 }} data-testid="lock-order-cycle-step" onClick={() => jumpTo(c.occurrences[k])} title={`first at ${formatNs(c.occurrences[k].t)} on ${name(c.occurrences[k].thread)}`}>
+                <button key={k} className="link" style={{ marginRight: 8 }} data-testid="lock-order-cycle-step" onClick={() => step(n, c.nodes[(k + 1) % c.nodes.length])} title={`first at ${formatNs(c.occurrences[k].t)} on ${name(c.occurrences[k].thread)}`}>
                   {n} → {c.nodes[(k + 1) % c.nodes.length]}
                 </button>
               ))}
