@@ -6,6 +6,7 @@ import { NONE } from '@lockscope/trace';
 import { endCompare, startCompare } from '../actions.js';
 import { IntervalKind, type TimelineIndex } from '../derived/timelineIndex.js';
 import { callOf, timeByLock } from '../derived/blame.js';
+import { waitVerdict } from '../derived/analysis.js';
 import { CLASS_COLOURS } from '../timeline/palette.js';
 import { formatNs } from '../format.js';
 import { useApp } from '../store/app.js';
@@ -28,6 +29,7 @@ export function DetailsPanel() {
   const ix = entry.index;
   const d = describeInterval(ix, selected);
   const chain = ix.kind.data[selected] === IntervalKind.Wait ? ix.chain(selected) : [];
+  const verdict = ix.isOpen(selected) ? null : waitVerdict(ix, selected);
   const zoomTo = () => {
     const s = ix.start.data[selected];
     const e = ix.endOf(selected);
@@ -60,6 +62,11 @@ export function DetailsPanel() {
             )}
           </ol>
         </>
+      )}
+      {verdict && (
+        <p className="small" data-testid="wait-verdict" data-avoidable={verdict.verdict.avoidable > 0 ? 'yes' : 'no'}>
+          {verdict.text}
+        </p>
       )}
       <CallTimeByLock index={ix} interval={selected} />
       <div className="row">

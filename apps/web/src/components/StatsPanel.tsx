@@ -12,8 +12,9 @@ import { callFigures } from '../derived/calls.js';
 import { blameByLock } from '../derived/blame.js';
 import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
 import { useMarksSplit, useRangeStats, useStats } from './useStats.js';
+import { LockOrderView } from './LockOrderView.js';
 
-type Tab = 'classes' | 'locks' | 'blame' | 'apis' | 'marks' | 'compare';
+type Tab = 'classes' | 'locks' | 'blame' | 'apis' | 'order' | 'marks' | 'compare';
 
 export function StatsPanel() {
   const whole = useStats('main');
@@ -36,6 +37,7 @@ export function StatsPanel() {
     ['locks', 'Locks'],
     ['blame', 'Why held long'],
     ['apis', 'API calls'],
+    ['order', 'Lock order'],
   ];
   if (split.length > 0) tabs.push(['marks', 'Before / after changes']);
   if (comparing) tabs.push(['compare', 'Compare']);
@@ -80,6 +82,7 @@ export function StatsPanel() {
           </div>
         )}
         {current === 'blame' && <BlameTable />}
+        {current === 'order' && <LockOrderView />}
         {current === 'marks' && <MarksTable split={split} />}
         {current === 'compare' && <CompareTable before={stats} after={cmp} />}
       </div>
@@ -186,20 +189,31 @@ function MarksTable({ split }: { split: ReturnType<typeof useMarksSplit> }) {
 function WaitShare({ stats }: { stats: StatsSnapshot }) {
   if (stats.waitTotal <= 0) return <div className="waitshare muted small">No waiting yet.</div>;
   return (
-    <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
-      {stats.waitByClass.map((w, i) =>
-        w > 0 ? (
-          <span
-            key={i}
-            style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
-            title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
-            data-class={LOCK_CLASSES[i]}
-          >
-            {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
-          </span>
-        ) : null,
+    <>
+      <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
+        {stats.waitByClass.map((w, i) =>
+          w > 0 ? (
+            <span
+              key={i}
+              style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
+              title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
+              data-class={LOCK_CLASSES[i]}
+            >
+              {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
+            </span>
+          ) : null,
+        )}
+      </div>
+      {stats.avoidableTotal > 0 && (
+        <span
+          className="small"
+          data-testid="wait-avoidable"
+          title="wait a per-domain lock would have removed: waiter and holder worked on different domains under a lock that protects every domain"
+        >
+          avoidable {formatPct((100 * stats.avoidableTotal) / stats.waitTotal)} ({formatNs(stats.avoidableTotal)})
+        </span>
       )}
-    </div>
+    </>
   );
 }
 
@@ -217,6 +231,7 @@ function LockTable({ rows, label }: { rows: LockStatsRow[]; label: string }) {
           <th>wait max</th>
           <th>hold total</th>
           <th>max waiters</th>
+          <th title="wait a per-domain lock would have removed: waiter and holder worked on different domains under a lock that protects every domain">avoidable</th>
         </tr>
       </thead>
       <tbody>
@@ -238,6 +253,7 @@ function LockTable({ rows, label }: { rows: LockStatsRow[]; label: string }) {
             <td>{formatNs(r.waitMax)}</td>
             <td>{formatNs(r.holdTotal)}</td>
             <td>{r.maxWaiters}</td>
+            <td data-testid="avoidable-cell">{r.avoidableWait > 0 ? `${formatNs(r.avoidableWait)} (${r.avoidableContended})` : '–'}</td>
           </tr>
         ))}
       </tbody>
