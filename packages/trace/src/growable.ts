@@ -20,6 +20,10 @@ export abstract class Growable<A extends Float64Array | Uint32Array> {
     this.data[this.length] = v;
     return this.length++;
   }
+  /** Drops the spare room (after a bulk load); the next push grows it again. */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, this.length) as A;
+  }
   /** A view of the used part (valid until the next push). */
   view(): A {
     return this.data.subarray(0, this.length) as A;

@@ -103,6 +103,16 @@ export class IntervalColumns {
   }
 }
 
+/** Events in [from, to) that open an interval (lock request, lock acquired, span begin). */
+function countOpening(kind: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const k = kind[i];
+    if (k === EventKind.LockRequest || k === EventKind.LockAcquired || k === EventKind.SpanBegin) n++;
+  }
+  return n;
+}
+
 /** End of interval i, or `now` while it is open. */
 export function intervalEnd(columns: IntervalColumns, i: number, now: number): number {
   const e = columns.end[i];
@@ -199,6 +209,18 @@ export class IntervalBuilder {
     this.keepWaitsByLock = options.waitsByLock ?? true;
   }
 
+  /** Drops the spare room of the growing indexes, edges and queue depths (after a bulk load:
+   * up to half of each is room a doubling left). */
+  trim(): void {
+    const e = this.edges;
+    for (const g of [e.time, e.waiter, e.holder, e.lock, e.waitInterval, e.holdInterval, this.closed]) g.trim();
+    for (const list of [this.byThread, this.waitsByThread, this.holdsByLock, this.waitsByLock]) for (const g of list) g.trim();
+    for (const q of this.queueDepth) {
+      q.time.trim();
+      q.waiters.trim();
+    }
+  }
+
   /** Number of events read. */
   get position(): number {
     return this.next;
@@ -220,8 +242,9 @@ export class IntervalBuilder {
       this.waiting.push(0);
     }
     const iv = this.intervals;
-    // Each event opens at most one interval.
-    iv.reserve(trace.length - this.next);
+    // Room for exactly the intervals the new events open (request, acquired, span begin): a
+    // bulk load then allocates its columns once, without the spare room of a doubling.
+    iv.reserve(countOpening(trace.kind, this.next, trace.length));
     const { time, thread, kind, ref, mode, arg } = trace;
     const n = trace.length;
     const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, closed, keepByThread, keepWaitsByLock } = this;

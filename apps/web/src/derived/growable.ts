@@ -15,6 +15,10 @@ export class GrowableU32 {
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }
+  /** Drops the spare room (after a bulk load); the next push grows it again. */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, Math.max(1, this.length));
+  }
   push(v: number): number {
     if (this.length === this.data.length) {
       const next = new Uint32Array(this.data.length * 2);

@@ -87,5 +87,7 @@ export function syntheticTrace(opts: SyntheticOptions): Trace {
         break;
     }
   }
+  // As a decoded trace: columns sized to the events, not to the estimate above.
+  tr.compact();
   return tr;
 }

@@ -55,6 +55,8 @@ export interface ThreadLane {
   /** Span rows: depth 0 and depth 1+. */
   spanLod: MaxMipmap;
   phaseLod: MaxMipmap;
+  /** Finest buckets of each lock row's pyramid (set from the lane's intervals at a bulk load). */
+  rowBudget: number;
   openSpans: number[];
 }
 
@@ -122,8 +124,6 @@ export class TimelineIndex {
   private closedSeen = 0;
   /** Trace end known at a bulk load: pyramids of deeper rows created later are sized for it. */
   private reserveEnd = 0;
-  /** Finest buckets of the lock rows' pyramids (raised for big traces at a bulk load). */
-  private lodBudget = DEFAULT_MAX_BUCKETS;
   private edgesSeen = 0;
 
   constructor(private readonly trace: Trace) {
@@ -179,22 +179,7 @@ export class TimelineIndex {
       this.lockLanes.push(newLockLane(i, q.time, q.waiters));
       this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
     }
-    if (from === 0 && n > 4096) {
-      // A bulk load: size every lane's pyramid for the whole trace at once. A big trace gets
-      // finer lock-row pyramids (about 3 buckets per event of a lane, up to 2^20), so that a
-      // zoomed-in frame still reads a pyramid instead of walking tens of thousands of intervals.
-      const end = tr.time[n - 1];
-      this.reserveEnd = end;
-      const perLane = n / Math.max(1, tr.threads.length);
-      this.lodBudget = Math.min(1 << 20, Math.max(DEFAULT_MAX_BUCKETS, 2 ** Math.ceil(Math.log2(3 * perLane))));
-      for (const lane of this.threadLanes) {
-        if (lane.lods[0].bytes <= 64) lane.lods[0] = new MaxMipmap(this.lodBudget);
-        lane.lods[0].reserve(end);
-        lane.spanLod.reserve(end);
-        lane.phaseLod.reserve(end);
-      }
-      for (const ll of this.lockLanes) ll.lod.reserve(end);
-    }
+    if (from === 0 && n > 4096) this.sizePyramids(nextOpen, opened, tr.time[n - 1]);
     // The builder's intervals opened and closed by the new events, in event order (an acquired
     // closes its wait, then opens its hold).
     const closed = b.closed.data;
@@ -218,6 +203,7 @@ export class TimelineIndex {
       if (aux[w] === NONE) aux[w] = edges.holder.data[k];
     }
     this.edgesSeen = edges.length;
+    if (from === 0 && n > 4096) this.trim();
     this.processed = n;
     this.refreshViews();
     return n - from;
@@ -287,12 +273,63 @@ export class TimelineIndex {
     }
   }
 
+  /**
+   * A bulk load: sizes every pyramid for the whole trace at once, with about BUCKETS_PER_INTERVAL
+   * finest buckets per interval it will take. A view then switches from a pyramid to the raw
+   * intervals only where at most ~1600 / BUCKETS_PER_INTERVAL * 2 of them touch a row of 1600 px,
+   * whatever the size of the trace, and memory stays proportional to the intervals.
+   */
+  private sizePyramids(first: number, last: number, end: number): void {
+    this.reserveEnd = end;
+    const iv = this.builder.intervals;
+    const { type, thread, ref, depth } = iv;
+    const nt = this.threadLanes.length;
+    // Per thread: lock-row, API-call and phase intervals; per lock: holds and waits.
+    const counts = new Float64Array(3 * nt);
+    const perLock = new Float64Array(this.lockLanes.length);
+    for (let id = first; id < last; id++) {
+      const th = thread[id];
+      if (type[id] === IntervalKind.Span) counts[(depth[id] === 0 ? nt : 2 * nt) + th]++;
+      else {
+        counts[th]++;
+        perLock[ref[id]]++;
+      }
+    }
+    const budget = (c: number): number => Math.min(1 << 21, Math.max(MIN_BULK_BUCKETS, Math.ceil(BUCKETS_PER_INTERVAL * c)));
+    for (const lane of this.threadLanes) {
+      const th = lane.thread;
+      if (lane.lods.length === 1 && lane.lods[0].bytes <= 64) {
+        lane.rowBudget = budget(counts[th]);
+        lane.lods[0] = new MaxMipmap(lane.rowBudget);
+        lane.spanLod = new MaxMipmap(budget(counts[nt + th]));
+        lane.phaseLod = new MaxMipmap(budget(counts[2 * nt + th]));
+      }
+      lane.lods[0].reserve(end);
+      lane.spanLod.reserve(end);
+      lane.phaseLod.reserve(end);
+    }
+    for (const ll of this.lockLanes) {
+      if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(perLock[ll.lock]));
+      ll.lod.reserve(end);
+    }
+  }
+
+  /** After a bulk load: drops the spare room growing columns keep (up to half of each). */
+  private trim(): void {
+    this.builder.trim();
+    for (const lane of this.threadLanes) {
+      lane.waits.trim();
+      lane.holds.trim();
+      for (const s of lane.spans) s.trim();
+    }
+    for (const ll of this.lockLanes) ll.holds.trim();
+  }
+
   /** The pyramid of a lane's lock row at `depth`, created on first use. */
   private rowLod(lane: ThreadLane, depth: number): MaxMipmap {
     while (lane.lods.length <= depth) {
-      // The same bucket budget as the first row, so that every row of a lane switches between
-      // pyramid and raw intervals at the same zoom (a raw row at a pyramid zoom costs a frame).
-      const lod = new MaxMipmap(this.lodBudget);
+      // The first row's bucket budget (a deeper row holds at most as many intervals).
+      const lod = new MaxMipmap(lane.rowBudget);
       if (this.reserveEnd > 0) lod.reserve(this.reserveEnd);
       lane.lods.push(lod);
     }
@@ -364,6 +401,9 @@ export class TimelineIndex {
 }
 
 const QUEUE_KIND = SPAN_KINDS.indexOf('queue');
+/** Finest pyramid buckets per interval at a bulk load (see sizePyramids). */
+const BUCKETS_PER_INTERVAL = 2;
+const MIN_BULK_BUCKETS = 1 << 12;
 
 function newThreadLane(thread: number): ThreadLane {
   return {
@@ -374,6 +414,7 @@ function newThreadLane(thread: number): ThreadLane {
     lods: [new MaxMipmap()],
     spanLod: new MaxMipmap(1 << 15),
     phaseLod: new MaxMipmap(1 << 13),
+    rowBudget: DEFAULT_MAX_BUCKETS,
     openSpans: [],
   };
 }

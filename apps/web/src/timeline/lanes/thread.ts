@@ -102,7 +102,8 @@ export const threadLane: LanePainter<ThreadRow> = {
     const times = index.times();
     const rows = row.depthRows;
     if (rows > summary.depthRows) summary.depthRows = rows;
-    // From the pyramids unless zoomed in further than their finest buckets.
+    // Each row from its pyramid unless zoomed in further than its finest buckets (a pyramid has
+    // buckets in proportion to its intervals, so a raw row walks a bounded number of them).
     const raw = lane.lods[0].levelFor(nsPerDev) < 0;
     if (raw) summary.rawLanes++;
     else summary.lodLanes++;
@@ -113,7 +114,7 @@ export const threadLane: LanePainter<ThreadRow> = {
       columns.fill(0);
       const [s0, s1] = slotsOfRow(lane, d, rows);
       const lod = lane.lods[d];
-      if (!raw && lod && lod.fillColumns(columns, t0, nsPerDev)) {
+      if (lod && lod.fillColumns(columns, t0, nsPerDev)) {
         // Open intervals are not in the pyramid yet: draw them to the newest event.
         for (let s = s0; s < s1; s++) {
           const id = lane.holds.openInSlot(s);
@@ -145,7 +146,7 @@ export const threadLane: LanePainter<ThreadRow> = {
       const one = rows === 1;
       paintLockRow(band, f, y0, y1, one ? Math.max(1, Math.round(2 * f.dpr)) : 0, one ? Math.max(1, Math.round(2 * f.dpr)) : Math.max(1, Math.round(f.dpr)), one ? Math.max(2, Math.round(3 * f.dpr)) : Math.max(1, Math.round(2 * f.dpr)), columns);
     }
-    paintSpans(row, index, lane, f, raw);
+    paintSpans(row, index, lane, f);
   },
 
   hit(row, index, t, slop, dy) {
@@ -175,7 +176,7 @@ export const threadLane: LanePainter<ThreadRow> = {
 };
 
 /** The span rows: API calls (labelled where wide enough) then phases. */
-function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: Frame, raw: boolean): void {
+function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: Frame): void {
   const { columns, t0, t1, nsPerDev, band, dy, width, labels } = f;
   const times = index.times();
   const spanSlots = lane.spans[0];
@@ -186,7 +187,7 @@ function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: F
       const x1 = Math.min(width, f.xOf(index.endOf(id)));
       if (x1 - x0 > 60 && labels.length < MAX_LABELS) labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: spanLabel(index, id) });
     };
-    if (raw || !lane.spanLod.fillColumns(columns, t0, nsPerDev)) {
+    if (!lane.spanLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       spanSlots.forEachIn(times, t0, t1, (id) => {
         fillInterval(columns, index.start.data[id], index.endOf(id), index.mode.data[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
@@ -206,7 +207,7 @@ function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: F
   }
   if (lane.spans.length > 1) {
     columns.fill(0);
-    if (raw || !lane.phaseLod.fillColumns(columns, t0, nsPerDev)) {
+    if (!lane.phaseLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       for (let d = 1; d < lane.spans.length; d++) {
         lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), SpanValue.api, t0, nsPerDev));
