@@ -163,11 +163,15 @@ export class MaxMipmap {
     const width = columns.length;
     const b0 = Math.max(0, Math.floor(t0 / w));
     const b1 = Math.min(len - 1, Math.floor((t0 + width * nsPerPx) / w));
+    // Runs of equal buckets are one span of pixels (a busy lane's buckets mostly repeat).
     for (let b = b0; b <= b1; b++) {
       const v = level[b];
       if (v === 0) continue;
+      let e = b + 1;
+      while (e <= b1 && level[e] === v) e++;
       let x0 = Math.floor((b * w - t0) / nsPerPx);
-      let x1 = Math.ceil(((b + 1) * w - t0) / nsPerPx);
+      let x1 = Math.ceil((e * w - t0) / nsPerPx);
+      b = e - 1;
       if (x1 <= x0) x1 = x0 + 1;
       if (x0 < 0) x0 = 0;
       if (x1 > width) x1 = width;

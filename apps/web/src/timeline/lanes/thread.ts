@@ -48,11 +48,26 @@ function paintLockRow(band: Band, f: Frame, y0: number, y1: number, insetTop: nu
     const off = (y - band.top) * band.stride + band.x0;
     const inStrip = y >= y1 - strip;
     band.px.set(y < y0 + insetTop || y >= y1 - insetBottom ? waitLine : holdLine, off);
-    // Hatching (and the class strip) only where a wait is drawn.
-    for (let k = 0; k < waits; k++) {
-      const x = waitColumns[k];
-      if (inStrip) band.px[off + x] = CLASS_RGBA[classOfValue(cols[x])];
-      else if ((x + y) % 6 < 2) band.px[off + x] = HATCH;
+    // Hatching (and the class strip) only where a wait is drawn. Hatched: (x + y) % 6 < 2.
+    if (inStrip) {
+      for (let k = 0; k < waits; k++) {
+        const x = waitColumns[k];
+        band.px[off + x] = CLASS_RGBA[classOfValue(cols[x])];
+      }
+    } else if (waits * 3 < n) {
+      for (let k = 0; k < waits; k++) {
+        const x = waitColumns[k];
+        if ((x + y) % 6 < 2) band.px[off + x] = HATCH;
+      }
+    } else {
+      // Mostly waits (zoomed out): step through the hatched columns, x = -y and -y + 1 (mod 6).
+      const px = band.px;
+      const first = (6 - (y % 6)) % 6;
+      if (first === 5 && isWaitValue(cols[0])) px[off] = HATCH;
+      for (let x = first; x < n; x += 6) {
+        if (isWaitValue(cols[x])) px[off + x] = HATCH;
+        if (x + 1 < n && isWaitValue(cols[x + 1])) px[off + x + 1] = HATCH;
+      }
     }
   }
 }
