@@ -3,6 +3,7 @@
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -16,7 +17,9 @@ import { securityHeaders } from './plugins/security.js';
 import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
+import { IngestJournal } from './runs/ingest-journal.js';
 import { RunManager } from './runs/manager.js';
+import { IngestSource } from './runs/traced-source.js';
 import type { RecordingStore } from './store/recording-store.js';
 import { SqliteRecordingStore } from './store/sqlite-store.js';
 import { WebApp } from './web-app.js';
@@ -30,6 +33,20 @@ export interface LockscopeApp extends FastifyInstance {
   lockscope: AppContext;
 }
 
+/** Re-creates, under their ids, the ingest runs an earlier server process left unfinished. */
+function restoreIngestRuns(ctx: AppContext): void {
+  for (const entry of ctx.ingestJournal.restore()) {
+    const source = new IngestSource();
+    const good = source.restore(entry.frames);
+    if (good < entry.frames.length) ctx.ingestJournal.truncate(entry.id, entry.frames, good);
+    try {
+      ctx.runs.create(source, entry.config, 1, entry.id);
+    } catch {
+      ctx.ingestJournal.end(entry.id); // more unfinished runs than LOCKSCOPE_MAX_RUNS
+    }
+  }
+}
+
 export function buildApp(config: ServerConfig, options: BuildOptions = {}): LockscopeApp {
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -39,14 +56,20 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     return503OnClosing: true,
   });
   const store = options.store ?? new SqliteRecordingStore(config.dataDir);
+  const ingestJournal = new IngestJournal(join(config.dataDir, 'ingest'));
   const runs = new RunManager({
     maxRuns: config.maxRuns,
     maxEvents: config.maxEventsPerRun,
     tickMs: config.tickMs,
     idleGraceMs: config.idleGraceMs,
     retainMs: config.retainMs,
+    // A server shutting down keeps its ingest runs' frames: the next start resumes them.
+    onEnd: (run) => {
+      if (run.source instanceof IngestSource && run.reason !== 'shutdown') ingestJournal.end(run.id);
+    },
   });
-  const ctx: AppContext = { config, store, runs, web: new WebApp(config.webDir) };
+  const ctx: AppContext = { config, store, runs, ingestJournal, web: new WebApp(config.webDir) };
+  restoreIngestRuns(ctx);
   const lockscope = app as unknown as LockscopeApp;
   lockscope.lockscope = ctx;
 

@@ -39,6 +39,11 @@ export interface ServerConfig {
    * slower (0.34-0.59 M events/s at "max" against 0.89-1.14 M in the server's thread).
    */
   simThread: boolean;
+  /**
+   * Bearer token a remote tracer must send to `POST /api/ingest` and `/api/runs/:id/ingest`
+   * (`lockscope trace --live URL --token T`); unset: ingest is open (a single-host setup).
+   */
+  ingestToken: string | undefined;
   /** Log level of the structured (pino) logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -83,6 +88,7 @@ export function defaultConfig(): ServerConfig {
     rateLimitPerMinute: 60,
     allowedOrigins: [],
     simThread: false,
+    ingestToken: undefined,
     logLevel: 'info',
   };
 }
@@ -119,13 +125,20 @@ function origins(raw: string | undefined): string[] {
   });
 }
 
+function token(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw)) throw new ConfigError(name, 'expected 16 to 512 printable characters without spaces');
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Reads the configuration from environment variables (see the README's server section):
  * PORT, HOST, LOCKSCOPE_DATA_DIR, LOCKSCOPE_UPLOAD_LIMIT, LOCKSCOPE_BODY_LIMIT, LOCKSCOPE_WEB_DIR,
  * LOCKSCOPE_MAX_RUNS, LOCKSCOPE_MAX_EVENTS_PER_RUN, LOCKSCOPE_MAX_VIEWERS, LOCKSCOPE_IDLE_GRACE_MS,
- * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
+ * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_INGEST_TOKEN, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const d = defaultConfig();
@@ -151,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     rateLimitPerMinute: int(env, 'LOCKSCOPE_RATE_LIMIT', d.rateLimitPerMinute, 1, 1_000_000),
     allowedOrigins: origins(env.LOCKSCOPE_ALLOWED_ORIGINS),
     simThread: flag(env, 'LOCKSCOPE_SIM_THREAD', d.simThread),
+    ingestToken: token(env, 'LOCKSCOPE_INGEST_TOKEN'),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
 }

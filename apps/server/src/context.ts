@@ -1,5 +1,6 @@
 // What every route plugin receives: the configuration and the server's long-lived parts.
 import type { ServerConfig } from './config.js';
+import type { IngestJournal } from './runs/ingest-journal.js';
 import type { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
 import type { WebApp } from './web-app.js';
@@ -8,5 +9,7 @@ export interface AppContext {
   config: ServerConfig;
   store: RecordingStore;
   runs: RunManager;
+  /** Frames of unfinished ingest runs, kept across restarts. */
+  ingestJournal: IngestJournal;
   web: WebApp;
 }

@@ -2,7 +2,8 @@
 // through which a tracer on another host streams its events (`lockscope trace --live URL`).
 import { TraceError } from '@lockscope/trace';
 import { TRACED_PARAMS, TRACED_WORKLOADS, checkPrerequisites, type TracedWorkload } from '@lockscope/tracer';
-import type { FastifyPluginAsync } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
@@ -21,8 +22,21 @@ export interface IngestBody {
   params?: Record<string, number | string>;
 }
 
+/** A preHandler refusing (401) a request without `Authorization: Bearer <token>` when a token is configured. */
+export function bearerToken(token: string | undefined): (request: FastifyRequest) => Promise<void> {
+  const want = token === undefined ? null : createHash('sha256').update(token).digest();
+  return async (request) => {
+    if (want === null) return;
+    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    // Compared as digests: equal lengths, constant time.
+    if (m && timingSafeEqual(createHash('sha256').update(m[1]).digest(), want)) return;
+    throw new HttpError(401, 'unauthorized', m ? 'the ingest token is wrong' : 'this server needs an ingest token: Authorization: Bearer <token> (lockscope trace --token T)');
+  };
+}
+
 export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
   const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
+  const authorized = bearerToken(ctx.config.ingestToken);
 
   /** Whether this host can run a traced libvirtd, and what it lacks. */
   app.get('/api/traced', async () => {
@@ -77,11 +91,14 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         },
       },
       config: { rateLimit },
+      preHandler: authorized,
     },
     async (request, reply) => {
       const body = request.body ?? {};
       reserveRun(ctx);
-      const run = ctx.runs.create(new IngestSource(), { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' }, 1);
+      const config = { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' };
+      const run = ctx.runs.create(new IngestSource(), config, 1);
+      ctx.ingestJournal.open(run.id, config);
       request.log.info({ run: run.id }, 'ingest run created');
       return reply.code(201).send({ ...createdRun(run), ingest: `/api/runs/${run.id}/ingest` });
     },
@@ -91,20 +108,36 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
   await app.register(async (frames) => {
     frames.removeAllContentTypeParsers();
     frames.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.uploadLimit }, (_request, body, done) => done(null, body));
-    frames.post<{ Params: { id: string }; Querystring: { end?: string }; Body: Buffer }>(
+    frames.post<{ Params: { id: string }; Querystring: { end?: string; seq?: number }; Body: Buffer }>(
       '/api/runs/:id/ingest',
       {
         bodyLimit: ctx.config.uploadLimit,
-        schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { end: { type: 'string', enum: ['0', '1'] } } } },
+        preHandler: authorized,
+        schema: {
+          params: idParams,
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { end: { type: 'string', enum: ['0', '1'] }, seq: { type: 'integer', minimum: 0, maximum: 2 ** 31 } },
+          },
+        },
       },
       async (request) => {
         const run = ctx.runs.get(request.params.id);
         if (!run || !(run.source instanceof IngestSource)) throw notFound(`ingest run ${request.params.id}`);
         const source = run.source;
+        const { seq } = request.query;
+        // A frame the server already holds (its acknowledgement was lost): acknowledged again, not applied twice.
+        if (seq !== undefined && seq < source.received) return { events: source.trace.length, done: source.done, acked: source.received, duplicate: true };
         if (!run.live || source.done) throw new HttpError(409, 'conflict', `run is ${run.state}`);
+        if (seq !== undefined && seq > source.received) {
+          throw new HttpError(409, 'conflict', `frame ${seq} does not follow the ${source.received} frame(s) received; resend from frame ${source.received}`, { acked: source.received });
+        }
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+        const end = request.query.end === '1';
         try {
-          source.ingest(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), request.query.end === '1');
+          source.ingest(bytes, end);
         } catch (error) {
           if (error instanceof TraceError) {
             if (error.eventIndex !== undefined) throw new HttpError(422, 'invalid_trace', error.message, { index: error.eventIndex });
@@ -112,7 +145,10 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
           }
           throw error;
         }
-        return { events: source.trace.length, done: source.done };
+        // On disk before the acknowledgement; the journal goes when the run ends (RunManager's onEnd).
+        ctx.ingestJournal.append(run.id, bytes);
+        run.touch();
+        return { events: source.trace.length, done: source.done, acked: source.received };
       },
     );
   });

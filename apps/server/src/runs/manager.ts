@@ -15,6 +15,8 @@ export interface RunManagerOptions extends RunLimits {
   maxRuns: number;
   /** An ended run stays readable (and recordable) this long (ms). */
   retainMs: number;
+  /** Called when a run ends (after its last status went out). */
+  onEnd?: (run: Run) => void;
 }
 
 export class RunManager {
@@ -39,10 +41,13 @@ export class RunManager {
     throw new TooManyRunsError(this.options.maxRuns);
   }
 
-  create(source: RunSource, config: Record<string, unknown>, speed: Speed): Run {
+  /** A new run; `id` is given only to re-create a run under its old id (an ingest run after a restart). */
+  create(source: RunSource, config: Record<string, unknown>, speed: Speed, id: string = newId()): Run {
     this.reserve();
-    const id = newId();
-    const run = new Run(id, source, config, speed, this.options, (ended) => this.scheduleForget(ended));
+    const run = new Run(id, source, config, speed, this.options, (ended) => {
+      this.options.onEnd?.(ended);
+      this.scheduleForget(ended);
+    });
     this.runs.set(id, run);
     return run;
   }
