@@ -8,5 +8,15 @@ export { Run, type EndReason, type RunState, type RunStatus, type Speed } from '
 export { ControlError, type RunSource, type StrategyChange } from './runs/source.js';
 export { SimulationSource } from './runs/sim-source.js';
 export { Viewer, type StreamFormat } from './runs/viewer.js';
-export type { NewRecording, RecordingMeta, RecordingPage, RecordingSource, RecordingStore, StoredRecording } from './store/recording-store.js';
+export {
+  DuplicateRecordingError,
+  putRecording,
+  readRecording,
+  type NewRecording,
+  type RecordingMeta,
+  type RecordingPage,
+  type RecordingSource,
+  type RecordingStore,
+  type RecordingWriter,
+} from './store/recording-store.js';
 export { SqliteRecordingStore } from './store/sqlite-store.js';

@@ -6,6 +6,7 @@ import { HttpError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeUpload, exportTrace } from '../trace-io.js';
 import { findRun, idParams, titleSchema } from './runs.js';
+import { putRecording, readRecording } from '../store/recording-store.js';
 
 /** Content types accepted for uploads; the format itself is detected from the content. */
 const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
@@ -41,14 +42,12 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
         const { trace, format } = decodeUpload(bytes);
         const binary = format === 'binary' ? bytes : encodeTrace(trace);
         const id = newId();
-        const meta = await ctx.store.put({
+        const meta = await putRecording(
+          ctx.store,
           id,
-          title: request.query.title ?? titleFromMeta(trace.meta, `uploaded ${format} trace`),
-          events: trace.length,
-          source: 'upload',
-          config: null,
-          trace: binary,
-        });
+          { title: request.query.title ?? titleFromMeta(trace.meta, `uploaded ${format} trace`), events: trace.length, source: 'upload', config: null },
+          binary,
+        );
         request.log.info({ recording: id, format, events: trace.length }, 'trace uploaded');
         return reply.code(201).send({ ...meta, url: shareUrl(id), format });
       },
@@ -71,14 +70,7 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
       const scenario = typeof run.config.scenario === 'string' ? run.config.scenario : 'run';
       const preset = typeof run.config.preset === 'string' ? ` / ${run.config.preset}` : '';
       const id = newId();
-      const meta = await ctx.store.put({
-        id,
-        title: request.body?.title ?? `${scenario}${preset}`,
-        events,
-        source: run.source.kind,
-        config,
-        trace: binary,
-      });
+      const meta = await putRecording(ctx.store, id, { title: request.body?.title ?? `${scenario}${preset}`, events, source: run.source.kind, config }, binary);
       return reply.code(201).send({ ...meta, url: shareUrl(id) });
     },
   );
@@ -109,10 +101,10 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
       },
     },
     async (request, reply) => {
-      const recording = await ctx.store.get(request.params.id);
-      if (!recording) throw notFound(`recording ${request.params.id}`);
-      const { body, type } = exportTrace(recording.trace, request.query.format);
-      const file = `lockscope-${recording.meta.id}.${EXTENSIONS[request.query.format]}`;
+      const trace = await readRecording(ctx.store, request.params.id);
+      if (!trace) throw notFound(`recording ${request.params.id}`);
+      const { body, type } = exportTrace(trace, request.query.format);
+      const file = `lockscope-${request.params.id}.${EXTENSIONS[request.query.format]}`;
       return reply
         .type(type)
         .header('Content-Disposition', `attachment; filename="${file}"`)

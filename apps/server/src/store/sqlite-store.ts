@@ -1,10 +1,26 @@
 // The default recording store: one SQLite file (WAL mode) in the data folder.
+//
+// A trace is stored as rows of `trace_chunks` (up to CHUNK_BYTES each) under a blob number
+// allocated by `begin`; `commit` inserts the `recordings` row pointing at that blob, in one
+// statement, which is what makes the recording visible. Chunks of a blob that no recording points
+// at (an aborted write, a crash mid-upload) are deleted when the store opens. Files written before
+// chunking keep their trace in `recordings.trace` and are read from there.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { NewRecording, RecordingMeta, RecordingPage, RecordingSource, RecordingStore, StoredRecording } from './recording-store.js';
+import {
+  DuplicateRecordingError,
+  type NewRecording,
+  type RecordingMeta,
+  type RecordingPage,
+  type RecordingSource,
+  type RecordingStore,
+  type RecordingWriter,
+} from './recording-store.js';
 
 const SQLITE_FILE_NAME = 'lockscope.sqlite';
+/** Chunks are gathered up to this size before they are inserted (and read back in this size). */
+export const CHUNK_BYTES = 1 << 20;
 
 interface MetaRow {
   id: string;
@@ -13,11 +29,6 @@ interface MetaRow {
   events: number;
   source: string;
   bytes: number;
-}
-
-interface FullRow extends MetaRow {
-  config: string | null;
-  trace: Buffer;
 }
 
 const SCHEMA = `
@@ -32,6 +43,13 @@ CREATE TABLE IF NOT EXISTS recordings (
   trace BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS recordings_created ON recordings (created_at DESC, id);
+CREATE TABLE IF NOT EXISTS trace_blobs (blob INTEGER PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE IF NOT EXISTS trace_chunks (
+  blob INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (blob, seq)
+) WITHOUT ROWID;
 `;
 
 function toMeta(row: MetaRow): RecordingMeta {
@@ -45,14 +63,12 @@ function toMeta(row: MetaRow): RecordingMeta {
   };
 }
 
+const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const parseConfig = (config: string | null): unknown => (config === null ? null : (JSON.parse(config) as unknown));
+
 export class SqliteRecordingStore implements RecordingStore {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly selectOne: Database.Statement<[string], FullRow>;
-  private readonly selectMeta: Database.Statement<[string], MetaRow>;
-  private readonly selectInfo: Database.Statement<[string], MetaRow & { config: string | null }>;
-  private readonly selectPage: Database.Statement<[number, number], MetaRow>;
-  private readonly count: Database.Statement<[], { n: number }>;
+  private readonly statements;
 
   /** Opens (or creates) `<dataDir>/lockscope.sqlite`; pass ':memory:' as the file for tests. */
   constructor(dataDir: string, file = SQLITE_FILE_NAME) {
@@ -65,49 +81,120 @@ export class SqliteRecordingStore implements RecordingStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
-    this.insert = this.db.prepare(
-      'INSERT INTO recordings (id, title, created_at, events, source, bytes, config, trace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.selectOne = this.db.prepare('SELECT * FROM recordings WHERE id = ?');
-    this.selectMeta = this.db.prepare('SELECT id, title, created_at, events, source, bytes FROM recordings WHERE id = ?');
-    this.selectInfo = this.db.prepare('SELECT id, title, created_at, events, source, bytes, config FROM recordings WHERE id = ?');
-    this.selectPage = this.db.prepare(
-      'SELECT id, title, created_at, events, source, bytes FROM recordings ORDER BY created_at DESC, id LIMIT ? OFFSET ?',
-    );
-    this.count = this.db.prepare('SELECT COUNT(*) AS n FROM recordings');
-  }
-
-  async put(r: NewRecording): Promise<RecordingMeta> {
-    const createdAt = new Date().toISOString();
-    const config = r.config === null || r.config === undefined ? null : JSON.stringify(r.config);
-    // One statement in autocommit mode: SQLite stores all of the row or none of it.
-    this.insert.run(r.id, r.title, createdAt, r.events, r.source, r.trace.byteLength, config, Buffer.from(r.trace.buffer, r.trace.byteOffset, r.trace.byteLength));
-    return { id: r.id, title: r.title, createdAt, events: r.events, source: r.source, bytes: r.trace.byteLength };
-  }
-
-  async get(id: string): Promise<StoredRecording | undefined> {
-    const row = this.selectOne.get(id);
-    if (!row) return undefined;
-    return {
-      meta: toMeta(row),
-      config: row.config === null ? null : (JSON.parse(row.config) as unknown),
-      trace: new Uint8Array(row.trace.buffer, row.trace.byteOffset, row.trace.byteLength),
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(recordings)').all();
+    if (!columns.some((c) => c.name === 'blob')) this.db.exec('ALTER TABLE recordings ADD COLUMN blob INTEGER');
+    // Leftovers of writes that never committed (aborted, or the process died).
+    this.db.exec('DELETE FROM trace_chunks WHERE blob NOT IN (SELECT blob FROM recordings WHERE blob IS NOT NULL)');
+    this.db.exec('DELETE FROM trace_blobs WHERE blob NOT IN (SELECT blob FROM recordings WHERE blob IS NOT NULL)');
+    const db = this.db;
+    this.statements = {
+      newBlob: db.prepare<[], { blob: number }>('INSERT INTO trace_blobs DEFAULT VALUES RETURNING blob'),
+      insertChunk: db.prepare<[number, number, Buffer]>('INSERT INTO trace_chunks (blob, seq, data) VALUES (?, ?, ?)'),
+      dropChunks: db.prepare<[number]>('DELETE FROM trace_chunks WHERE blob = ?'),
+      dropBlob: db.prepare<[number]>('DELETE FROM trace_blobs WHERE blob = ?'),
+      insert: db.prepare<[string, string, string, number, string, number, string | null, number]>(
+        "INSERT INTO recordings (id, title, created_at, events, source, bytes, config, trace, blob) VALUES (?, ?, ?, ?, ?, ?, ?, X'', ?)",
+      ),
+      exists: db.prepare<[string], { id: string }>('SELECT id FROM recordings WHERE id = ?'),
+      location: db.prepare<[string], { blob: number | null }>('SELECT blob FROM recordings WHERE id = ?'),
+      legacyTrace: db.prepare<[string], { trace: Buffer }>('SELECT trace FROM recordings WHERE id = ?'),
+      chunk: db.prepare<[number, number], { data: Buffer }>('SELECT data FROM trace_chunks WHERE blob = ? AND seq = ?'),
+      meta: db.prepare<[string], MetaRow>('SELECT id, title, created_at, events, source, bytes FROM recordings WHERE id = ?'),
+      info: db.prepare<[string], MetaRow & { config: string | null }>('SELECT id, title, created_at, events, source, bytes, config FROM recordings WHERE id = ?'),
+      page: db.prepare<[number, number], MetaRow>('SELECT id, title, created_at, events, source, bytes FROM recordings ORDER BY created_at DESC, id LIMIT ? OFFSET ?'),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM recordings'),
     };
   }
 
+  async begin(id: string): Promise<RecordingWriter> {
+    const s = this.statements;
+    const blob = s.newBlob.get()!.blob;
+    let seq = 0;
+    let size = 0;
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    const flush = (): void => {
+      if (pendingBytes === 0) return;
+      const data = Buffer.allocUnsafe(pendingBytes);
+      let at = 0;
+      for (const p of pending) {
+        data.set(p, at);
+        at += p.byteLength;
+      }
+      s.insertChunk.run(blob, seq++, data);
+      pending = [];
+      pendingBytes = 0;
+    };
+    const drop = (): void => {
+      s.dropChunks.run(blob);
+      s.dropBlob.run(blob);
+    };
+    return {
+      write: async (chunk) => {
+        if (state !== 'open') throw new Error(`recording ${id} is ${state}`);
+        if (chunk.byteLength === 0) return;
+        // Copy: the caller may reuse its buffer once the promise resolves.
+        pending.push(chunk.slice());
+        pendingBytes += chunk.byteLength;
+        size += chunk.byteLength;
+        if (pendingBytes >= CHUNK_BYTES) flush();
+      },
+      commit: async (r: NewRecording) => {
+        if (state !== 'open') throw new Error(`recording ${id} is ${state}`);
+        flush();
+        const createdAt = new Date().toISOString();
+        const config = r.config === null || r.config === undefined ? null : JSON.stringify(r.config);
+        if (s.exists.get(id)) throw new DuplicateRecordingError(id);
+        // One statement in autocommit mode: the recording appears whole or not at all.
+        s.insert.run(id, r.title, createdAt, r.events, r.source, size, config, blob);
+        state = 'committed';
+        return { id, title: r.title, createdAt, events: r.events, source: r.source, bytes: size };
+      },
+      abort: async () => {
+        if (state !== 'open') return;
+        state = 'aborted';
+        pending = [];
+        if (this.db.open) drop();
+      },
+    };
+  }
+
+  async chunks(id: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const s = this.statements;
+    const where = s.location.get(id);
+    if (!where) return undefined;
+    if (where.blob === null) {
+      const row = s.legacyTrace.get(id);
+      return (async function* () {
+        if (row && row.trace.byteLength > 0) yield asBytes(row.trace);
+      })();
+    }
+    const blob = where.blob;
+    const db = this.db;
+    return (async function* () {
+      for (let seq = 0; ; seq++) {
+        if (!db.open) return;
+        const row = s.chunk.get(blob, seq);
+        if (!row) return;
+        yield asBytes(row.data);
+      }
+    })();
+  }
+
   async meta(id: string): Promise<RecordingMeta | undefined> {
-    const row = this.selectMeta.get(id);
+    const row = this.statements.meta.get(id);
     return row ? toMeta(row) : undefined;
   }
 
   async info(id: string): Promise<{ meta: RecordingMeta; config: unknown } | undefined> {
-    const row = this.selectInfo.get(id);
-    return row ? { meta: toMeta(row), config: row.config === null ? null : (JSON.parse(row.config) as unknown) } : undefined;
+    const row = this.statements.info.get(id);
+    return row ? { meta: toMeta(row), config: parseConfig(row.config) } : undefined;
   }
 
   async list(limit: number, offset: number): Promise<RecordingPage> {
-    const items = this.selectPage.all(limit, offset).map(toMeta);
-    const total = this.count.get()?.n ?? 0;
+    const items = this.statements.page.all(limit, offset).map(toMeta);
+    const total = this.statements.count.get()?.n ?? 0;
     return { items, total, limit, offset };
   }
 
