@@ -4,8 +4,10 @@
 //   D = derived from sourced figures,
 //   A = assumption (order of magnitude, a user can change it by editing this table),
 //   F = fitted, and to what.
-// Calibrated once against the seed's figures (S1..S4 in fidelity.md), then left alone.
-import type { Rng } from './rng.js';
+// Calibrated once against the seed's figures (S1..S4 in fidelity.md), then left alone: first the
+// sourced numbers, then three fitted ones (F) for what the thread does not give: aaLoadProfile
+// to S1 - S2, qemuInit + childHook to S2, and their split to S3. docs/fidelity.md has the table.
+import type { Rng } from '@lockscope/trace';
 
 export const COST_PROFILES = ['host-2013', 'this-machine'] as const;
 export type CostProfile = (typeof COST_PROFILES)[number];
@@ -65,16 +67,20 @@ const HOST_2013: CostTable = {
   prepareHost: c(10, 0.3, false, 'A: transient def, id, hostdev lists, port allocation, caps copy (1.0.5 qemuProcessStart steps 1+3)'),
   tapSetup: c(15, 0.3, false, 'A: tap creation, bridge port and MAC ioctls for one NIC'),
   forkExec: c(20, 0.3, true, 'A: fork of the daemon + exec until the pidfile exists (virCommandRun, daemonised)'),
-  childHook: c(1135, 0.15, true,
-    'F: the rest of the host-side start until QEMU\'s monitor can be opened (child hook: cgroups, NUMA, ' +
-    'lock manager; handshake; qemu exec and chardev set-up), all under L_vm. No per-step figure for 2013 ' +
-    'hardware exists; fitted so that S2 (20 concurrent creations, DAC only) takes 25 s'),
+  childHook: c(2000, 0.15, true,
+    'F: host-side start work under L_vm between the fork and the handshake (child hook: cgroups, NUMA, lock manager; ' +
+    'devices and network set-up). No per-step figure for 2013 hardware exists. Its split from qemuInit is fitted to S3: ' +
+    'with the security contention gone, DefineXML during the storm still takes a few seconds (1-10 s) because the name ' +
+    'scan waits for the domain objects that starts hold'),
   fsyncStatus: c(20, 0.3, false, 'A: write + fsync of the status XML on a 2013 local disk'),
   saveConfig: c(20, 0.3, false, 'A: virFileRewrite of the persistent XML (write, fsync, rename); S4 says a whole DefineXML took tens of ms'),
   deleteConfig: c(0.5, 0.3, false, 'A: unlink of the persistent XML'),
   qemuExecToSocket: c(80, 0.3, true, 'S: "qemu -version takes 60ms" (dynamic linking, rwmj 2016) + A: option parsing until the monitor socket listens'),
   monitorPoll: c(200, 0, false, 'S: 1.0.5 qemuMonitorOpenUnix retries connect every 200 ms (fixed in beaa447a29, v1.3.4)'),
-  qemuInit: c(250, 0.2, true, 'S: qemu 494e95e910: KVM_GET_SUPPORTED_CPUID ">100 ms, almost half" of QEMU start, so ~250 ms until QMP answers'),
+  qemuInit: c(3500, 0.2, true,
+    'F: QEMU\'s own start-up on the 2013 host until it answers qmp_capabilities (L_vm released). qemu 494e95e910 puts ' +
+    'KVM_GET_SUPPORTED_CPUID alone at >100 ms, about half of a 2016 start; the rest of a 2013 OpenStack guest\'s start ' +
+    '(memory, disks, devices) has no figure. Fitted so that S2 (20 creations, DAC only) takes 25 s, with childHook'),
   qmpRoundTrip: c(1, 0.5, false, 'A: 0.2-2 ms per simple QMP command'),
   qmpCpuProbe: c(80, 0.3, true,
     'A: 9.x start, one monitor exchange reading the guest CPU\'s properties (qom-list, then one qom-get per property: ' +
@@ -89,9 +95,11 @@ const HOST_2013: CostTable = {
   stopCleanup: c(20, 0.3, false, 'A: qemuProcessStop besides security: monitor close, network release, cgroup removal'),
   procStat: c(0.05, 0.3, false, 'A: read /proc/<pid>/stat'),
   eofHandler: c(0.1, 0.3, false, 'A: monitor EOF callback bookkeeping'),
-  aaLoadProfile: c(520, 0.15, true,
-    'D/F: virt-aa-helper -c + apparmor_parser -a (uncached compile). Fidelity: S1 - S2 = 10 s for 20 VMs, i.e. ~0.5 s per VM ' +
-    'serialised by the security manager lock; consistent with 160-200 ms per load on 2020 hardware (kvm-vmi#69) plus the helper'),
+  aaLoadProfile: c(630, 0.15, true,
+    'S/F: virt-aa-helper -c + apparmor_parser -a (uncached compile), in GenLabel under S: the thread (079190) says GenLabel ' +
+    'with AppArmor "takes around 1 s"; 1.0.5 runs the helper once per start (SetAllLabel reloads only when restoring from ' +
+    'a file, security_apparmor.c). Within that order, fitted to S1 - S2 = 10 s: each start takes S five times (GenLabel, ' +
+    'PreFork, SetAllLabel, SetDaemonSocketLabel, ClearSocketLabel), so the AppArmor load is paid in a FIFO convoy'),
   aaReloadProfile: c(200, 0.2, true, 'S: kvm-vmi#69 audit log, profile_replace every 160-200 ms (virt-aa-helper -r / -F)'),
   aaRemoveProfile: c(150, 0.2, true, 'S/A: kvm-vmi#69, removal ~0.25 s after a failed start, less the rest of the stop'),
   dacChown: c(4, 0.3, false, 'A: chown of 3 files (disk + 2 backing images), each with a header probe'),
