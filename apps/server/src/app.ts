@@ -17,6 +17,7 @@ import { securityHeaders } from './plugins/security.js';
 import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
+import type { RunRegistry } from './cluster/registry.js';
 import { IngestJournal } from './runs/ingest-journal.js';
 import { RunManager } from './runs/manager.js';
 import { IngestSource } from './runs/traced-source.js';
@@ -27,6 +28,8 @@ import { WebApp } from './web-app.js';
 export interface BuildOptions {
   /** Use this store instead of the SQLite file in `config.dataDir`. */
   store?: RecordingStore;
+  /** Register runs here (several instances on one PostgreSQL); started by the caller once listening. */
+  registry?: RunRegistry;
 }
 
 export interface LockscopeApp extends FastifyInstance {
@@ -63,12 +66,14 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     tickMs: config.tickMs,
     idleGraceMs: config.idleGraceMs,
     retainMs: config.retainMs,
+    onCreate: (run) => options.registry?.created(run),
     // A server shutting down keeps its ingest runs' frames: the next start resumes them.
     onEnd: (run) => {
+      options.registry?.ended(run);
       if (run.source instanceof IngestSource && run.reason !== 'shutdown') ingestJournal.end(run.id);
     },
   });
-  const ctx: AppContext = { config, store, runs, ingestJournal, web: new WebApp(config.webDir) };
+  const ctx: AppContext = { config, store, runs, ingestJournal, web: new WebApp(config.webDir), ...(options.registry ? { registry: options.registry } : {}) };
   restoreIngestRuns(ctx);
   const lockscope = app as unknown as LockscopeApp;
   lockscope.lockscope = ctx;
@@ -92,6 +97,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
 
   app.addHook('onClose', async () => {
     runs.closeAll();
+    await options.registry?.stop();
     await store.close();
   });
   return lockscope;

@@ -44,6 +44,18 @@ export interface ServerConfig {
    * (`lockscope trace --live URL --token T`); unset: ingest is open (a single-host setup).
    */
   ingestToken: string | undefined;
+  /**
+   * PostgreSQL holding recordings (and the run registry of several instances), as
+   * `postgres://user:password@host:port/database`; unset: the SQLite file in `dataDir`.
+   */
+  databaseUrl: string | undefined;
+  /**
+   * With DATABASE_URL: the URL other instances reach this one at (runs hosted here are relayed
+   * from there); default http://<host name>:<port>.
+   */
+  instanceUrl: string | undefined;
+  /** With DATABASE_URL: how often this instance beats in the run registry (ms); three missed beats end its runs. */
+  heartbeatMs: number;
   /** Log level of the structured (pino) logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -89,6 +101,9 @@ export function defaultConfig(): ServerConfig {
     allowedOrigins: [],
     simThread: false,
     ingestToken: undefined,
+    databaseUrl: undefined,
+    instanceUrl: undefined,
+    heartbeatMs: 5000,
     logLevel: 'info',
   };
 }
@@ -132,13 +147,38 @@ function token(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw;
 }
 
+function databaseUrl(raw: string | undefined): string | undefined {
+  const text = raw?.trim();
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'expected postgres://user:password@host:port/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL', `expected a postgres:// URL, got ${url.protocol}//...`);
+  return text;
+}
+
+function instanceUrl(raw: string | undefined): string | undefined {
+  const text = raw?.trim();
+  if (text === undefined || text === '') return undefined;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+  } catch {
+    // refused below
+  }
+  throw new ConfigError('LOCKSCOPE_INSTANCE_URL', `expected http(s)://host:port, got ${JSON.stringify(text)}`);
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Reads the configuration from environment variables (see the README's server section):
  * PORT, HOST, LOCKSCOPE_DATA_DIR, LOCKSCOPE_UPLOAD_LIMIT, LOCKSCOPE_BODY_LIMIT, LOCKSCOPE_WEB_DIR,
  * LOCKSCOPE_MAX_RUNS, LOCKSCOPE_MAX_EVENTS_PER_RUN, LOCKSCOPE_MAX_VIEWERS, LOCKSCOPE_IDLE_GRACE_MS,
- * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_INGEST_TOKEN, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
+ * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_INGEST_TOKEN, DATABASE_URL, LOCKSCOPE_INSTANCE_URL, LOCKSCOPE_HEARTBEAT_MS, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const d = defaultConfig();
@@ -165,6 +205,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     allowedOrigins: origins(env.LOCKSCOPE_ALLOWED_ORIGINS),
     simThread: flag(env, 'LOCKSCOPE_SIM_THREAD', d.simThread),
     ingestToken: token(env, 'LOCKSCOPE_INGEST_TOKEN'),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    instanceUrl: instanceUrl(env.LOCKSCOPE_INSTANCE_URL),
+    heartbeatMs: int(env, 'LOCKSCOPE_HEARTBEAT_MS', d.heartbeatMs, 100, 600_000),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
 }

@@ -1,5 +1,6 @@
 // What every route plugin receives: the configuration and the server's long-lived parts.
 import type { ServerConfig } from './config.js';
+import type { RunRegistry } from './cluster/registry.js';
 import type { IngestJournal } from './runs/ingest-journal.js';
 import type { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
@@ -11,5 +12,7 @@ export interface AppContext {
   runs: RunManager;
   /** Frames of unfinished ingest runs, kept across restarts. */
   ingestJournal: IngestJournal;
+  /** With several instances on one PostgreSQL: which instance hosts which run. */
+  registry?: RunRegistry;
   web: WebApp;
 }

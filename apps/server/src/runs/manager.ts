@@ -15,7 +15,8 @@ export interface RunManagerOptions extends RunLimits {
   maxRuns: number;
   /** An ended run stays readable (and recordable) this long (ms). */
   retainMs: number;
-  /** Called when a run ends (after its last status went out). */
+  /** Called when a run is created, and when it ends (after its last status went out). */
+  onCreate?: (run: Run) => void;
   onEnd?: (run: Run) => void;
 }
 
@@ -49,6 +50,7 @@ export class RunManager {
       this.scheduleForget(ended);
     });
     this.runs.set(id, run);
+    this.options.onCreate?.(run);
     return run;
   }
 

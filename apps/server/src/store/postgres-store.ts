@@ -46,6 +46,24 @@ export const MIGRATIONS: readonly string[] = [
      data BYTEA NOT NULL,
      PRIMARY KEY (blob, seq)
    );`,
+  // The run registry of several instances (cluster/registry.ts).
+  `CREATE TABLE instances (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+     heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now()
+   );
+   CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     instance TEXT NOT NULL REFERENCES instances (id),
+     state TEXT NOT NULL,
+     reason TEXT,
+     config JSONB NOT NULL,
+     events BIGINT NOT NULL DEFAULT 0,
+     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+     ended_at TIMESTAMPTZ
+   );
+   CREATE INDEX runs_instance_live ON runs (instance) WHERE ended_at IS NULL;`,
 ];
 
 const META_COLUMNS = 'id, title, created_at, events, source, bytes';
