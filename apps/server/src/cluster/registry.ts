@@ -84,17 +84,8 @@ export class RunRegistry {
   }
 
   async find(id: string): Promise<RegisteredRun | undefined> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      instance: string;
-      url: string;
-      state: string;
-      reason: string | null;
-      config: Record<string, unknown>;
-      events: string;
-      created_at: Date;
-      alive: boolean;
-    }>(
+    type Row = Pick<RegisteredRun, 'id' | 'instance' | 'url' | 'state' | 'reason' | 'config'> & { events: string; created_at: Date; alive: boolean };
+    const { rows } = await this.pool.query<Row>(
       `SELECT r.id, r.instance, i.url, r.state, r.reason, r.config, r.events, r.created_at,
               i.heartbeat_at >= now() - $2::int * interval '1 millisecond' AS alive
        FROM runs r JOIN instances i ON i.id = r.instance WHERE r.id = $1`,
