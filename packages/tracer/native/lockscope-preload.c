@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,37 +76,45 @@ static pid_t g_pid;              /* the traced process (children do not trace) *
 static int g_events_fd = -1;
 static int g_names_fd = -1;
 static pthread_mutex_t g_names_mu = PTHREAD_MUTEX_INITIALIZER;
-/* The object table's lock is taken at every event by every thread; its critical sections last
- * tens of ns. A spinning lock (yielding if the holder was preempted) keeps contention out of the
- * kernel: a futex sleep and wake-up costs more than the whole event, and much more in a VM. */
-static atomic_flag g_table_lock = ATOMIC_FLAG_INIT;
+/* The object table's lock: taken to register a new object or mutex (known ones are read without
+ * it); its critical sections last tens of ns. */
+static atomic_uint g_table_lock;
 
-static inline void spin_lock(atomic_flag *f)
+/* A small lock: one compare-and-swap to take it and one exchange to give it back when nobody
+ * waits, a short spin when somebody holds it (critical sections last tens of ns), then a futex
+ * sleep. Sleeping matters on a loaded host: a holder preempted for milliseconds (the flusher in
+ * write(), a worker descheduled) must not make the others spin and yield all that time, which
+ * showed up as the daemon's CPU time. 0 free, 1 held, 2 held with sleepers. */
+static inline void ls_lock(atomic_uint *s)
 {
-    unsigned spins = 0;
-    while (atomic_flag_test_and_set_explicit(f, memory_order_acquire)) {
-        if (++spins < 128) {
-            __builtin_ia32_pause();
-        } else {
-            sched_yield();
-            spins = 0;
-        }
+    unsigned c = 0;
+    if (atomic_compare_exchange_strong_explicit(s, &c, 1, memory_order_acquire, memory_order_relaxed))
+        return;
+    for (int i = 0; i < 100; i++) {
+        __builtin_ia32_pause();
+        c = 0;
+        if (atomic_load_explicit(s, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong_explicit(s, &c, 1, memory_order_acquire, memory_order_relaxed))
+            return;
     }
+    while (atomic_exchange_explicit(s, 2, memory_order_acquire) != 0)
+        syscall(SYS_futex, s, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
 }
 
-static inline void spin_unlock(atomic_flag *f)
+static inline void ls_unlock(atomic_uint *s)
 {
-    atomic_flag_clear_explicit(f, memory_order_release);
+    if (atomic_exchange_explicit(s, 0, memory_order_release) == 2)
+        syscall(SYS_futex, s, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static inline void table_lock(void)
 {
-    spin_lock(&g_table_lock);
+    ls_lock(&g_table_lock);
 }
 
 static inline void table_unlock(void)
 {
-    spin_unlock(&g_table_lock);
+    ls_unlock(&g_table_lock);
 }
 static pthread_mutex_t g_threads_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t g_thread_key;
@@ -124,9 +133,8 @@ static int g_read_names = 1;
 #define BUF_RECORDS 1024
 struct ls_thread {
     /* Taken by the owning thread for each record, and by the flusher: almost never contended, so
-     * a flag (one exchange to take, one store to release) instead of a pthread mutex (two locked
-     * instructions and two calls); the flusher, when it finds it taken, waits a few ns. */
-    atomic_flag mu;
+     * ls_lock, inlined, instead of a pthread mutex (two calls and the mutex type's checks). */
+    atomic_uint mu;
     uint32_t tid;
     int n;
     int dead;
@@ -369,7 +377,7 @@ static void emit_thread_name(struct ls_thread *th, const char *name)
 static void thread_destructor(void *arg)
 {
     struct ls_thread *th = arg;
-    spin_lock(&th->mu);
+    ls_lock(&th->mu);
     if (th->n < BUF_RECORDS) {
         struct ls_record *r = &th->recs[th->n++];
         memset(r, 0, sizeof(*r));
@@ -379,7 +387,7 @@ static void thread_destructor(void *arg)
     }
     flush_locked(th);
     th->dead = 1;
-    spin_unlock(&th->mu);
+    ls_unlock(&th->mu);
     t_self = NULL;
     t_exited = 1;
 }
@@ -394,7 +402,7 @@ static struct ls_thread *self_thread(void)
     th = private_alloc(sizeof(*th));
     if (!th)
         return NULL;
-    atomic_flag_clear(&th->mu);
+    atomic_init(&th->mu, 0);
     th->tid = gettid_u32();
     prctl(PR_GET_NAME, th->name, 0, 0, 0);
     emit_thread_name(th, th->name);
@@ -413,7 +421,7 @@ static uint64_t emit(uint8_t op, uint32_t id, uint8_t flags, uint16_t arg, uint3
     struct ls_thread *th = self_thread();
     if (!th)
         return 0;
-    spin_lock(&th->mu);
+    ls_lock(&th->mu);
     struct ls_record *r = &th->recs[th->n++];
     r->t = now_ns();
     r->caller = (uint64_t)(uintptr_t)caller;
@@ -426,7 +434,7 @@ static uint64_t emit(uint8_t op, uint32_t id, uint8_t flags, uint16_t arg, uint3
     uint64_t t = r->t;
     if (th->n == BUF_RECORDS)
         flush_locked(th);
-    spin_unlock(&th->mu);
+    ls_unlock(&th->mu);
     return t;
 }
 
@@ -485,10 +493,10 @@ static void flush_round(void)
     struct ls_thread **link = &g_threads;
     while (*link) {
         struct ls_thread *th = *link;
-        spin_lock(&th->mu);
+        ls_lock(&th->mu);
         flush_locked(th);
         int dead = th->dead;
-        spin_unlock(&th->mu);
+        ls_unlock(&th->mu);
         if (dead) {
             *link = th->next;
             munmap(th, sizeof(*th));
