@@ -98,10 +98,10 @@ describe('two instances on one PostgreSQL', () => {
       // A live run hosted by A (fed by a remote tracer) streams to a viewer connected to B.
       const created = await fetch(`${a.base}/api/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'host-3' }) });
       const { id: run, ingest } = (await created.json()) as { id: string; ingest: string };
-      const trace = sampleTrace(300);
+      const trace = sampleTrace(400);
       const encoder = new FrameEncoder();
-      const post = (seq: number, from: number, to: number) =>
-        fetch(`${a.base}${ingest}?seq=${seq}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encoder.encode(trace, from, to) });
+      const post = (seq: number, from: number, to: number, base = a.base) =>
+        fetch(`${base}${ingest}?seq=${seq}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encoder.encode(trace, from, to) });
       expect((await post(0, 0, 300)).status).toBe(200);
       const described = (await (await fetch(`${b.base}/api/runs/${run}`)).json()) as { state: string; events: number; config: { title: string } };
       expect(described).toMatchObject({ state: 'running', events: 300, config: { title: 'host-3' } });
@@ -125,7 +125,12 @@ describe('two instances on one PostgreSQL', () => {
       expect(hello).toMatchObject({ type: 'hello', run: { id: run } });
       expect((await post(1, 300, 900)).status).toBe(200);
       await until('the next events through B', () => seen.length === 900);
-      expect(Array.from(seen.time.subarray(0, seen.length))).toEqual(Array.from(trace.time.subarray(0, 900)));
+      // The agent's next frame reaches B (a proxy spreads requests): B forwards it to A.
+      const forwarded = await post(2, 900, 1200, b.base);
+      expect(forwarded.status).toBe(200);
+      expect(await forwarded.json()).toMatchObject({ acked: 3, events: 1200 });
+      await until('the forwarded events through B', () => seen.length === 1200);
+      expect(Array.from(seen.time.subarray(0, seen.length))).toEqual(Array.from(trace.time.subarray(0, 1200)));
 
       // kill -9 of A: B still serves the recording, and reports A's run ended with its instance.
       const closed = new Promise<void>((r) => viewer.on('close', () => r()));

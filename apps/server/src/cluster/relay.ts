@@ -45,6 +45,22 @@ export async function describeRemote(run: RegisteredRun): Promise<Record<string,
   };
 }
 
+/** Forwards an agent's frames (`path`: the request's path and query) to the instance hosting its run. */
+export async function forwardIngest(run: RegisteredRun, path: string, authorization: string | undefined, body: Buffer): Promise<{ status: number; body: string }> {
+  try {
+    const res = await fetch(`${run.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...(authorization ? { authorization } : {}) },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    return { status: res.status, body: await res.text() };
+  } catch (error) {
+    // The agent retries a 5xx: by then the host answers again, or the registry knows it is gone.
+    return { status: 502, body: JSON.stringify({ error: 'internal', message: `the instance hosting run ${run.id} cannot be reached: ${(error as Error).message}` }) };
+  }
+}
+
 /** Passes the host's stream of `run` through `socket`, both ways, until either side closes. */
 export function relayStream(socket: WebSocket, run: RegisteredRun, query: string): void {
   const upstream = new WebSocket(`${run.url.replace(/^http/, 'ws')}/api/runs/${run.id}/stream${query}`);

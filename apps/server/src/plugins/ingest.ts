@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
+import { forwardIngest, relayable, remoteRun } from '../cluster/relay.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
 import { createdRun, idParams, nameSchema, reserveRun, titleSchema } from './runs.js';
 
@@ -122,8 +123,16 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const run = ctx.runs.get(request.params.id);
+        if (!run) {
+          // Behind a proxy an agent's frames may reach another instance than the run's: forwarded to it.
+          const remote = await remoteRun(ctx, request.params.id);
+          if (remote && relayable(remote)) {
+            const forwarded = await forwardIngest(remote, request.raw.url ?? '', request.headers.authorization, request.body);
+            return reply.code(forwarded.status).type('application/json; charset=utf-8').send(forwarded.body);
+          }
+        }
         if (!run || !(run.source instanceof IngestSource)) throw notFound(`ingest run ${request.params.id}`);
         const source = run.source;
         const { seq } = request.query;
