@@ -27,7 +27,7 @@ for service in postgres lockscope-1 lockscope-2 proxy; do
   grep -q "^  $service:" <<<"$team" || { echo "check-compose: docker-compose.team.yml has no $service service" >&2; exit 1; }
 done
 [ "$(grep -c 'DATABASE_URL: postgres://' <<<"$team")" = 2 ] || { echo "check-compose: both instances need DATABASE_URL" >&2; exit 1; }
-[ "$(grep -c 'LOCKSCOPE_INGEST_TOKEN: change-this-agent-token' <<<"$team")" = 2 ] || { echo "check-compose: both instances need the token of the env file" >&2; exit 1; }
+[ "$(grep -c 'LOCKSCOPE_TOKEN: change-this-agent-token' <<<"$team")" = 2 ] || { echo "check-compose: both instances need the token of the env file" >&2; exit 1; }
 # Without the env file the secrets are missing, and compose must say so rather than run without them.
 if (cd "$(mktemp -d)" && docker-compose -f "$root/docker-compose.team.yml" --project-directory . config >/dev/null 2>&1); then
   echo "check-compose: docker-compose.team.yml runs without its secrets" >&2; exit 1

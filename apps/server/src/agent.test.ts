@@ -108,7 +108,7 @@ describe('a tracer agent streaming to the server', () => {
     'resumes after its connection is cut and the server restarts: the run holds exactly the recorder\'s events',
     async () => {
       const token = 'agent-token-0123456789abcdef';
-      const config = testConfig({ ingestToken: token, idleGraceMs: 300_000 });
+      const config = testConfig({ token, idleGraceMs: 300_000 });
       const relay = new Relay();
       const relayPort = await relay.listen();
       let server = await start(config);

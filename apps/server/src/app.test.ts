@@ -3,20 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mode, Trace, decodeAny, encodeTrace, mulberry32, randomValidTrace, toChromeJson, toNdjson, validateTrace } from '@lockscope/trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type LockscopeApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import type { LockscopeApp } from './app.js';
 import { isId } from './ids.js';
-import { testConfig } from './test-support.js';
+import { testApps } from './test-support.js';
 
-const apps: LockscopeApp[] = [];
-function app(overrides: Partial<ServerConfig> = {}): LockscopeApp {
-  const a = buildApp(testConfig(overrides));
-  apps.push(a);
-  return a;
-}
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
+const apps = testApps();
+const app = apps.app;
+afterEach(apps.closeAll);
 
 const sampleTrace = (events = 2000, seed = 1): Trace => randomValidTrace(mulberry32(seed), { events });
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -299,12 +292,11 @@ describe('recordings', () => {
   });
 
   it('a recording survives a server restart (same SQLite file)', async () => {
-    const config = testConfig();
-    const first = buildApp(config);
+    const first = app();
+    const { dataDir } = first.lockscope.config;
     const created = (await upload(first, encodeTrace(sampleTrace(500, 4)), 'application/octet-stream', '?title=kept')).json() as { id: string };
     await first.close();
-    const second = buildApp(config);
-    apps.push(second);
+    const second = app({ dataDir });
     const got = await second.inject(`/api/recordings/${created.id}`);
     expect(got.statusCode).toBe(200);
     expect(decodeAny(new Uint8Array(got.rawPayload)).length).toBe(500);

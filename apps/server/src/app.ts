@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { HttpError } from './errors.js';
+import { JobQueue } from './jobs/jobs.js';
+import { accessControl, sessionRoutes } from './plugins/access.js';
 import { catalogue } from './plugins/catalogue.js';
 import { errorHandling } from './plugins/errors.js';
 import { health } from './plugins/health.js';
@@ -19,6 +21,7 @@ import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
 import type { RunRegistry } from './cluster/registry.js';
 import { IngestJournal } from './runs/ingest-journal.js';
+import { SharedBudgetStore } from './rate-budget.js';
 import { RunManager } from './runs/manager.js';
 import { IngestSource } from './runs/traced-source.js';
 import type { RecordingStore } from './store/recording-store.js';
@@ -32,8 +35,11 @@ export interface BuildOptions {
   registry?: RunRegistry;
 }
 
-export interface LockscopeApp extends FastifyInstance {
-  lockscope: AppContext;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's context (configuration, store, runs, jobs), for tests and main.ts. */
+    lockscope: AppContext;
+  }
 }
 
 /** Re-creates, under their ids, the ingest runs an earlier server process left unfinished. */
@@ -50,6 +56,8 @@ function restoreIngestRuns(ctx: AppContext): void {
   }
 }
 
+export type LockscopeApp = FastifyInstance;
+
 export function buildApp(config: ServerConfig, options: BuildOptions = {}): LockscopeApp {
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -57,6 +65,9 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     // Unknown fields are errors (400 naming the field), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
+    forceCloseConnections: true,
+    // Node's limit on receiving a whole request; uploads also have an idle timeout (trace-io.ts).
+    requestTimeout: config.requestTimeoutMs,
   });
   const store = options.store ?? new SqliteRecordingStore(config.dataDir);
   const ingestJournal = new IngestJournal(join(config.dataDir, 'ingest'));
@@ -73,20 +84,35 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
       if (run.source instanceof IngestSource && run.reason !== 'shutdown') ingestJournal.end(run.id);
     },
   });
-  const ctx: AppContext = { config, store, runs, ingestJournal, web: new WebApp(config.webDir), ...(options.registry ? { registry: options.registry } : {}) };
+  const jobs = new JobQueue({ running: config.maxJobs, queued: config.maxQueuedJobs, perClient: config.maxTransfersPerClient });
+  const rateLimitPolicy = { max: config.rateLimitPerMinute, timeWindow: 60_000, groupId: 'create' };
+  const ctx: AppContext = {
+    config,
+    store,
+    runs,
+    ingestJournal,
+    web: new WebApp(config.webDir),
+    jobs,
+    rateLimit: rateLimitPolicy,
+    ...(options.registry ? { registry: options.registry } : {}),
+  };
   restoreIngestRuns(ctx);
-  const lockscope = app as unknown as LockscopeApp;
-  lockscope.lockscope = ctx;
+  app.decorate('lockscope', ctx);
 
   errorHandling(app);
   securityHeaders(app);
+  accessControl(app, config);
+  // Browsers post text/plain cross-site without a preflight: no route takes it.
+  app.removeContentTypeParser('text/plain');
   app.register(rateLimit, {
     global: false,
+    store: SharedBudgetStore,
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, 'rate_limited', `too many requests: at most ${context.max} per ${context.after}; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.register(health, ctx);
+  app.register(sessionRoutes, ctx);
   app.register(catalogue);
   app.register(runsRoutes, ctx);
   app.register(streamRoutes, ctx);
@@ -100,5 +126,5 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     await options.registry?.stop();
     await store.close();
   });
-  return lockscope;
+  return app;
 }

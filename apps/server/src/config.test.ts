@@ -13,8 +13,8 @@ describe('loadConfig', () => {
   });
 
   it('reads PORT, HOST, LOCKSCOPE_DATA_DIR and the limits', () => {
-    const c = loadConfig({ PORT: '9000', HOST: '0.0.0.0', LOCKSCOPE_DATA_DIR: '/tmp/x', LOCKSCOPE_UPLOAD_LIMIT: '1048576', LOCKSCOPE_MAX_RUNS: '3' });
-    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', dataDir: '/tmp/x', uploadLimit: 1048576, maxRuns: 3 });
+    const c = loadConfig({ PORT: '9000', HOST: '0.0.0.0', LOCKSCOPE_TOKEN: 'a-token-of-16-chars', LOCKSCOPE_DATA_DIR: '/tmp/x', LOCKSCOPE_UPLOAD_LIMIT: '1048576', LOCKSCOPE_MAX_RUNS: '3' });
+    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', token: 'a-token-of-16-chars', dataDir: '/tmp/x', uploadLimit: 1048576, maxRuns: 3 });
     expect(loadConfig({ LOCKSCOPE_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8000' }).allowedOrigins).toEqual(['https://a.example', 'http://b.example:8000']);
   });
 
@@ -27,6 +27,9 @@ describe('loadConfig', () => {
     ['LOCKSCOPE_LOG_LEVEL', 'loud'],
     ['LOCKSCOPE_ALLOWED_ORIGINS', 'https://a.example/path'],
     ['LOCKSCOPE_SIM_THREAD', 'yes'],
+    ['LOCKSCOPE_TOKEN', 'short'],
+    ['LOCKSCOPE_AUTH', 'maybe'],
+    ['LOCKSCOPE_ALLOWED_HOSTS', 'a host'],
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     let caught: unknown;
     try {
@@ -36,5 +39,21 @@ describe('loadConfig', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).variable).toBe(name);
+  });
+
+  it('requires LOCKSCOPE_TOKEN when HOST is not loopback, unless LOCKSCOPE_AUTH=none (it served anyone before)', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.5']) {
+      let caught: unknown;
+      try {
+        loadConfig({ HOST: host });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, host).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).variable).toBe('LOCKSCOPE_TOKEN');
+      expect(loadConfig({ HOST: host, LOCKSCOPE_AUTH: 'none' }).token).toBeNull();
+    }
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.1.1']) expect(loadConfig({ HOST: host }).token).toBeNull();
+    expect(loadConfig({ LOCKSCOPE_TOKEN: 'x'.repeat(20) }).token).toBe('x'.repeat(20));
   });
 });

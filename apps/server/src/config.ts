@@ -40,11 +40,6 @@ export interface ServerConfig {
    */
   simThread: boolean;
   /**
-   * Bearer token a remote tracer must send to `POST /api/ingest` and `/api/runs/:id/ingest`
-   * (`lockscope trace --live URL --token T`); unset: ingest is open (a single-host setup).
-   */
-  ingestToken: string | undefined;
-  /**
    * PostgreSQL holding recordings (and the run registry of several instances), as
    * `postgres://user:password@host:port/database`; unset: the SQLite file in `dataDir`.
    */
@@ -56,6 +51,22 @@ export interface ServerConfig {
   instanceUrl: string | undefined;
   /** With DATABASE_URL: how often this instance beats in the run registry (ms); three missed beats end its runs. */
   heartbeatMs: number;
+  /** Heavy trace jobs (upload parsing, download conversion) at once, each in a worker thread. */
+  maxJobs: number;
+  /** Jobs that may wait for a free slot; beyond, 503 with Retry-After. */
+  maxQueuedJobs: number;
+  /** Uploads and downloads one client (IP address) may have in progress at once; beyond, 429. */
+  maxTransfersPerClient: number;
+  /** An upload that sends no bytes for this long is cut (408), in ms. */
+  bodyIdleTimeoutMs: number;
+  /** Longest time to receive a whole request, headers and body, in ms (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  /** Host header values (names, with or without port) the server answers; loopback names always. */
+  allowedHosts: string[];
+  /** The API token (LOCKSCOPE_TOKEN), or null when authentication is off. */
+  token: string | null;
+  /** Recordings (GET /api/recordings/:id, /info, /r/:id) readable without the token. */
+  publicLinks: boolean;
   /** Log level of the structured (pino) logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -100,10 +111,17 @@ export function defaultConfig(): ServerConfig {
     rateLimitPerMinute: 60,
     allowedOrigins: [],
     simThread: false,
-    ingestToken: undefined,
     databaseUrl: undefined,
     instanceUrl: undefined,
     heartbeatMs: 5000,
+    maxJobs: 2,
+    maxQueuedJobs: 8,
+    maxTransfersPerClient: 4,
+    bodyIdleTimeoutMs: 15_000,
+    requestTimeoutMs: 300_000,
+    allowedHosts: [],
+    token: null,
+    publicLinks: false,
     logLevel: 'info',
   };
 }
@@ -140,13 +158,6 @@ function origins(raw: string | undefined): string[] {
   });
 }
 
-function token(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^[\x21-\x7e]{16,512}$/.test(raw)) throw new ConfigError(name, 'expected 16 to 512 printable characters without spaces');
-  return raw;
-}
-
 function databaseUrl(raw: string | undefined): string | undefined {
   const text = raw?.trim();
   if (text === undefined || text === '') return undefined;
@@ -172,13 +183,49 @@ function instanceUrl(raw: string | undefined): string | undefined {
   throw new ConfigError('LOCKSCOPE_INSTANCE_URL', `expected http(s)://host:port, got ${JSON.stringify(text)}`);
 }
 
+function hosts(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((h) => {
+    const host = h.trim().toLowerCase();
+    if (!/^[a-z0-9.\-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host)) throw new ConfigError('LOCKSCOPE_ALLOWED_HOSTS', `not a host name: ${JSON.stringify(h.trim())}`);
+    return host;
+  });
+}
+
+/** Loopback addresses and names: a server bound only to these is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The token rule: a server bound beyond loopback requires LOCKSCOPE_TOKEN, unless
+ * LOCKSCOPE_AUTH=none says so explicitly. A token, when set, is always required.
+ */
+function token(env: NodeJS.ProcessEnv, host: string): string | null {
+  const auth = env.LOCKSCOPE_AUTH?.trim() || 'token';
+  if (auth !== 'token' && auth !== 'none') throw new ConfigError('LOCKSCOPE_AUTH', `expected token or none, got ${JSON.stringify(auth)}`);
+  const value = env.LOCKSCOPE_TOKEN?.trim() || null;
+  if (value !== null && value.length < 16) throw new ConfigError('LOCKSCOPE_TOKEN', 'use at least 16 characters (e.g. openssl rand -hex 32)');
+  if (value !== null && !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError('LOCKSCOPE_TOKEN', 'use printable ASCII without spaces');
+  if (auth === 'none') return null;
+  if (value === null && !isLoopbackHost(host)) {
+    throw new ConfigError('LOCKSCOPE_TOKEN', `HOST=${host} is reachable from other machines: set LOCKSCOPE_TOKEN (or LOCKSCOPE_AUTH=none to run without authentication)`);
+  }
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Reads the configuration from environment variables (see the README's server section):
  * PORT, HOST, LOCKSCOPE_DATA_DIR, LOCKSCOPE_UPLOAD_LIMIT, LOCKSCOPE_BODY_LIMIT, LOCKSCOPE_WEB_DIR,
  * LOCKSCOPE_MAX_RUNS, LOCKSCOPE_MAX_EVENTS_PER_RUN, LOCKSCOPE_MAX_VIEWERS, LOCKSCOPE_IDLE_GRACE_MS,
- * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_INGEST_TOKEN, DATABASE_URL, LOCKSCOPE_INSTANCE_URL, LOCKSCOPE_HEARTBEAT_MS, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
+ * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_MAX_JOBS,
+ * LOCKSCOPE_MAX_QUEUED_JOBS, LOCKSCOPE_MAX_TRANSFERS_PER_CLIENT, LOCKSCOPE_BODY_IDLE_TIMEOUT_MS,
+ * LOCKSCOPE_REQUEST_TIMEOUT_MS, LOCKSCOPE_ALLOWED_HOSTS, LOCKSCOPE_TOKEN, LOCKSCOPE_AUTH,
+ * LOCKSCOPE_PUBLIC_LINKS, DATABASE_URL, LOCKSCOPE_INSTANCE_URL, LOCKSCOPE_HEARTBEAT_MS, LOCKSCOPE_LOG_LEVEL.
+ * Relative folders resolve against the current directory.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const d = defaultConfig();
@@ -204,10 +251,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     rateLimitPerMinute: int(env, 'LOCKSCOPE_RATE_LIMIT', d.rateLimitPerMinute, 1, 1_000_000),
     allowedOrigins: origins(env.LOCKSCOPE_ALLOWED_ORIGINS),
     simThread: flag(env, 'LOCKSCOPE_SIM_THREAD', d.simThread),
-    ingestToken: token(env, 'LOCKSCOPE_INGEST_TOKEN'),
     databaseUrl: databaseUrl(env.DATABASE_URL),
     instanceUrl: instanceUrl(env.LOCKSCOPE_INSTANCE_URL),
     heartbeatMs: int(env, 'LOCKSCOPE_HEARTBEAT_MS', d.heartbeatMs, 100, 600_000),
+    maxJobs: int(env, 'LOCKSCOPE_MAX_JOBS', d.maxJobs, 1, 64),
+    maxQueuedJobs: int(env, 'LOCKSCOPE_MAX_QUEUED_JOBS', d.maxQueuedJobs, 0, 10_000),
+    maxTransfersPerClient: int(env, 'LOCKSCOPE_MAX_TRANSFERS_PER_CLIENT', d.maxTransfersPerClient, 1, 1000),
+    bodyIdleTimeoutMs: int(env, 'LOCKSCOPE_BODY_IDLE_TIMEOUT_MS', d.bodyIdleTimeoutMs, 100, 3600_000),
+    requestTimeoutMs: int(env, 'LOCKSCOPE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 1000, 24 * 3600_000),
+    allowedHosts: hosts(env.LOCKSCOPE_ALLOWED_HOSTS),
+    token: token(env, host),
+    publicLinks: flag(env, 'LOCKSCOPE_PUBLIC_LINKS', d.publicLinks),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
 }

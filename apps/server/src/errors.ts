@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'too_many_viewers'
   | 'upgrade_required'
   | 'conflict'
+  | 'busy'
+  | 'unauthorized'
+  | 'timeout'
   | 'internal';
 
 export interface ErrorBody {
@@ -33,7 +36,7 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { field?: string; index?: number; acked?: number } = {},
+    readonly extra: { field?: string; index?: number; retryAfterS?: number; acked?: number } = {},
   ) {
     super(message);
     this.name = 'HttpError';

@@ -15,6 +15,14 @@ describe('main', () => {
     expect(res.stderr).toContain('PORT');
   });
 
+  it('exits with code 2 and one line when HOST is not loopback and LOCKSCOPE_TOKEN is missing', () => {
+    const env = { ...process.env, HOST: '0.0.0.0', PORT: '0', LOCKSCOPE_TOKEN: '', LOCKSCOPE_AUTH: '' };
+    const res = spawnSync(process.execPath, args, { cwd: serverDir, env, encoding: 'utf8' });
+    expect(res.status).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toContain('LOCKSCOPE_TOKEN');
+  });
+
   it('listens on HOST:PORT, logs the URL, serves the API and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, args, {
       cwd: serverDir,

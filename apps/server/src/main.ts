@@ -32,7 +32,14 @@ if (config.databaseUrl) {
 }
 
 // Several instances on one PostgreSQL: runs are registered there, and relayed between instances.
-const registry = store ? new RunRegistry(store.pool, config.heartbeatMs, (message, error) => app.log.warn({ err: error }, message)) : undefined;
+const registry = store
+  ? new RunRegistry(
+      store.pool,
+      config.heartbeatMs,
+      (message, error) => app.log.warn({ err: error }, message),
+      () => app.lockscope.runs.list().filter((r) => r.live).map((r) => r.id),
+    )
+  : undefined;
 
 let app: ReturnType<typeof buildApp>;
 try {

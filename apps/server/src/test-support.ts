@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildApp, type LockscopeApp } from './app.js';
 import { defaultConfig, type ServerConfig } from './config.js';
 import type { ViewerSocket } from './runs/viewer.js';
 
@@ -42,4 +43,19 @@ export class FakeSocket implements ViewerSocket {
   json<T = Record<string, unknown>>(): T[] {
     return this.text.map((t) => JSON.parse(t) as T);
   }
+}
+
+/** Builds apps for a test file and closes them all after each test (`afterEach(apps.closeAll)`). */
+export function testApps(): { app(overrides?: Partial<ServerConfig>): LockscopeApp; closeAll(): Promise<void> } {
+  const built: LockscopeApp[] = [];
+  return {
+    app(overrides = {}) {
+      const a = buildApp(testConfig(overrides));
+      built.push(a);
+      return a;
+    },
+    async closeAll() {
+      await Promise.all(built.splice(0).map((a) => a.close()));
+    },
+  };
 }

@@ -8,7 +8,7 @@
 import { FrameEncoder, type Trace } from '@lockscope/trace';
 
 export interface LiveOptions {
-  /** Bearer token the server asks of agents (LOCKSCOPE_INGEST_TOKEN there). */
+  /** The server's token (its LOCKSCOPE_TOKEN), sent as a bearer token. */
   token?: string;
   /** First wait after a failure (ms); doubles up to `maxBackoffMs`. Default 200. */
   backoffMs?: number;

@@ -127,4 +127,32 @@ describe('lockscope CLI', () => {
     expectUsageError(await lockscope('validate', cut), /.+/);
     expectUsageError(await lockscope('convert', cut, join(tmp, 'never.json')), /.+/);
   });
+
+  it('exits 2 on random bytes (exit 1 before)', async () => {
+    const random = join(tmp, 'random.bin');
+    writeFileSync(random, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251)));
+    expectUsageError(await lockscope('validate', random), /unrecognised content/);
+    expectUsageError(await lockscope('convert', random, join(tmp, 'never.ndjson')), /unrecognised content/);
+  });
+
+  it('validate is strict on a foreign trace (an unmatched e was "valid, 0 events" before); convert repairs it and says so', async () => {
+    const foreign = join(tmp, 'foreign.json');
+    const doc = {
+      traceEvents: [
+        { ph: 'X', cat: 'lock.wait', name: 'job vm-1', pid: 7, tid: 1, ts: 200, dur: 700 },
+        { ph: 'X', cat: 'lock.hold', name: 'domain list', pid: 7, tid: 1, ts: 300, dur: 100 },
+        { ph: 'e', cat: 'lock.hold', name: 'domain list', id: 9, pid: 7, tid: 2, ts: 960 },
+      ],
+    };
+    writeFileSync(foreign, JSON.stringify(doc));
+    expectUsageError(await lockscope('validate', foreign), /an end \(ph e\).*without its begin/);
+    const onlyE = join(tmp, 'only-e.json');
+    writeFileSync(onlyE, JSON.stringify({ traceEvents: [doc.traceEvents[2]] }));
+    expectUsageError(await lockscope('validate', onlyE), /without its begin/);
+    const converted = await lockscope('convert', foreign, join(tmp, 'repaired.ndjson'));
+    expect(converted.code).toBe(0);
+    expect(converted.stderr).toMatch(/repaired 1 x wait-interrupted/);
+    expect(converted.stderr).toMatch(/repaired 1 x unmatched-end/);
+    expect((await lockscope('validate', join(tmp, 'repaired.ndjson'))).code).toBe(0);
+  });
 });

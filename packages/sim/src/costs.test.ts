@@ -6,7 +6,7 @@ describe('cost table', () => {
   it('gives every number a source of a known kind', () => {
     for (const [profile, table] of Object.entries(COST_TABLES)) {
       for (const [name, cost] of Object.entries(table)) {
-        expect(cost.source, `${profile}.${name}`).toMatch(/^(S|D|A|F|S\/A|S\/F|D\/F): \S/);
+        expect(cost.source, `${profile}.${name}`).toMatch(/^(S|D|A|F|S\/A|S\/D|S\/F|D\/F): \S/);
         expect(cost.ms, `${profile}.${name}`).toBeGreaterThan(0);
         expect(cost.jitter).toBeGreaterThanOrEqual(0);
         expect(cost.jitter).toBeLessThan(1);

@@ -36,6 +36,7 @@ export type CostName =
   | 'qemuInit'
   | 'qmpRoundTrip'
   | 'qmpCpuProbe'
+  | 'qmpCpuProbeWait'
   | 'monitorConnect'
   | 'eventThreadJoin'
   | 'vcpuCgroup'
@@ -55,7 +56,9 @@ export type CostName =
   | 'selinuxSetFiles'
   | 'selinuxRestoreFiles'
   | 'labelNoop'
-  | 'virtlogd';
+  | 'virtlogd'
+  | 'rpcDispatch'
+  | 'rpcReply';
 
 export type CostTable = Record<CostName, Cost>;
 
@@ -82,9 +85,10 @@ const HOST_2013: CostTable = {
     'KVM_GET_SUPPORTED_CPUID alone at >100 ms, about half of a 2016 start; the rest of a 2013 OpenStack guest\'s start ' +
     '(memory, disks, devices) has no figure. Fitted so that S2 (20 creations, DAC only) takes 25 s, with childHook'),
   qmpRoundTrip: c(1, 0.5, false, 'A: 0.2-2 ms per simple QMP command'),
-  qmpCpuProbe: c(80, 0.3, true,
+  qmpCpuProbe: c(40, 0.3, true,
     'A: 9.x start, one monitor exchange reading the guest CPU\'s properties (qom-list, then one qom-get per property: ' +
-    '~400 in a trace of libvirtd 9.0.0); ~0.2 ms per round trip on a KVM host'),
+    '~400 in a trace of libvirtd 9.0.0); ~0.2 ms per round trip on a KVM host, half of it computing (QEMU and libvirtd)'),
+  qmpCpuProbeWait: c(40, 0.3, false, 'A: the other half of those ~400 round trips: the two processes waking each other up'),
   monitorConnect: c(0.04, 0, false, 'S: traced here: 9.x qemuMonitorOpen released the domain object for 41 us around connect() on the socket libvirt pre-opened'),
   eventThreadJoin: c(1.5, 0.3, true,
     'S: traced here (1 domain): 9.x qemuDomainObjStopWorker released the domain object for 1.5 ms while the domain\'s event ' +
@@ -95,7 +99,7 @@ const HOST_2013: CostTable = {
   stopCleanup: c(20, 0.3, false, 'A: qemuProcessStop besides security: monitor close, network release, cgroup removal'),
   procStat: c(0.05, 0.3, false, 'A: read /proc/<pid>/stat'),
   eofHandler: c(0.1, 0.3, false, 'A: monitor EOF callback bookkeeping'),
-  aaLoadProfile: c(630, 0.15, true,
+  aaLoadProfile: c(650, 0.15, true,
     'S/F: virt-aa-helper -c + apparmor_parser -a (uncached compile), in GenLabel under S: the thread (079190) says GenLabel ' +
     'with AppArmor "takes around 1 s"; 1.0.5 runs the helper once per start (SetAllLabel reloads only when restoring from ' +
     'a file, security_apparmor.c). Within that order, fitted to S1 - S2 = 10 s: each start takes S five times (GenLabel, ' +
@@ -111,6 +115,10 @@ const HOST_2013: CostTable = {
   selinuxRestoreFiles: c(60, 0.3, true, 'A: matchpathcon loads file_contexts, then setfilecon'),
   labelNoop: c(0.01, 0, false, 'A: a security call that only formats strings'),
   virtlogd: c(2, 0.3, false, 'A: 9.x opens the log through virtlogd RPC'),
+  rpcDispatch: c(0.02, 0.3, false, 'S: traced here (libvirtd 9.0.0): a worker takes 10-25 us from picking up a call to the driver\'s first lock (decode, ACL check, dispatch)'),
+  rpcReply: c(0.1, 0.3, false,
+    'S: traced here (libvirtd 9.0.0): encoding the reply and writing it to the client\'s socket (virNetServerClient, virNetSocket) ' +
+    'then freeing the message take 80-125 us after the driver\'s last unlock'),
 };
 
 /** This machine (Debian 12, libvirt 9.0, QEMU 7.2 under TCG, 2 cores), for comparing with the
@@ -120,11 +128,17 @@ const THIS_MACHINE: CostTable = {
   forkExec: c(37, 0.3, true, 'S: traced here (lockscope trace, 5 concurrent lifecycles): virCommandRun of the daemonised TCG QEMU took 74 ms p50; the model forks twice per start (launch, namespace), so half of it each'),
   childHook: c(30, 0.3, true, 'A: session mode, no cgroups: hook and handshake only'),
   fsyncStatus: c(2, 0.3, false, 'A: overlay/SSD fsync'),
-  saveConfig: c(15, 0.3, false, 'S: traced here: virDomainDefineXML held the domain object 19 ms p50 (write + fsync + rename of the XML on this overlay filesystem)'),
+  saveConfig: c(7, 0.3, false,
+    'S: traced here: virDomainDefineXML held the domain object for the write + fsync + rename of the XML on this overlay ' +
+    'filesystem: 3-34 ms, 8 ms the median of 8 runs (the fsync swings with the disk\'s other load)'),
+  deleteConfig: c(0.3, 0.3, false, 'S: traced here: virDomainUndefineFlags took 0.41-0.47 ms p50 in 3 runs of 10 lifecycles, 0.3 ms of it unlinking the XML under the job'),
   qemuInit: c(80, 0.15, true, 'S: traced here (lockscope trace, 1 domain): libvirtd 9.0.0 got the answer to qmp_capabilities 81 ms after connecting (TCG QEMU initialising)'),
-  qmpCpuProbe: c(676, 0.15, true,
-    'S: traced here (1 domain): the exchange reading the guest CPU\'s properties (qom-list + 398 qom-get, one nested job) ' +
-    'took 676 ms, most of a TCG start; 3.5-4.8 s with 10 concurrent starts on 2 cores, so CPU-bound'),
+  qmpCpuProbe: c(100, 0.15, true,
+    'S/D: traced here: the exchange reading the guest CPU\'s properties (qom-list + 398 qom-get, one nested job) took 315-627 ms ' +
+    'with 1 domain (3 runs; 676 ms in an earlier one), yet 10 concurrent starts on 2 cores took 1.3-1.6 s each (p50 of 3 runs): ' +
+    'the ~400 round trips between libvirtd and QEMU mostly wait for each other. This entry is their computing, ~20 %: ' +
+    '10 x (100 ms + the start\'s forks and QEMU init) on 2 CPUs is what those 1.3-1.6 s leave room for'),
+  qmpCpuProbeWait: c(370, 0.15, false, 'S/D: the rest of the CPU-property exchange (see qmpCpuProbe): the two processes waking each other, ~400 times'),
   qemuExitAfterTerm: c(1450, 0.2, false, 'S: traced here: qemuProcessKill of a TCG QEMU took 1.6 s (p90 of 15 calls, 5 concurrent lifecycles), i.e. exit after ~1.45 s then the next 200 ms poll'),
   qmpRoundTrip: c(0.5, 0.5, false, 'A: local QMP exchange'),
   stopCleanup: c(10, 0.3, false, 'A: no cgroups in session mode'),

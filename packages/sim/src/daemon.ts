@@ -70,7 +70,7 @@ export class Daemon {
   ) {
     this.costs = new Costs(COST_TABLES[strategy.costs], rng);
     this.eventLoop = new SerialThread(this.trace.addThread('main event loop', 'event-loop'));
-    this.rpc = new RpcPool(engine);
+    this.rpc = new RpcPool(engine, this.costs);
     this.strategyChanged();
   }
 

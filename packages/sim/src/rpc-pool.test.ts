@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Trace, validateTrace } from '@lockscope/trace';
+import { Rng } from '@lockscope/trace';
+import { COST_TABLES, Costs } from './costs.js';
 import { Engine, work, type Gen } from './engine.js';
 import { call, MAX_CLIENT_REQUESTS, RpcPool, type CallRequest } from './rpc-pool.js';
 
@@ -8,6 +10,13 @@ const MS = 1e6;
 function setup(cpus = 1): { trace: Trace; engine: Engine } {
   const trace = new Trace();
   return { trace, engine: new Engine(trace, cpus) };
+}
+
+/** Costs with free RPC decoding and replies, so that a call lasts exactly its own work. */
+function noRpcCosts(): Costs {
+  const costs = new Costs(COST_TABLES['host-2013'], new Rng(1));
+  costs.overrides = { rpcDispatch: 0, rpcReply: 0 };
+  return costs;
 }
 
 function runAll(engine: Engine): void {
@@ -33,7 +42,7 @@ describe('RPC worker pool', () => {
 
   it('queues calls when every worker is busy, visibly, and lets priority calls use priority workers', () => {
     const { trace, engine } = setup();
-    const pool = new RpcPool(engine);
+    const pool = new RpcPool(engine, noRpcCosts());
     pool.addWorker('worker-1', false);
     pool.addWorker('prio-1', true);
     const done: Record<string, number> = {};
@@ -57,7 +66,7 @@ describe('RPC worker pool', () => {
 
   it('reads at most max_client_requests calls of one connection at a time; the rest wait on the client side', () => {
     const { trace, engine } = setup(8);
-    const pool = new RpcPool(engine);
+    const pool = new RpcPool(engine, noRpcCosts());
     for (let i = 1; i <= 20; i++) pool.addWorker(`worker-${i}`, false);
     const shared = pool.newConnection('nova-compute');
     const done: number[] = [];
@@ -76,7 +85,7 @@ describe('RPC worker pool', () => {
 
   it('runs calls of separate connections side by side', () => {
     const { trace, engine } = setup(8);
-    const pool = new RpcPool(engine);
+    const pool = new RpcPool(engine, noRpcCosts());
     for (let i = 1; i <= 20; i++) pool.addWorker(`worker-${i}`, false);
     const done: number[] = [];
     for (let i = 0; i < 10; i++) {

@@ -9,8 +9,11 @@
 //   daemon stops reading the connection's socket and the calls wait on the client side.
 // - 1.0.5: the main event loop does all client I/O, so a call is read off its connection only
 //   while that thread is idle (the I/O gate).
+// - A worker decodes and dispatches each call before the driver's code, and encodes and writes
+//   the reply after it (`rpcDispatch`, `rpcReply` in the cost table).
+import type { Costs } from './costs.js';
 import type { CallServer, Engine, Gen, Process, SerialThread, Step } from './engine.js';
-import { callStep } from './engine.js';
+import { callStep, work } from './engine.js';
 
 /** max_client_requests: calls of one connection that the daemon processes at once. */
 export const MAX_CLIENT_REQUESTS = 5;
@@ -60,7 +63,10 @@ export class RpcPool implements CallServer {
   /** The call each busy worker's process runs. */
   private readonly running = new Map<Process, { req: CallRequest; worker: Worker }>();
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly costs: Costs,
+  ) {
     engine.server = this;
   }
 
@@ -170,8 +176,16 @@ export class RpcPool implements CallServer {
   private startCall(w: Worker, req: CallRequest): void {
     w.busy = true;
     this.engine.trace.beginSpan(this.engine.now, w.thread, 'api', req.api, req.subject);
-    const p = this.engine.spawn(w.thread, req.run(), this.callDone);
+    const p = this.engine.spawn(w.thread, this.serve(req), this.callDone);
     this.running.set(p, { req, worker: w });
+  }
+
+  /** virNetServerProgramDispatch: decode and dispatch the call, run the driver's code, reply. */
+  private *serve(req: CallRequest): Gen<number> {
+    yield work(this.costs.ns('rpcDispatch'), 'RPC: decode + dispatch');
+    const result = yield* req.run();
+    yield work(this.costs.ns('rpcReply'), 'RPC: encode + send reply');
+    return result;
   }
 
   private readonly callDone = (p: Process, result: number): void => {

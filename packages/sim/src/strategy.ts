@@ -109,7 +109,7 @@ export const knobs: KnobInfo[] = [
   },
   {
     name: 'apparmor.loadMs',
-    description: 'CPU time of one AppArmor profile load by virt-aa-helper -c, in ms (0: the cost profile\'s value, 630 on host-2013)',
+    description: 'CPU time of one AppArmor profile load by virt-aa-helper -c, in ms (0: the cost profile\'s value, 650 on host-2013)',
     min: 0,
     max: 600000,
   },

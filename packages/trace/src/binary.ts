@@ -34,10 +34,12 @@ import {
   EventKind,
   LOCK_CLASSES,
   LOCK_KINDS,
+  MAX_TIME_NS,
   NONE,
   THREAD_ROLES,
   Trace,
   TraceError,
+  metaProblem,
   type LockInfo,
   type ThreadInfo,
   type TraceMeta,
@@ -54,7 +56,7 @@ export const FILE_FRAME_EVENTS = 65536;
 export const END_TAG = 0xb8;
 const END_BYTES = 8;
 
-const MAX_TIME = 2 ** 51;
+const MAX_TIME = MAX_TIME_NS;
 const KIND_MASK = 0x07;
 const MODE_SHIFT = 3;
 const MODE_MASK = 0x07;
@@ -73,13 +75,19 @@ export class FrameEncoder {
   private nextEvent = 0;
   private readonly out = new ByteWriter(1 << 16);
 
+  /** `meta`: sent instead of each trace's own meta (e.g. a snapshot that says where it stops). */
+  constructor(private readonly meta?: TraceMeta) {}
+
   /** Index of the first event not yet encoded (the default `from` of the next frame). */
   get position(): number {
     return this.nextEvent;
   }
 
-  /** A frame with the dictionary additions and events [from, to) of `trace`. */
-  encode(trace: Trace, from = this.nextEvent, to = trace.length): Uint8Array {
+  /**
+   * A frame with the dictionary additions and events [from, to) of `trace`; `dropped` is the
+   * number of events of the stream taken out of `trace` before (they count in the frame's base).
+   */
+  encode(trace: Trace, from = this.nextEvent, to = trace.length, dropped = 0): Uint8Array {
     if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= trace.length)) {
       throw new TraceError(`cannot encode events [${from}, ${to}) of a trace of ${trace.length}`);
     }
@@ -87,7 +95,7 @@ export class FrameEncoder {
     w.reset();
     w.ensure(FRAME_HEADER_BYTES);
     w.pos = FRAME_HEADER_BYTES;
-    const meta = JSON.stringify(trace.meta ?? {});
+    const meta = JSON.stringify(this.meta ?? trace.meta ?? {});
     const sendMeta = meta !== this.metaSent;
     w.varint(sendMeta ? FLAG_META : 0);
     if (sendMeta) w.string(meta);
@@ -113,7 +121,7 @@ export class FrameEncoder {
     w.varint(trace.labels.length - this.labelsSent);
     for (let i = this.labelsSent; i < trace.labels.length; i++) w.string(trace.labels[i]);
 
-    w.varint(from);
+    w.varint(dropped + from);
     const n = to - from;
     w.varint(n);
     if (n > 0) encodeEvents(w, trace, from, to);
@@ -207,8 +215,12 @@ export class FrameDecoder {
     if (end !== frame.length) throw new TraceError(`binary frame: ${frame.length - end} byte(s) after the end of the frame`);
   }
 
-  /** Decodes the frame starting at `offset`, appends it to `into`, returns the offset after it. */
-  decodeAt(bytes: Uint8Array, offset: number, into: Trace, what = 'binary frame'): number {
+  /**
+   * Decodes the frame starting at `offset`, appends it to `into`, returns the offset after it.
+   * `dropped` is the number of events of the stream that were taken out of `into` before (see
+   * BinaryFileReader): the frame's first event must be event `dropped + into.length`.
+   */
+  decodeAt(bytes: Uint8Array, offset: number, into: Trace, what = 'binary frame', dropped = 0): number {
     const head = new ByteReader(bytes, offset, bytes.length, what);
     head.need(FRAME_HEADER_BYTES);
     const tag = head.u8();
@@ -221,11 +233,11 @@ export class FrameDecoder {
     if (bodyLength > bytes.length - start) head.fail(`truncated: the frame body needs ${bodyLength} bytes, ${bytes.length - start} left`);
     const end = start + bodyLength;
     if (crc32(bytes, start, end) !== crc) head.fail('corrupt frame (CRC-32 mismatch)');
-    this.decodeBody(new ByteReader(bytes, start, end, what), into);
+    this.decodeBody(new ByteReader(bytes, start, end, what), into, dropped);
     return end;
   }
 
-  private decodeBody(r: ByteReader, into: Trace): void {
+  private decodeBody(r: ByteReader, into: Trace, dropped: number): void {
     const flags = r.varint();
     if (flags & ~FLAG_META) r.fail(`unknown flags ${flags}`);
     let meta: TraceMeta | null = null;
@@ -237,7 +249,8 @@ export class FrameDecoder {
       } catch {
         r.fail('meta is not valid JSON');
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) r.fail('meta is not a JSON object');
+      const problem = metaProblem(parsed);
+      if (problem !== null) r.fail(problem);
       meta = parsed as TraceMeta;
     }
 
@@ -270,7 +283,7 @@ export class FrameDecoder {
     for (let n = countOf(r, 1), j = 0; j < n; j++) labels.push(r.string());
 
     const eventBase = r.varint();
-    if (eventBase !== into.length) r.fail(`events continue at ${eventBase} but the trace has ${into.length} events (a frame was lost or repeated)`);
+    if (eventBase !== dropped + into.length) r.fail(`events continue at ${eventBase} but the trace has ${dropped + into.length} events (a frame was lost or repeated)`);
     // Each event takes at least 4 bytes (kind, thread, ref, time), which bounds n before allocating.
     const n = countOf(r, 4);
     if (n > 0) this.decodeEvents(r, n, into.threads.length + threads.length, into.locks.length + locks.length, into.labels.length + labels.length, eventBase);
@@ -416,4 +429,126 @@ export function decodeBinaryTrace(bytes: Uint8Array): Trace {
   if (end.getUint32(4, true) !== trace.length) throw new TraceError(`binary trace: the end record counts ${end.getUint32(4, true)} events, the frames hold ${trace.length}`);
   trace.compact();
   return trace;
+}
+
+/**
+ * Reads a binary trace file pushed in chunks of any size, without ever holding the whole file:
+ * `trace` keeps the dictionaries and meta, and the events decoded since the last `drop` (event i
+ * of `trace` is event `dropped + i` of the file). Errors are those of `decodeBinaryTrace`.
+ */
+export class BinaryFileReader {
+  readonly trace = new Trace();
+  /** Events taken out of `trace` by `drop` so far. */
+  dropped = 0;
+  private readonly decoder = new FrameDecoder();
+  private pending: Uint8Array = new Uint8Array(0);
+  private headerRead = false;
+  private endRecord: Uint8Array | null = null;
+
+  /** Total events read so far. */
+  get events(): number {
+    return this.dropped + this.trace.length;
+  }
+
+  /** Decodes every complete frame of `chunk` (with what was left over from earlier chunks). */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.endRecord) throw new TraceError(`binary trace: ${chunk.length} byte(s) after the end record`);
+    let bytes = chunk;
+    if (this.pending.length > 0) {
+      bytes = new Uint8Array(this.pending.length + chunk.length);
+      bytes.set(this.pending);
+      bytes.set(chunk, this.pending.length);
+    }
+    let at = 0;
+    if (!this.headerRead) {
+      if (bytes.length < FILE_HEADER_BYTES) {
+        this.pending = new Uint8Array(bytes);
+        return;
+      }
+      if (!hasBinaryMagic(bytes)) throw new TraceError('binary trace: missing the Lockscope magic bytes');
+      const version = bytes[FILE_MAGIC.length];
+      if (version !== BINARY_VERSION) throw new TraceError(`binary trace: unsupported version ${version} (this Lockscope reads version ${BINARY_VERSION})`);
+      this.headerRead = true;
+      at = FILE_HEADER_BYTES;
+    }
+    while (at < bytes.length) {
+      if (bytes[at] === END_TAG) {
+        if (bytes.length - at > END_BYTES) throw new TraceError(`binary trace: ${bytes.length - at - END_BYTES} byte(s) after the end record`);
+        if (bytes.length - at < END_BYTES) break;
+        this.endRecord = new Uint8Array(bytes.subarray(at, at + END_BYTES));
+        at = bytes.length;
+        break;
+      }
+      if (bytes.length - at < FRAME_HEADER_BYTES) break;
+      const bodyLength = new DataView(bytes.buffer, bytes.byteOffset + at + 2, 4).getUint32(0, true);
+      if (bytes.length - at - FRAME_HEADER_BYTES < bodyLength) break;
+      at = this.decoder.decodeAt(bytes, at, this.trace, 'binary trace', this.dropped);
+    }
+    this.pending = at === bytes.length ? new Uint8Array(0) : new Uint8Array(bytes.subarray(at));
+  }
+
+  /** Takes the decoded events out of `trace` (their dictionaries stay). */
+  drop(): void {
+    this.dropped += this.trace.length;
+    this.trace.length = 0;
+  }
+
+  /** Checks that the file ended with its end record and that the count matches. */
+  finish(): void {
+    if (!this.headerRead) throw new TraceError(this.pending.length === 0 ? 'empty input: no trace in it' : 'binary trace: truncated header');
+    if (!this.endRecord) throw new TraceError(`binary trace: truncated after ${this.events} events (no end record)`);
+    const end = new DataView(this.endRecord.buffer, this.endRecord.byteOffset, END_BYTES);
+    if (end.getUint32(0) !== ((END_TAG << 24) | 0x454e44) >>> 0) throw new TraceError('binary trace: bad end record');
+    if (end.getUint32(4, true) !== this.events) throw new TraceError(`binary trace: the end record counts ${end.getUint32(4, true)} events, the frames hold ${this.events}`);
+  }
+}
+
+/**
+ * Writes a binary trace file in frames as its events arrive, for traces held in windows (see
+ * BinaryFileReader): `frames(trace, dropped)` encodes the events of `trace` not yet written,
+ * where event i of `trace` is event `dropped + i` of the file.
+ */
+export class BinaryFileWriter {
+  private readonly encoder: FrameEncoder;
+  private written = 0;
+  private anyFrame = false;
+
+  /** `meta`: written instead of the trace's own meta. */
+  constructor(meta?: TraceMeta) {
+    this.encoder = new FrameEncoder(meta);
+  }
+
+  /** The file header. */
+  header(): Uint8Array {
+    const out = new Uint8Array(FILE_HEADER_BYTES);
+    out.set(FILE_MAGIC, 0);
+    out[FILE_MAGIC.length] = BINARY_VERSION;
+    return out;
+  }
+
+  /** Frames of up to `eventsPerFrame` events, up to event `end` of `trace` (copies: each may be kept). */
+  *frames(trace: Trace, dropped = 0, eventsPerFrame = FILE_FRAME_EVENTS, end = trace.length): Generator<Uint8Array> {
+    let from = this.written - dropped;
+    if (from < 0) throw new TraceError(`events [${dropped + from}, ${dropped}) were dropped before they were written`);
+    while (from < end) {
+      const to = Math.min(end, from + eventsPerFrame);
+      this.anyFrame = true;
+      yield this.encoder.encode(trace, from, to, dropped).slice();
+      from = to;
+      this.written = dropped + to;
+    }
+  }
+
+  /** The end record; `trace` gives the dictionaries of a frame for an empty file. */
+  end(trace: Trace, dropped = 0): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (!this.anyFrame) out.push(this.encoder.encode(trace, this.written - dropped, this.written - dropped, dropped).slice());
+    this.anyFrame = true;
+    const end = new Uint8Array(END_BYTES);
+    end.set([END_TAG, 0x45, 0x4e, 0x44], 0);
+    new DataView(end.buffer).setUint32(4, this.written, true);
+    out.push(end);
+    return out;
+  }
 }

@@ -24,12 +24,14 @@ import {
   LOCK_CLASSES,
   LOCK_KINDS,
   LOCK_MODES,
+  MAX_TIME_NS,
   NONE,
   SPAN_KINDS,
   THREAD_ROLES,
   Trace,
   TraceError,
   EventKind,
+  metaProblem,
   type LockClass,
   type LockInfo,
   type LockMode,
@@ -39,6 +41,7 @@ import {
   type TraceMeta,
 } from './model.js';
 import { utf8Text } from './bytes.js';
+import { RepairLog, repairEvents } from './repair.js';
 
 export interface ChromeEvent {
   name?: string;
@@ -95,116 +98,168 @@ export function toChromeJson(trace: Trace): string {
 
 /** The export in chunks of whole lines, for traces whose JSON would not fit in one string. */
 export function* toChromeJsonChunks(trace: Trace): Generator<string> {
-  const lockscope: ChromeLockscopeData = {
-    version: 1,
-    events: trace.length,
-    meta: trace.meta ?? {},
-    threads: trace.threads,
-    locks: trace.locks,
-    labels: trace.labels,
-  };
-  yield `{"displayTimeUnit":"ns","otherData":{"lockscope":${JSON.stringify(lockscope)}},"traceEvents":[\n`;
-  const lines: string[] = [];
-  const P = CHROME_PID;
-  const processName = typeof trace.meta?.source === 'string' ? trace.meta.source : 'libvirtd (Lockscope)';
-  lines.push(`{"name":"process_name","ph":"M","pid":${P},"tid":0,"args":{"name":${JSON.stringify(processName)}}}`);
-  for (const t of trace.threads) {
-    lines.push(`{"name":"thread_name","ph":"M","pid":${P},"tid":${tidOf(t.id)},"args":{"name":${JSON.stringify(t.name)}}}`);
-    lines.push(`{"name":"thread_sort_index","ph":"M","pid":${P},"tid":${tidOf(t.id)},"args":{"sort_index":${t.id}}}`);
-  }
+  const writer = new ChromeJsonWriter();
+  yield writer.begin();
+  yield* writer.events(trace);
+  yield writer.end(trace);
+}
+
+/**
+ * Writes the export as events arrive, for traces read in windows (a stored recording streamed
+ * from its binary file, see BinaryFileReader): `begin()`, then `events(trace, dropped)` after each
+ * window (event i of `trace` is event `dropped + i` of the whole trace), then `end(trace)`. The
+ * dictionaries and the event count go last, in `otherData`, once they are all known; thread names
+ * go out as metadata events when their thread first appears. Chunks are whole lines.
+ */
+export class ChromeJsonWriter {
+  private first = true;
+  private processNamed = false;
+  private threadsNamed = 0;
+  private written = 0;
   // What a wait or hold slice says about its lock, escaped once per lock and mode.
-  const lockName = trace.locks.map((l) => JSON.stringify(l.name));
-  const lockArgs = LOCK_MODES.map((m) => trace.locks.map((l) => `"lock":${l.id},"class":"${l.class}","mode":"${m}"`));
-  const labelJson: (string | undefined)[] = new Array(trace.labels.length);
-  const label = (id: number) => (labelJson[id] ??= JSON.stringify(trace.labels[id]));
-  const { time, thread, kind, ref, mode, arg } = trace;
+  private readonly lockName: string[] = [];
+  private readonly lockArgs: string[][] = LOCK_MODES.map(() => []);
+  private readonly labelJson: (string | undefined)[] = [];
   // Async ids name tracks in Perfetto, so they are reused rather than unique: a thread's waits
   // never overlap and share one id; its holds go to lanes (the first lane with nothing open),
   // so slices on one id never overlap and a thread needs as many ids as locks it holds at once.
-  const waitOpen = new Set<number>();
-  const holdLane: Map<number, number>[] = trace.threads.map(() => new Map());
-  const lanes: boolean[][] = trace.threads.map(() => []);
-  const waitIdOf = (th: number) => tidOf(th) * LANES;
-  // Beyond LANES - 1 locks held at once by one thread, ids come from above every lane id.
-  let overflowId = (trace.threads.length + 1) * LANES;
-  const overflow = new Map<string, number>();
-  const holdIdOf = (th: number, lane: number) => {
-    if (lane < LANES - 1) return tidOf(th) * LANES + 1 + lane;
-    const key = `${th}:${lane}`;
-    let id = overflow.get(key);
-    if (id === undefined) overflow.set(key, (id = overflowId++));
-    return id;
-  };
-  // Lines leave in chunks: fewer live strings at once, less garbage collection.
-  let first = true;
-  const flush = (): string => {
-    const chunk = (first ? '' : ',\n') + lines.join(',\n');
-    first = false;
-    lines.length = 0;
-    return chunk;
-  };
-  for (let i = 0; i < trace.length; i++) {
-    if (lines.length >= 8192) yield flush();
-    const ts = us(Math.round(time[i]));
-    const th = thread[i];
-    const tid = th === NONE ? 0 : tidOf(th);
-    switch (kind[i]) {
-      case EventKind.LockRequest: {
-        const l = ref[i];
-        const id = waitIdOf(th);
-        waitOpen.add(th);
-        lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{${lockArgs[mode[i]][l]},"seq":${i}}}`);
-        break;
-      }
-      case EventKind.LockAcquired: {
-        const l = ref[i];
-        if (waitOpen.delete(th)) {
-          lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${waitIdOf(th)},"args":{"seq":${i}}}`);
-        }
-        const busy = lanes[th];
-        let lane = busy.indexOf(false);
-        if (lane < 0) lane = busy.length;
-        busy[lane] = true;
-        holdLane[th].set(l, lane);
-        const id = holdIdOf(th, lane);
-        lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{${lockArgs[mode[i]][l]},"seq":${i}}}`);
-        break;
-      }
-      case EventKind.LockReleased: {
-        const l = ref[i];
-        const lane = holdLane[th]?.get(l);
-        if (lane === undefined) break;
-        holdLane[th].delete(l);
-        lanes[th][lane] = false;
-        const id = holdIdOf(th, lane);
-        lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${id},"args":{"seq":${i}}}`);
-        break;
-      }
-      case EventKind.SpanBegin: {
-        const subject = arg[i] !== NONE ? `"subject":${label(arg[i])},` : '';
-        lines.push(`{"name":${label(ref[i])},"cat":"${SPAN_KINDS[mode[i]]}","ph":"B","ts":${ts},"pid":${P},"tid":${tid},"args":{${subject}"seq":${i}}}`);
-        break;
-      }
-      case EventKind.SpanEnd:
-        lines.push(`{"ph":"E","ts":${ts},"pid":${P},"tid":${tid},"args":{"seq":${i}}}`);
-        break;
-      case EventKind.Mark:
-        lines.push(`{"name":${label(ref[i])},"cat":"mark","ph":"i","s":"${th === NONE ? 'g' : 't'}","ts":${ts},"pid":${P},"tid":${tid},"args":{"seq":${i}}}`);
-        break;
-      default:
-        break;
-    }
+  private readonly waitOpen = new Set<number>();
+  private readonly holdLane: Map<number, number>[] = [];
+  private readonly lanes: boolean[][] = [];
+  // Beyond LANES - 1 locks held at once by one thread, ids come from above every lane id; they
+  // start high enough for any thread count a trace can have.
+  private overflowId = 2 ** 32 * LANES;
+  private readonly overflow = new Map<string, number>();
+
+  begin(): string {
+    return `{"displayTimeUnit":"ns","traceEvents":[\n`;
   }
-  if (lines.length > 0) yield flush();
-  yield '\n]}\n';
+
+  /** The events of `trace` not yet written (and the names of threads new since last time). */
+  *events(trace: Trace, dropped = 0): Generator<string> {
+    const P = CHROME_PID;
+    const lines: string[] = [];
+    const flush = (): string => {
+      const chunk = (this.first ? '' : ',\n') + lines.join(',\n');
+      this.first = false;
+      lines.length = 0;
+      return chunk;
+    };
+    if (!this.processNamed) {
+      const processName = typeof trace.meta?.source === 'string' ? trace.meta.source : 'libvirtd (Lockscope)';
+      lines.push(`{"name":"process_name","ph":"M","pid":${P},"tid":0,"args":{"name":${JSON.stringify(processName)}}}`);
+      this.processNamed = true;
+    }
+    for (let id = this.threadsNamed; id < trace.threads.length; id++) {
+      const t = trace.threads[id];
+      lines.push(`{"name":"thread_name","ph":"M","pid":${P},"tid":${tidOf(t.id)},"args":{"name":${JSON.stringify(t.name)}}}`);
+      lines.push(`{"name":"thread_sort_index","ph":"M","pid":${P},"tid":${tidOf(t.id)},"args":{"sort_index":${t.id}}}`);
+      this.holdLane.push(new Map());
+      this.lanes.push([]);
+    }
+    this.threadsNamed = trace.threads.length;
+    for (let l = this.lockName.length; l < trace.locks.length; l++) {
+      const lock = trace.locks[l];
+      this.lockName.push(JSON.stringify(lock.name));
+      LOCK_MODES.forEach((m, k) => this.lockArgs[k].push(`"lock":${lock.id},"class":"${lock.class}","mode":"${m}"`));
+    }
+    const { lockName, lockArgs, labelJson, waitOpen, holdLane, lanes } = this;
+    const label = (id: number) => (labelJson[id] ??= JSON.stringify(trace.labels[id]));
+    const waitIdOf = (th: number) => tidOf(th) * LANES;
+    const holdIdOf = (th: number, lane: number) => {
+      if (lane < LANES - 1) return tidOf(th) * LANES + 1 + lane;
+      const key = `${th}:${lane}`;
+      let id = this.overflow.get(key);
+      if (id === undefined) this.overflow.set(key, (id = this.overflowId++));
+      return id;
+    };
+    const { time, thread, kind, ref, mode, arg } = trace;
+    const from = this.written - dropped;
+    if (from < 0) throw new TraceError(`events [${dropped + from}, ${dropped}) were dropped before they were written`);
+    for (let i = from; i < trace.length; i++) {
+      if (lines.length >= 8192) yield flush();
+      const seq = dropped + i;
+      const ts = us(Math.round(time[i]));
+      const th = thread[i];
+      const tid = th === NONE ? 0 : tidOf(th);
+      switch (kind[i]) {
+        case EventKind.LockRequest: {
+          const l = ref[i];
+          waitOpen.add(th);
+          lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${waitIdOf(th)},"args":{${lockArgs[mode[i]][l]},"seq":${seq}}}`);
+          break;
+        }
+        case EventKind.LockAcquired: {
+          const l = ref[i];
+          if (waitOpen.delete(th)) {
+            lines.push(`{"name":${lockName[l]},"cat":"${WAIT}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${waitIdOf(th)},"args":{"seq":${seq}}}`);
+          }
+          const busy = lanes[th];
+          let lane = busy.indexOf(false);
+          if (lane < 0) lane = busy.length;
+          busy[lane] = true;
+          holdLane[th].set(l, lane);
+          lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"b","ts":${ts},"pid":${P},"tid":${tid},"id":${holdIdOf(th, lane)},"args":{${lockArgs[mode[i]][l]},"seq":${seq}}}`);
+          break;
+        }
+        case EventKind.LockReleased: {
+          const l = ref[i];
+          const lane = holdLane[th]?.get(l);
+          if (lane === undefined) break;
+          holdLane[th].delete(l);
+          lanes[th][lane] = false;
+          lines.push(`{"name":${lockName[l]},"cat":"${HOLD}","ph":"e","ts":${ts},"pid":${P},"tid":${tid},"id":${holdIdOf(th, lane)},"args":{"seq":${seq}}}`);
+          break;
+        }
+        case EventKind.SpanBegin: {
+          const subject = arg[i] !== NONE ? `"subject":${label(arg[i])},` : '';
+          lines.push(`{"name":${label(ref[i])},"cat":"${SPAN_KINDS[mode[i]]}","ph":"B","ts":${ts},"pid":${P},"tid":${tid},"args":{${subject}"seq":${seq}}}`);
+          break;
+        }
+        case EventKind.SpanEnd:
+          lines.push(`{"ph":"E","ts":${ts},"pid":${P},"tid":${tid},"args":{"seq":${seq}}}`);
+          break;
+        case EventKind.Mark:
+          lines.push(`{"name":${label(ref[i])},"cat":"mark","ph":"i","s":"${th === NONE ? 'g' : 't'}","ts":${ts},"pid":${P},"tid":${tid},"args":{"seq":${seq}}}`);
+          break;
+        default:
+          break;
+      }
+    }
+    this.written = dropped + trace.length;
+    if (lines.length > 0) yield flush();
+  }
+
+  /** The close of the event list and `otherData` (dictionaries, meta, event count). */
+  end(trace: Trace): string {
+    const lockscope: ChromeLockscopeData = {
+      version: 1,
+      events: this.written,
+      meta: trace.meta ?? {},
+      threads: trace.threads,
+      locks: trace.locks,
+      labels: trace.labels,
+    };
+    return `\n],"otherData":{"lockscope":${JSON.stringify(lockscope)}}}\n`;
+  }
 }
 
 // ---------------------------------------------------------------- import
 
 type Fail = (msg: string) => never;
 
+export interface ChromeImportOptions {
+  /**
+   * Refuse what a foreign trace would need repaired (an end without a begin throws here; the
+   * lock invariants are left to the validator) instead of repairing it. Default false.
+   */
+  strict?: boolean;
+  /** Where the repairs of a foreign trace are reported (see repair.ts). */
+  repairs?: RepairLog;
+}
+
 /** Parses Chrome Trace Event JSON (Object or Array format) into a trace; see the notes above. */
-export function fromChromeJson(input: string | Uint8Array | ChromeTrace | ChromeEvent[]): Trace {
+export function fromChromeJson(input: string | Uint8Array | ChromeTrace | ChromeEvent[], options: ChromeImportOptions = {}): Trace {
   let doc: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const text = typeof input === 'string' ? input : utf8Text(input, 'Chrome JSON');
@@ -227,7 +282,7 @@ export function fromChromeJson(input: string | Uint8Array | ChromeTrace | Chrome
     const exact = exactImport(list, ours);
     if (exact) return exact;
   }
-  return bestEffortImport(list, ours);
+  return bestEffortImport(list, ours, options.strict === true, options.repairs ?? new RepairLog());
 }
 
 function checkEvents(events: unknown[]): ChromeEvent[] {
@@ -245,6 +300,8 @@ function checkEvents(events: unknown[]): ChromeEvent[] {
       if (v !== undefined && typeof v !== 'number' && typeof v !== 'string') fail(`"${key}" must be a number`);
     }
     if (e.dur !== undefined && (typeof e.dur !== 'number' || !(e.dur >= 0))) fail('"dur" must be a number >= 0');
+    // Bounded so that every time the import computes (differences, ends) stays below 2^51 ns.
+    if (typeof e.dur === 'number' && !(e.dur < MAX_TS_US)) fail(`"dur" must be below ${MAX_TS_US} µs`);
     if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null)) fail('"args" must be an object');
     if (e.name !== undefined && typeof e.name !== 'string') fail('"name" must be a string');
     if (e.cat !== undefined && typeof e.cat !== 'string') fail('"cat" must be a string');
@@ -270,7 +327,8 @@ function lockscopeData(other: unknown): ChromeLockscopeData | null {
     if (l.subject !== undefined && typeof l.subject !== 'string') fail(`bad lock ${i} subject`);
   });
   if (d.labels.some((l) => typeof l !== 'string')) fail('labels must be strings');
-  if (typeof d.meta !== 'object' || d.meta === null || Array.isArray(d.meta)) fail('meta must be an object');
+  const problem = metaProblem(d.meta);
+  if (problem !== null) fail(problem);
   return d;
 }
 
@@ -285,6 +343,8 @@ function newTrace(d: ChromeLockscopeData | null, capacity: number): Trace {
 }
 
 const toNs = (ts: number) => Math.round(ts * 1000);
+/** dur bound in µs: with starts below MAX_TIME_NS / 2 (see bestEffortImport), ends stay below MAX_TIME_NS. */
+const MAX_TS_US = MAX_TIME_NS / 4000;
 
 /**
  * Our own export: every event carries args.seq, so the events are put back exactly where they
@@ -312,6 +372,7 @@ function exactImport(list: ChromeEvent[], d: ChromeLockscopeData): Trace | null 
     const seq = e.args?.seq;
     if (seq === undefined) return null;
     const t = toNs(e.ts as number);
+    if (!(Math.abs(t) < MAX_TIME_NS)) return null;
     if (e.ph === 'i' && e.cat === 'mark') {
       const thread = e.s === 'g' ? NONE : threadOf(e);
       if (thread === null || typeof e.name !== 'string' || !put(seq, { t, kind: 'mark', thread, label: e.name })) return null;
@@ -376,7 +437,12 @@ const CLS_REQUEST = 4;
 const CLS_ACQUIRE = 5;
 const CLS_ZERO_END = 6;
 
-function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): Trace {
+function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null, strict: boolean, repairs: RepairLog): Trace {
+  const unmatchedEnd = (e: ChromeEvent, k: number): void => {
+    const what = `traceEvents[${k}]: an end (ph ${e.ph}) of ${JSON.stringify(e.name ?? '')} on tid ${String(e.tid)} at ${String(e.ts)} µs without its begin`;
+    if (strict) throw new TraceError(`Chrome JSON: ${what}`);
+    repairs.add('unmatched-end', () => what);
+  };
   const trace = newTrace(d, list.length + 16);
   if (!d) trace.meta = { source: 'chrome-json' };
   // Threads: our tids when our dictionaries came along, else one thread per (pid, tid).
@@ -418,7 +484,11 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   let base = Infinity;
   if (!d) for (const e of list) if (e.ph !== 'M' && typeof e.ts === 'number' && e.ts < base) base = e.ts;
   if (!Number.isFinite(base)) base = 0;
-  const toNs = (ts: number) => Math.round((ts - base) * 1000);
+  const toNs = (ts: number) => {
+    const t = Math.round((ts - base) * 1000);
+    if (!(t < MAX_TIME_NS / 2)) throw new TraceError(`Chrome JSON: "ts" ${ts} µs is more than 2^50 ns (13 days) after the first event`);
+    return t;
+  };
 
   const out: Pending[] = [];
   let order = 0;
@@ -435,7 +505,8 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   const openAsync = new Map<string, LockSlice>();
   const spanStacks = new Map<number, number>();
 
-  for (const e of list) {
+  for (let k = 0; k < list.length; k++) {
+    const e = list[k];
     const isLock = e.cat === WAIT || e.cat === HOLD;
     switch (e.ph) {
       case 'b':
@@ -451,7 +522,7 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
           if (slice) {
             slice.end = Math.max(slice.start, toNs(e.ts as number));
             openAsync.delete(key);
-          }
+          } else unmatchedEnd(e, k);
         }
         break;
       }
@@ -479,7 +550,10 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
         if (isLock) break;
         const thread = threadOf(e);
         const depth = spanStacks.get(thread) ?? 0;
-        if (depth === 0) break; // an end without a begin: skipped
+        if (depth === 0) {
+          unmatchedEnd(e, k);
+          break;
+        }
         spanStacks.set(thread, depth - 1);
         const t = toNs(e.ts as number);
         emit(t, CLS_SPAN_END, { t, kind: 'span.end', thread });
@@ -520,7 +594,8 @@ function bestEffortImport(list: ChromeEvent[], d: ChromeLockscopeData | null): T
   }
 
   out.sort((a, b) => a.t - b.t || a.cls - b.cls || a.order - b.order);
-  for (const p of out) trace.append(p.ev);
+  const events = out.map((p) => p.ev);
+  for (const ev of strict ? events : repairEvents(trace, events, repairs)) trace.append(ev);
   trace.compact();
   return trace;
 }

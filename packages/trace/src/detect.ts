@@ -5,6 +5,7 @@ import { decodeBinaryTrace, hasBinaryMagic } from './binary.js';
 import { fromChromeJson } from './chrome.js';
 import { TraceError, type Trace } from './model.js';
 import { NDJSON_FORMAT, fromNdjson } from './ndjson.js';
+import type { RepairLog } from './repair.js';
 import { assertValidTrace } from './validate.js';
 
 export const TRACE_FORMATS = ['binary', 'ndjson', 'chrome'] as const;
@@ -19,7 +20,8 @@ export class UnsupportedFormatError extends Error {
   }
 }
 
-const SNIFF_BYTES = 4096;
+/** Bytes detectFormat looks at (at most). */
+export const SNIFF_BYTES = 4096;
 const NDJSON_HEADER = new RegExp(`"format"\\s*:\\s*"${NDJSON_FORMAT}"`);
 
 export function detectFormat(bytes: Uint8Array): TraceFormat {
@@ -45,6 +47,10 @@ export function detectFormat(bytes: Uint8Array): TraceFormat {
 export interface DecodeOptions {
   /** Also check the invariants (assertValidTrace); default false. */
   validate?: boolean;
+  /** Chrome JSON from other recorders: refuse instead of repairing (see ChromeImportOptions). */
+  strict?: boolean;
+  /** Where repairs of a foreign Chrome trace are reported. */
+  repairs?: RepairLog;
 }
 
 /** Decodes a trace of any format Lockscope reads; see detectFormat for the errors. */
@@ -55,7 +61,7 @@ export function decodeAny(bytes: Uint8Array, options: DecodeOptions = {}): Trace
 /** decodeAny, also telling which format the content was in. */
 export function decodeWithFormat(bytes: Uint8Array, options: DecodeOptions = {}): { trace: Trace; format: TraceFormat } {
   const format = detectFormat(bytes);
-  const trace = format === 'binary' ? decodeBinaryTrace(bytes) : format === 'ndjson' ? fromNdjson(bytes) : fromChromeJson(bytes);
+  const trace = format === 'binary' ? decodeBinaryTrace(bytes) : format === 'ndjson' ? fromNdjson(bytes) : fromChromeJson(bytes, { strict: options.strict, repairs: options.repairs });
   if (options.validate) assertValidTrace(trace);
   return { trace, format };
 }

@@ -9,3 +9,5 @@ export * from './ndjson.js';
 export * from './chrome.js';
 export * from './detect.js';
 export * from './growable.js';
+export * from './convert-stream.js';
+export * from './repair.js';

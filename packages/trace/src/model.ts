@@ -302,6 +302,29 @@ export function modeOf(mode: LockMode): Mode {
   return mode === 'shared' ? Mode.Shared : Mode.Exclusive;
 }
 
+/**
+ * Largest |time| in ns a trace may hold (26 days): the binary format zigzags time deltas, which
+ * stay exact in a JS number only below 2^51. Decoders refuse larger times with a TraceError.
+ */
+export const MAX_TIME_NS = 2 ** 51;
+
+/** Deepest nesting of objects and arrays a trace's meta may have (decoders refuse deeper ones). */
+export const MAX_META_DEPTH = 32;
+
+/** Why `meta` cannot be a trace's meta (not an object, or nested deeper than MAX_META_DEPTH), or null. */
+export function metaProblem(meta: unknown): string | null {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return 'meta must be a JSON object';
+  // Iterative, so that a hostile depth cannot overflow the stack here either.
+  const stack: [unknown, number][] = [[meta, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_META_DEPTH) return `meta is nested deeper than ${MAX_META_DEPTH} levels`;
+    for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) stack.push([v, depth + 1]);
+  }
+  return null;
+}
+
 /** Raised by decoders and the validator: a clear message and, where known, the event index. */
 export class TraceError extends Error {
   constructor(

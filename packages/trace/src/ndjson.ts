@@ -15,11 +15,13 @@ import {
   LOCK_CLASSES,
   LOCK_KINDS,
   LOCK_MODES,
+  MAX_TIME_NS,
   NONE,
   SPAN_KINDS,
   THREAD_ROLES,
   Trace,
   TraceError,
+  metaProblem,
   type LockInfo,
   type TraceEvent,
 } from './model.js';
@@ -31,20 +33,54 @@ const LINES_PER_CHUNK = 8192;
 
 /** The trace as NDJSON chunks of whole lines (for traces too big for one string). */
 export function* toNdjsonChunks(trace: Trace): Generator<string> {
-  const head: string[] = [JSON.stringify({ type: 'header', format: NDJSON_FORMAT, version: NDJSON_VERSION, meta: trace.meta ?? {} })];
-  for (const t of trace.threads) head.push(JSON.stringify({ type: 'thread', id: t.id, name: t.name, role: t.role }));
-  for (const l of trace.locks) head.push(JSON.stringify({ type: 'lock', ...l }));
-  for (let from = 0; from < trace.labels.length; from += LINES_PER_CHUNK) {
-    head.push(JSON.stringify({ type: 'labels', from, labels: trace.labels.slice(from, from + LINES_PER_CHUNK) }));
+  const writer = new NdjsonWriter();
+  yield* writer.events(trace);
+  yield writer.end();
+}
+
+/**
+ * Writes NDJSON as events arrive, for traces read in windows (see BinaryFileReader): after each
+ * window `events(trace, dropped)` (event i of `trace` is event `dropped + i`), then `end()`. The
+ * header goes first (with the meta known then), dictionary lines just before the events that
+ * use them. Chunks are whole lines.
+ */
+export class NdjsonWriter {
+  private started = false;
+  private threads = 0;
+  private locks = 0;
+  private labels = 0;
+  private written = 0;
+
+  *events(trace: Trace, dropped = 0): Generator<string> {
+    const head: string[] = [];
+    if (!this.started) {
+      head.push(JSON.stringify({ type: 'header', format: NDJSON_FORMAT, version: NDJSON_VERSION, meta: trace.meta ?? {} }));
+      this.started = true;
+    }
+    for (; this.threads < trace.threads.length; this.threads++) {
+      const t = trace.threads[this.threads];
+      head.push(JSON.stringify({ type: 'thread', id: t.id, name: t.name, role: t.role }));
+    }
+    for (; this.locks < trace.locks.length; this.locks++) head.push(JSON.stringify({ type: 'lock', ...trace.locks[this.locks] }));
+    for (let from = this.labels; from < trace.labels.length; from += LINES_PER_CHUNK) {
+      head.push(JSON.stringify({ type: 'labels', from, labels: trace.labels.slice(from, from + LINES_PER_CHUNK) }));
+    }
+    this.labels = trace.labels.length;
+    if (head.length > 0) yield head.join('\n') + '\n';
+    const first = this.written - dropped;
+    if (first < 0) throw new TraceError(`events [${dropped + first}, ${dropped}) were dropped before they were written`);
+    for (let from = first; from < trace.length; from += LINES_PER_CHUNK) {
+      const lines: string[] = [];
+      const to = Math.min(trace.length, from + LINES_PER_CHUNK);
+      for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
+      yield lines.join('\n') + '\n';
+    }
+    this.written = dropped + trace.length;
   }
-  yield head.join('\n') + '\n';
-  for (let from = 0; from < trace.length; from += LINES_PER_CHUNK) {
-    const lines: string[] = [];
-    const to = Math.min(trace.length, from + LINES_PER_CHUNK);
-    for (let i = from; i < to; i++) lines.push(JSON.stringify(trace.event(i)));
-    yield lines.join('\n') + '\n';
+
+  end(): string {
+    return JSON.stringify({ type: 'end', events: this.written }) + '\n';
   }
-  yield JSON.stringify({ type: 'end', events: trace.length }) + '\n';
 }
 
 export function toNdjson(trace: Trace): string {
@@ -65,18 +101,76 @@ const KIND_NAMES = new Set<string>(EVENT_KIND_NAMES);
  */
 export function fromNdjson(input: string | Uint8Array): Trace {
   const text = typeof input === 'string' ? input : utf8Text(input, 'NDJSON');
-  const trace = new Trace();
-  let sawHeader = false;
-  let sawEnd = false;
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
-    if (line === '') continue;
+  const reader = new NdjsonReader();
+  reader.pushText(text);
+  reader.finish();
+  reader.trace.compact();
+  return reader.trace;
+}
+
+/**
+ * Parses NDJSON pushed in chunks of any size (UTF-8 bytes cut anywhere), line by line: `trace`
+ * holds the dictionaries and the events read since the last `drop` (event i of `trace` is event
+ * `dropped + i` of the file), so a file of any size is read in bounded memory.
+ */
+export class NdjsonReader {
+  readonly trace = new Trace();
+  dropped = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private partial = '';
+  private lineNo = 0;
+  private sawHeader = false;
+  private sawEnd = false;
+
+  get events(): number {
+    return this.dropped + this.trace.length;
+  }
+
+  push(bytes: Uint8Array): void {
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes, { stream: true });
+    } catch {
+      throw new TraceError('NDJSON: input is not valid UTF-8');
+    }
+    this.pushText(text);
+  }
+
+  pushText(text: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const line = this.partial + text.slice(start, nl);
+      this.partial = '';
+      this.line(line);
+      start = nl + 1;
+    }
+    this.partial += text.slice(start);
+    if (this.partial.length > MAX_LINE_CHARS) throw new TraceError(`NDJSON line ${this.lineNo + 1}: longer than ${MAX_LINE_CHARS} characters`);
+  }
+
+  drop(): void {
+    this.dropped += this.trace.length;
+    this.trace.length = 0;
+  }
+
+  finish(): void {
+    if (this.partial !== '') {
+      const last = this.partial;
+      this.partial = '';
+      this.line(last);
+    }
+    if (!this.sawHeader) throw new TraceError('NDJSON: empty input (no header line)');
+    if (!this.sawEnd) throw new TraceError(`NDJSON: truncated after ${this.lineNo} lines (no {"type":"end"} line)`);
+  }
+
+  private line(raw: string): void {
+    this.lineNo++;
+    const line = raw.trim();
+    if (line === '') return;
+    const lineNo = this.lineNo;
+    const trace = this.trace;
     const fail = (msg: string): never => {
       throw new TraceError(`NDJSON line ${lineNo}: ${msg}`);
     };
@@ -88,28 +182,30 @@ export function fromNdjson(input: string | Uint8Array): Trace {
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail('not a JSON object');
     const o = obj as Json;
-    if (sawEnd) fail('content after the end line');
+    if (this.sawEnd) fail('content after the end line');
     if (o.type === 'end') {
-      if (o.events !== trace.length) fail(`the end line counts ${JSON.stringify(o.events)} events, the file holds ${trace.length}`);
-      sawEnd = true;
-      continue;
+      if (o.events !== this.events) fail(`the end line counts ${JSON.stringify(o.events)} events, the file holds ${this.events}`);
+      this.sawEnd = true;
+      return;
     }
-    if (!sawHeader) {
+    if (!this.sawHeader) {
       if (o.type !== 'header' || o.format !== NDJSON_FORMAT) fail(`the first line must be the header {"type":"header","format":"${NDJSON_FORMAT}",...}`);
       if (o.version !== NDJSON_VERSION) fail(`unsupported version ${JSON.stringify(o.version)} (this Lockscope reads version ${NDJSON_VERSION})`);
-      if (o.meta !== undefined && (typeof o.meta !== 'object' || o.meta === null || Array.isArray(o.meta))) fail('meta must be an object');
+      if (o.meta !== undefined) {
+        const problem = metaProblem(o.meta);
+        if (problem !== null) fail(problem);
+      }
       trace.meta = (o.meta as Json | undefined) ?? {};
-      sawHeader = true;
-      continue;
+      this.sawHeader = true;
+      return;
     }
     if ('type' in o) readDictionaryLine(trace, o, fail);
     else trace.append(readEvent(trace, o, fail));
   }
-  if (!sawHeader) throw new TraceError('NDJSON: empty input (no header line)');
-  if (!sawEnd) throw new TraceError(`NDJSON: truncated after ${lineNo} lines (no {"type":"end"} line)`);
-  trace.compact();
-  return trace;
 }
+
+/** Longest NDJSON line read (a line holds one event or one dictionary entry). */
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
 
 function str(o: Json, key: string, fail: (m: string) => never): string {
   const v = o[key];
@@ -154,6 +250,7 @@ function readDictionaryLine(trace: Trace, o: Json, fail: (m: string) => never): 
 function readEvent(trace: Trace, o: Json, fail: (m: string) => never): TraceEvent {
   const t = o.t;
   if (typeof t !== 'number' || !Number.isFinite(t)) fail('"t" must be a finite number (ns)');
+  if (!(Math.abs(t as number) < MAX_TIME_NS)) fail(`"t" must be below 2^51 ns (26 days), got ${t as number}`);
   const kind = o.kind;
   if (typeof kind !== 'string' || !KIND_NAMES.has(kind)) fail(`"kind" must be one of ${EVENT_KIND_NAMES.join(', ')}`);
   const threadId = (allowNone: boolean): number => {

@@ -68,16 +68,21 @@ export class TraceValidator {
     return this.checked;
   }
 
-  check(trace: Trace): ValidationResult {
+  /**
+   * Checks the events of `trace` not checked yet. `dropped` is the number of events taken out of
+   * the front of `trace` since the first check (a trace read in windows, see BinaryFileReader):
+   * event i of `trace` is event `dropped + i`; indexes in failures count from the very first.
+   */
+  check(trace: Trace, dropped = 0): ValidationResult {
     if (this.failure) return this.failure;
     const dict = this.checkDictionaries(trace);
     if (!dict.ok) return (this.failure = dict);
-    const n = trace.length;
-    if (n < this.checked) {
+    const n = dropped + trace.length;
+    if (n < this.checked || dropped > this.checked) {
       return (this.failure = { ok: false, index: n, reason: `trace shrank from ${this.checked} to ${n} events` });
     }
     for (let i = this.checked; i < n; i++) {
-      const reason = this.checkEvent(trace, i);
+      const reason = this.checkEvent(trace, i - dropped, i);
       if (reason !== null) {
         this.checked = i;
         return (this.failure = { ok: false, index: i, reason });
@@ -116,7 +121,7 @@ export class TraceValidator {
   }
 
   /** Checks event i against the state so far and applies it; returns the reason it is invalid. */
-  private checkEvent(trace: Trace, i: number): string | null {
+  private checkEvent(trace: Trace, i: number, index: number): string | null {
     const t = trace.time[i];
     const thread = trace.thread[i];
     const kind = trace.kind[i];
@@ -155,7 +160,7 @@ export class TraceValidator {
           if (held.has(ref)) return `thread ${thread} requests lock ${ref} which it already holds (${LOCK_MODES[held.get(ref) ?? 0]}); locks are not recursive`;
           this.pendingLock[thread] = ref;
           this.pendingMode[thread] = mode;
-          this.pendingIndex[thread] = i;
+          this.pendingIndex[thread] = index;
           return null;
         }
         if (kind === EventKind.LockAcquired) {

@@ -22,7 +22,8 @@ interface Instance {
   dir: string;
 }
 
-const HEARTBEAT_MS = 200;
+// Three missed beats (1.5 s) end an instance's runs: more than a loaded test machine stalls.
+const HEARTBEAT_MS = 500;
 let cluster: PgCluster | undefined;
 const instances: Instance[] = [];
 

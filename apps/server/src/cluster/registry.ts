@@ -42,6 +42,8 @@ export class RunRegistry {
     private readonly pool: pg.Pool,
     readonly heartbeatMs = 5000,
     private readonly log: (message: string, error?: unknown) => void = () => {},
+    /** Ids of the runs live in this instance (taken back at each beat if others ended them). */
+    private readonly liveRuns: () => string[] = () => [],
   ) {
     this.announced = new Promise((resolve) => (this.announce = resolve));
   }
@@ -56,9 +58,20 @@ export class RunRegistry {
     this.timer.unref?.();
   }
 
-  /** Updates this instance's heartbeat and ends the runs of dead instances; returns how many it ended. */
+  /**
+   * Updates this instance's heartbeat, takes back its live runs if others ended them while it was
+   * too slow to beat (a stalled event loop), and ends the runs of dead instances; returns how
+   * many it ended.
+   */
   async beat(): Promise<number> {
     await this.pool.query('UPDATE instances SET heartbeat_at = now() WHERE id = $1', [this.instanceId]);
+    const live = this.liveRuns();
+    if (live.length > 0) {
+      await this.pool.query(
+        `UPDATE runs SET state = 'running', reason = NULL, ended_at = NULL WHERE instance = $1 AND id = ANY($2::text[]) AND ended_at IS NOT NULL`,
+        [this.instanceId, live],
+      );
+    }
     const ended = await this.pool.query(
       `UPDATE runs SET state = 'stopped', reason = 'source-error', ended_at = now()
        WHERE ended_at IS NULL AND instance IN (SELECT id FROM instances WHERE heartbeat_at < now() - $1::int * interval '1 millisecond')`,

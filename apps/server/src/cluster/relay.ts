@@ -16,16 +16,19 @@ export async function remoteRun(ctx: AppContext, id: string): Promise<Registered
 
 const LIVE_STATES = new Set(['running', 'paused']);
 
+/** The deployment's token (every instance has the same): instances talk to each other with it. */
+const bearer = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
+
 /** Whether the run is live on a host that still beats: its stream can be relayed. */
 export function relayable(run: RegisteredRun): boolean {
   return run.hostAlive && LIVE_STATES.has(run.state);
 }
 
 /** The description of a remote run: the host's own when it answers, else the registry's record. */
-export async function describeRemote(run: RegisteredRun): Promise<Record<string, unknown>> {
+export async function describeRemote(run: RegisteredRun, token: string | null): Promise<Record<string, unknown>> {
   if (relayable(run)) {
     try {
-      const res = await fetch(`${run.url}/api/runs/${run.id}`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${run.url}/api/runs/${run.id}`, { headers: bearer(token), signal: AbortSignal.timeout(5000) });
       if (res.ok) return { ...((await res.json()) as Record<string, unknown>), instance: run.instance };
     } catch {
       // The host stopped answering between two beats: what the registry knows follows.
@@ -46,11 +49,11 @@ export async function describeRemote(run: RegisteredRun): Promise<Record<string,
 }
 
 /** Forwards an agent's frames (`path`: the request's path and query) to the instance hosting its run. */
-export async function forwardIngest(run: RegisteredRun, path: string, authorization: string | undefined, body: Buffer): Promise<{ status: number; body: string }> {
+export async function forwardIngest(run: RegisteredRun, path: string, token: string | null, body: Buffer): Promise<{ status: number; body: string }> {
   try {
     const res = await fetch(`${run.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', ...(authorization ? { authorization } : {}) },
+      headers: { 'content-type': 'application/octet-stream', ...bearer(token) },
       body,
       signal: AbortSignal.timeout(30_000),
     });
@@ -62,8 +65,8 @@ export async function forwardIngest(run: RegisteredRun, path: string, authorizat
 }
 
 /** Passes the host's stream of `run` through `socket`, both ways, until either side closes. */
-export function relayStream(socket: WebSocket, run: RegisteredRun, query: string): void {
-  const upstream = new WebSocket(`${run.url.replace(/^http/, 'ws')}/api/runs/${run.id}/stream${query}`);
+export function relayStream(socket: WebSocket, run: RegisteredRun, query: string, token: string | null): void {
+  const upstream = new WebSocket(`${run.url.replace(/^http/, 'ws')}/api/runs/${run.id}/stream${query}`, { headers: bearer(token) });
   const early: { data: RawData; isBinary: boolean }[] = [];
   upstream.on('open', () => {
     for (const m of early.splice(0)) upstream.send(m.data, { binary: m.isBinary });

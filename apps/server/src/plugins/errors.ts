@@ -46,7 +46,8 @@ function mapFastifyError(error: FastifyError & { validation?: AjvIssue[]; valida
 export function errorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
-      if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.statusCode >= 500 && error.statusCode !== 503) request.log.error({ err: error }, 'request failed');
+      if (error.extra.retryAfterS !== undefined) reply.header('Retry-After', String(error.extra.retryAfterS));
       return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toBody());
     }
     const { status, body } = mapFastifyError(error);

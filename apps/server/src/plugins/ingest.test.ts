@@ -93,9 +93,9 @@ describe('ingest of a remote tracer', () => {
     expect((await post(2, frames[2], true)).json()).toMatchObject({ acked: 3, duplicate: true });
   });
 
-  it('refuses an agent without the token, or with a wrong one, when LOCKSCOPE_INGEST_TOKEN is set (401)', async () => {
+  it('refuses an agent without the token, or with a wrong one, when the server has a token (LOCKSCOPE_TOKEN, 401)', async () => {
     const token = 'a-token-of-32-characters-or-so-x';
-    const a = (current = buildApp(testConfig({ ingestToken: token })));
+    const a = (current = buildApp(testConfig({ token })));
     const none = await a.inject({ method: 'POST', url: '/api/ingest' });
     expect(none.statusCode).toBe(401);
     expect(none.json()).toMatchObject({ error: 'unauthorized' });

@@ -2,12 +2,13 @@
 // through which a tracer on another host streams its events (`lockscope trace --live URL`).
 import { TraceError } from '@lockscope/trace';
 import { TRACED_PARAMS, TRACED_WORKLOADS, checkPrerequisites, type TracedWorkload } from '@lockscope/tracer';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { forwardIngest, relayable, remoteRun } from '../cluster/relay.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
+import { readBody } from '../trace-io.js';
 import { createdRun, idParams, nameSchema, reserveRun, titleSchema } from './runs.js';
 
 const MAX_TRACED_DOMAINS = 50;
@@ -23,21 +24,8 @@ export interface IngestBody {
   params?: Record<string, number | string>;
 }
 
-/** A preHandler refusing (401) a request without `Authorization: Bearer <token>` when a token is configured. */
-export function bearerToken(token: string | undefined): (request: FastifyRequest) => Promise<void> {
-  const want = token === undefined ? null : createHash('sha256').update(token).digest();
-  return async (request) => {
-    if (want === null) return;
-    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    // Compared as digests: equal lengths, constant time.
-    if (m && timingSafeEqual(createHash('sha256').update(m[1]).digest(), want)) return;
-    throw new HttpError(401, 'unauthorized', m ? 'the ingest token is wrong' : 'this server needs an ingest token: Authorization: Bearer <token> (lockscope trace --token T)');
-  };
-}
-
 export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
-  const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
-  const authorized = bearerToken(ctx.config.ingestToken);
+  const rateLimit = ctx.rateLimit;
 
   /** Whether this host can run a traced libvirtd, and what it lacks. */
   app.get('/api/traced', async () => {
@@ -92,7 +80,6 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         },
       },
       config: { rateLimit },
-      preHandler: authorized,
     },
     async (request, reply) => {
       const body = request.body ?? {};
@@ -105,15 +92,13 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
     },
   );
 
-  // Frames: raw bodies up to the upload limit, in their own context.
+  // Frames: raw bodies up to the upload limit (with the idle timeout), in their own context.
   await app.register(async (frames) => {
     frames.removeAllContentTypeParsers();
-    frames.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.uploadLimit }, (_request, body, done) => done(null, body));
-    frames.post<{ Params: { id: string }; Querystring: { end?: string; seq?: number }; Body: Buffer }>(
+    frames.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    frames.post<{ Params: { id: string }; Querystring: { end?: string; seq?: number }; Body: Readable | undefined }>(
       '/api/runs/:id/ingest',
       {
-        bodyLimit: ctx.config.uploadLimit,
-        preHandler: authorized,
         schema: {
           params: idParams,
           querystring: {
@@ -124,12 +109,15 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         },
       },
       async (request, reply) => {
+        const parts: Uint8Array[] = [];
+        if (request.body) for await (const chunk of readBody(request.body, { maxBytes: ctx.config.uploadLimit, idleMs: ctx.config.bodyIdleTimeoutMs })) parts.push(chunk);
+        const body = Buffer.concat(parts);
         const run = ctx.runs.get(request.params.id);
         if (!run) {
           // Behind a proxy an agent's frames may reach another instance than the run's: forwarded to it.
           const remote = await remoteRun(ctx, request.params.id);
           if (remote && relayable(remote)) {
-            const forwarded = await forwardIngest(remote, request.raw.url ?? '', request.headers.authorization, request.body);
+            const forwarded = await forwardIngest(remote, request.raw.url ?? '', ctx.config.token, body);
             return reply.code(forwarded.status).type('application/json; charset=utf-8').send(forwarded.body);
           }
         }
@@ -142,7 +130,6 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
         if (seq !== undefined && seq > source.received) {
           throw new HttpError(409, 'conflict', `frame ${seq} does not follow the ${source.received} frame(s) received; resend from frame ${source.received}`, { acked: source.received });
         }
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
         const end = request.query.end === '1';
         try {

@@ -1,15 +1,18 @@
-// Recordings: immutable traces with their configuration, stored by the RecordingStore.
-import { TRACE_FORMATS, encodeTrace, type TraceFormat } from '@lockscope/trace';
+// Recordings: immutable traces with their configuration, stored by the RecordingStore in chunks.
+// Uploads and downloads stream: nothing holds a whole trace on the server's thread.
+import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { BinaryFileWriter, TRACE_FORMATS, type TraceFormat } from '@lockscope/trace';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
-import { HttpError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeUpload, exportTrace } from '../trace-io.js';
+import { putRecording } from '../store/recording-store.js';
+import { CONTENT_TYPES, exportTrace, importTrace, readBody } from '../trace-io.js';
 import { findRun, idParams, titleSchema } from './runs.js';
-import { putRecording, readRecording } from '../store/recording-store.js';
 
 /** Content types accepted for uploads; the format itself is detected from the content. */
-const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
+export const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
 
 const EXTENSIONS: Record<TraceFormat, string> = { binary: 'lkscope', ndjson: 'ndjson', chrome: 'json' };
 
@@ -21,35 +24,35 @@ function titleFromMeta(meta: Record<string, unknown>, fallback: string): string 
 }
 
 export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
-  const rateLimit = { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 };
+  const rateLimit = ctx.rateLimit;
 
-  // Uploads: raw bodies up to the upload limit, in their own context so that application/json
-  // reaches the handler as bytes rather than through the JSON parser.
+  // Uploads: the raw body stream, in their own context so that application/json reaches the
+  // handler as bytes rather than through the JSON parser.
   await app.register(async (uploads) => {
     uploads.removeAllContentTypeParsers();
-    uploads.addContentTypeParser(UPLOAD_TYPES, { parseAs: 'buffer', bodyLimit: ctx.config.uploadLimit }, (_request, body, done) => done(null, body));
-    uploads.post<{ Querystring: { title?: string }; Body: Buffer }>(
+    uploads.addContentTypeParser(UPLOAD_TYPES, (_request, payload, done) => done(null, payload));
+    uploads.post<{ Querystring: { title?: string }; Body: Readable }>(
       '/api/recordings',
       {
-        bodyLimit: ctx.config.uploadLimit,
         schema: { querystring: { type: 'object', additionalProperties: false, properties: { title: titleSchema } } },
         config: { rateLimit },
       },
       async (request, reply) => {
-        const body = request.body;
-        if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'malformed_trace', 'the upload is empty: send the trace file as the request body');
-        const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-        const { trace, format } = decodeUpload(bytes);
-        const binary = format === 'binary' ? bytes : encodeTrace(trace);
+        const release = await ctx.jobs.admit(request.ip, 'uploads');
         const id = newId();
-        const meta = await putRecording(
-          ctx.store,
-          id,
-          { title: request.query.title ?? titleFromMeta(trace.meta, `uploaded ${format} trace`), events: trace.length, source: 'upload', config: null },
-          binary,
-        );
-        request.log.info({ recording: id, format, events: trace.length }, 'trace uploaded');
-        return reply.code(201).send({ ...meta, url: shareUrl(id), format });
+        const writer = await ctx.store.begin(id);
+        try {
+          const body = readBody(request.body, { maxBytes: ctx.config.uploadLimit, idleMs: ctx.config.bodyIdleTimeoutMs });
+          const { format, events, meta: traceMeta, warnings } = await importTrace(body, writer);
+          const meta = await writer.commit({ title: request.query.title ?? titleFromMeta(traceMeta, `uploaded ${format} trace`), events, source: 'upload', config: null });
+          request.log.info({ recording: id, format, events, repairs: warnings.length }, 'trace uploaded');
+          return reply.code(201).send({ ...meta, url: shareUrl(id), format, warnings });
+        } catch (error) {
+          await writer.abort();
+          throw error;
+        } finally {
+          release();
+        }
       },
     );
   });
@@ -63,15 +66,25 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
     async (request, reply) => {
       const run = findRun(ctx, request.params.id);
       const trace = run.source.trace;
-      // Synchronous from here to encodeTrace: the snapshot is the trace as it is at this instant.
-      const events = trace.length;
-      const binary = encodeTrace(trace);
-      const config = { ...run.config, strategy: run.source.strategy() ?? null, changes: run.changes, simTimeNs: run.simTimeNs, speed: run.speed };
+      // The snapshot is the run as it reports itself at this instant: its first `events` events
+      // (columns are append-only, so they stay as they are while the run goes on).
+      const events = run.events;
+      const truncated = run.reason === 'event-limit' ? { reason: 'event-limit', events, limit: run.limits.maxEvents } : undefined;
+      const writer = new BinaryFileWriter(truncated ? { ...trace.meta, truncated } : undefined);
+      const config = { ...run.config, strategy: run.source.strategy() ?? null, changes: run.changes, simTimeNs: run.simTimeNs, speed: run.speed, ...(truncated ? { truncated } : {}) };
       const scenario = typeof run.config.scenario === 'string' ? run.config.scenario : 'run';
       const preset = typeof run.config.preset === 'string' ? ` / ${run.config.preset}` : '';
-      const id = newId();
-      const meta = await putRecording(ctx.store, id, { title: request.body?.title ?? `${scenario}${preset}`, events, source: run.source.kind, config }, binary);
-      return reply.code(201).send({ ...meta, url: shareUrl(id) });
+      // Encoded a frame at a time, letting other requests in between frames.
+      async function* file(): AsyncGenerator<Uint8Array> {
+        yield writer.header();
+        for (const frame of writer.frames(trace, 0, undefined, events)) {
+          yield frame;
+          await nextTurn();
+        }
+        yield* writer.end(trace);
+      }
+      const meta = await putRecording(ctx.store, newId(), { title: request.body?.title ?? `${scenario}${preset}`, events, source: run.source.kind, config }, file());
+      return reply.code(201).send({ ...meta, url: shareUrl(meta.id) });
     },
   );
 
@@ -82,7 +95,7 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } },
         },
       },
     },
@@ -99,24 +112,32 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
         params: idParams,
         querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: [...TRACE_FORMATS], default: 'binary' } } },
       },
+      config: { publicLink: true },
     },
     async (request, reply) => {
-      const trace = await readRecording(ctx.store, request.params.id);
-      if (!trace) throw notFound(`recording ${request.params.id}`);
-      const { body, type } = exportTrace(trace, request.query.format);
-      const file = `lockscope-${request.params.id}.${EXTENSIONS[request.query.format]}`;
-      return reply
-        .type(type)
-        .header('Content-Disposition', `attachment; filename="${file}"`)
-        .header('Cache-Control', 'public, max-age=31536000, immutable')
-        .send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      const meta = await ctx.store.meta(request.params.id);
+      if (!meta) throw notFound(`recording ${request.params.id}`);
+      const format = request.query.format;
+      const release = format === 'binary' ? () => {} : await ctx.jobs.admit(request.ip, 'downloads');
+      const chunks = await ctx.store.chunks(request.params.id);
+      if (!chunks) {
+        release();
+        throw notFound(`recording ${request.params.id}`);
+      }
+      const file = `lockscope-${meta.id}.${EXTENSIONS[format]}`;
+      reply.type(CONTENT_TYPES[format]).header('Content-Disposition', `attachment; filename="${file}"`).header('Cache-Control', 'private, max-age=31536000, immutable');
+      if (format === 'binary') reply.header('Content-Length', String(meta.bytes));
+      return reply.send(exportTrace(chunks, format, release));
     },
   );
 
   /** Metadata and configuration of a recording (what a share URL re-opens). */
-  app.get<{ Params: { id: string } }>('/api/recordings/:id/info', { schema: { params: idParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/recordings/:id/info', { schema: { params: idParams }, config: { publicLink: true } }, async (request) => {
     const info = await ctx.store.info(request.params.id);
     if (!info) throw notFound(`recording ${request.params.id}`);
     return { ...info.meta, url: shareUrl(info.meta.id), config: info.config };
   });
 };
+
+/** Largest list offset accepted (beyond any store's row count; SQLite takes 64-bit offsets). */
+export const MAX_OFFSET = 1_000_000_000;

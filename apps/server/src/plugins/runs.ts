@@ -80,7 +80,7 @@ export function findRun(ctx: AppContext, id: string): Run {
 export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
   app.post<{ Body: CreateRunBody }>(
     '/api/runs',
-    { schema: { body: createRunSchema }, config: { rateLimit: { max: ctx.config.rateLimitPerMinute, timeWindow: 60_000 } } },
+    { schema: { body: createRunSchema }, config: { rateLimit: ctx.rateLimit } },
     async (request, reply) => {
       const body = request.body;
       const speed = body.speed === undefined ? 1 : parseSpeed(body.speed);
@@ -101,7 +101,7 @@ export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
     if (local) return local.describe();
     // Hosted by another instance of the deployment: its description, relayed.
     const remote = await remoteRun(ctx, request.params.id);
-    if (remote) return describeRemote(remote);
+    if (remote) return describeRemote(remote, ctx.config.token);
     throw notFound(`run ${request.params.id}`);
   });
 

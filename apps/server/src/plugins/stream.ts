@@ -10,6 +10,7 @@ import { ControlError } from '../runs/source.js';
 import { Viewer, type StreamFormat } from '../runs/viewer.js';
 import { relayStream, relayable, remoteRun } from '../cluster/relay.js';
 import type { RegisteredRun } from '../cluster/registry.js';
+import { originAllowed } from './access.js';
 import { findRun, idParams } from './runs.js';
 
 const PROTOCOL_VERSION = 1;
@@ -23,27 +24,6 @@ interface StreamRequest {
 
 function errorMessage(error: string, message: string, field?: string): Record<string, string> {
   return field === undefined ? { type: 'error', error, message } : { type: 'error', error, message, field };
-}
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * A page may open the stream if it comes from this server, from an origin listed in
- * LOCKSCOPE_ALLOWED_ORIGINS, or from a loopback origin while the server is reached on loopback
- * (the web app's development server proxies to it from another port).
- */
-function originAllowed(origin: string, host: string | undefined, allowed: readonly string[]): boolean {
-  if (allowed.includes(origin)) return true;
-  let originUrl: URL;
-  try {
-    originUrl = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (host === undefined) return false;
-  if (originUrl.host === host) return true;
-  const hostName = host.replace(/:\d+$/, '');
-  return LOOPBACK.has(originUrl.hostname) && LOOPBACK.has(hostName);
 }
 
 export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
@@ -83,7 +63,7 @@ export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
       const remote = relayed.get(request);
       if (remote) {
         relayed.delete(request);
-        relayStream(socket, remote, request.query.format ? `?format=${request.query.format}` : '');
+        relayStream(socket, remote, request.query.format ? `?format=${request.query.format}` : '', ctx.config.token);
         return;
       }
       const run = ctx.runs.get(request.params.id);

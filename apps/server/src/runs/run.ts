@@ -64,7 +64,7 @@ export class Run {
     /** What the run was created from (scenario, params, preset, set, seed), echoed to clients. */
     readonly config: Record<string, unknown>,
     private speedValue: Speed,
-    private readonly limits: RunLimits,
+    readonly limits: RunLimits,
     private readonly onEnd: (run: Run) => void,
   ) {
     source.onData = () => this.onSourceData();

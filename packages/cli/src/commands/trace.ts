@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.token !== undefined && liveUrl === undefined) throw new UsageError('--token goes with --live URL');
   // The token may also come from the environment, to keep it out of the process list.
-  const token = values.token ?? process.env.LOCKSCOPE_INGEST_TOKEN;
+  const token = values.token ?? process.env.LOCKSCOPE_TOKEN;
   let pid: number | undefined;
   if (values.pid !== undefined) {
     if (!/^\d+$/.test(values.pid)) throw new UsageError(`--pid expects a process id, got '${values.pid}'`);
