@@ -2,6 +2,12 @@
 // `lockscope <command> ...`: the command-line face of Lockscope.
 import { isInputError, UsageError } from './errors.js';
 
+// A reader that stops reading (`lockscope simulate --format ndjson | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 interface Command {
   usage: string;
   run(argv: string[]): Promise<number>;
