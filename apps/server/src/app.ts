@@ -19,6 +19,7 @@ import { securityHeaders } from './plugins/security.js';
 import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
+import { sweepRoutes } from './plugins/sweeps.js';
 import type { RunRegistry } from './cluster/registry.js';
 import { IngestJournal } from './runs/ingest-journal.js';
 import { SharedBudgetStore } from './rate-budget.js';
@@ -119,6 +120,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   app.register(ingestRoutes, ctx);
   app.register(recordingRoutes, ctx);
   app.register(shareRoutes, ctx);
+  app.register(sweepRoutes, ctx);
   app.register(staticRoutes, ctx);
 
   app.addHook('onClose', async () => {

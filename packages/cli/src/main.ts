@@ -21,6 +21,9 @@ const commands: Record<string, () => Promise<Command>> = {
   convert: () => import('./commands/convert.js'),
   trace: () => import('./commands/trace.js'),
   'compare-model': () => import('./commands/compare-model.js'),
+  'lock-order': () => import('./commands/lock-order.js'),
+  sweep: () => import('./commands/sweep.js'),
+  whatif: () => import('./commands/whatif.js'),
 };
 
 async function help(): Promise<void> {
