@@ -100,7 +100,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   restoreIngestRuns(ctx);
   app.decorate('lockscope', ctx);
 
-  errorHandling(app);
+  errorHandling(app, () => ctx.web.indexHtml());
   securityHeaders(app);
   accessControl(app, config);
   // Browsers post text/plain cross-site without a preflight: no route takes it.
