@@ -154,15 +154,18 @@ describe('IntervalBuilder', () => {
     );
   });
 
-  it('without byThread and waitsByLock derives the same intervals, edges and chains', () => {
+  it('without byThread, waitsByLock and queueDepth, trimmed, derives the same intervals, edges and chains', () => {
     fc.assert(
       fc.property(seed, (s) => {
         const trace = randomValidTrace(mulberry32(s), { events: 300 });
         const all = deriveIntervals(trace);
-        const lean = new IntervalBuilder({ byThread: false, waitsByLock: false });
+        const lean = new IntervalBuilder({ byThread: false, waitsByLock: false, queueDepth: false });
         lean.update(trace);
+        lean.trim();
         expect(lean.byThread).toEqual([]);
         expect(lean.waitsByLock).toEqual([]);
+        expect(lean.queueDepth).toEqual([]);
+        expect(lean.closed.data.length).toBe(lean.closed.length);
         const a = all.intervals;
         const b = lean.intervals;
         expect(b.length).toBe(a.length);

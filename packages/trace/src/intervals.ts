@@ -173,6 +173,9 @@ export interface IntervalBuilderOptions {
   byThread?: boolean;
   /** Keep `waitsByLock`. Default true; when false it stays empty. */
   waitsByLock?: boolean;
+  /** Keep `queueDepth` (about two entries per wait). Default true; when false it stays
+   * empty. */
+  queueDepth?: boolean;
 }
 
 /**
@@ -203,10 +206,12 @@ export class IntervalBuilder {
   private waiting: number[] = [];
   private readonly keepByThread: boolean;
   private readonly keepWaitsByLock: boolean;
+  private readonly keepQueueDepth: boolean;
 
   constructor(options: IntervalBuilderOptions = {}) {
     this.keepByThread = options.byThread ?? true;
     this.keepWaitsByLock = options.waitsByLock ?? true;
+    this.keepQueueDepth = options.queueDepth ?? true;
   }
 
   /** Drops the spare room of the growing indexes, edges and queue depths (after a bulk load:
@@ -236,7 +241,7 @@ export class IntervalBuilder {
     while (this.holdsByLock.length < trace.locks.length) {
       this.holdsByLock.push(new GrowableU32());
       if (this.keepWaitsByLock) this.waitsByLock.push(new GrowableU32());
-      this.queueDepth.push({ time: new GrowableF64(), waiters: new GrowableU32() });
+      if (this.keepQueueDepth) this.queueDepth.push({ time: new GrowableF64(), waiters: new GrowableU32() });
       this.openHolds.push([]);
       this.longestClosedHold.push(0);
       this.waiting.push(0);
@@ -328,6 +333,7 @@ export class IntervalBuilder {
   }
 
   private setQueue(lock: number, t: number, waiters: number): void {
+    if (!this.keepQueueDepth) return;
     const q = this.queueDepth[lock];
     const last = q.time.length - 1;
     if (last >= 0 && q.time.data[last] === t) q.waiters.data[last] = waiters;

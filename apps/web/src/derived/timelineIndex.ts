@@ -5,7 +5,7 @@
 // interval, marks, and a level-of-detail pyramid per lane. Every lookup a frame needs is a binary
 // search or a pyramid read, never a scan of the whole trace.
 
-import { EventKind, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type GrowableF64, type GrowableU32 as TraceGrowableU32, type LockClass, type Trace } from '@lockscope/trace';
+import { EventKind, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type Trace } from '@lockscope/trace';
 import { GrowableU32, GrowableU8 } from './growable.js';
 import { DEFAULT_MAX_BUCKETS, MaxMipmap } from './mipmap.js';
 import { SlotSet, type IntervalTimes } from './slots.js';
@@ -63,10 +63,8 @@ export interface ThreadLane {
 export interface LockLane {
   lock: number;
   holds: SlotSet;
-  /** Queue depth over time as a step function (the builder's queueDepth): at depthTime[i] the
-   * depth became depth[i]. */
-  depthTime: GrowableF64;
-  depth: TraceGrowableU32;
+  /** Its waits (the queue: how many wait at a time is how many of these overlap). */
+  waits: SlotSet;
   waiting: number;
   maxWaiting: number;
   /** Threads holding the lock now (one, except for shared holds). */
@@ -90,9 +88,9 @@ export interface ColumnView<A> {
 
 export class TimelineIndex {
   /** The derived intervals, edges, queue depth and chains (columns shared, not copied). */
-  /** Without `byThread` and `waitsByLock`: drawing has its own lanes, and the chains need only
-   * `waitsByThread` and `holdsByLock`. */
-  readonly builder = new IntervalBuilder({ byThread: false, waitsByLock: false });
+  /** Without `byThread`, `waitsByLock` and `queueDepth`: drawing has its own lanes (a lock's
+   * queue is its lane's waits), and the chains need only `waitsByThread` and `holdsByLock`. */
+  readonly builder = new IntervalBuilder({ byThread: false, waitsByLock: false, queueDepth: false });
   // ---- interval columns: views of the builder's (refreshed by update) ----
   start: ColumnView<Float64Array>;
   /** End ns; NaN while open (use endOf / isOpen). */
@@ -175,8 +173,7 @@ export class TimelineIndex {
     }
     for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i));
     for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
-      const q = b.queueDepth[i];
-      this.lockLanes.push(newLockLane(i, q.time, q.waiters));
+      this.lockLanes.push(newLockLane(i));
       this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
     }
     if (from === 0 && n > 4096) this.sizePyramids(nextOpen, opened, tr.time[n - 1]);
@@ -229,6 +226,7 @@ export class TimelineIndex {
     if (type === IntervalKind.Wait) {
       this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
       lane.waits.open(id);
+      ll.waits.open(id);
       this.setDepth(ll, t, ll.waiting + 1);
     } else {
       this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
@@ -256,6 +254,7 @@ export class TimelineIndex {
     const cls = this.lockClass[lock];
     if (type === IntervalKind.Wait) {
       lane.waits.close(id);
+      ll.waits.close(id);
       if (t > s) this.rowLod(lane, this.depth.data[id]).insert(s, t, waitValue(cls));
       ll.totalWait += t - s;
       this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
@@ -322,7 +321,10 @@ export class TimelineIndex {
       lane.holds.trim();
       for (const s of lane.spans) s.trim();
     }
-    for (const ll of this.lockLanes) ll.holds.trim();
+    for (const ll of this.lockLanes) {
+      ll.holds.trim();
+      ll.waits.trim();
+    }
   }
 
   /** The pyramid of a lane's lock row at `depth`, created on first use. */
@@ -371,19 +373,16 @@ export class TimelineIndex {
     return steps.slice(0, maxSteps).map((s) => ({ wait: s.waitInterval, holder: s.holder }));
   }
 
-  /** Queue depth of a lock at time t. */
+  /** Queue depth of a lock at time t: its waits begun by t and not yet over. */
   depthAt(lock: number, t: number): number {
     const ll = this.lockLanes[lock];
     if (!ll) return 0;
-    const times = ll.depthTime.data;
-    let lo = 0;
-    let hi = ll.depthTime.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (times[mid] <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 0 : ll.depth.data[lo - 1];
+    const start = this.start.data;
+    let n = 0;
+    ll.waits.forEachIn(this.times(), t, t, (id) => {
+      if (start[id] <= t && this.endOf(id) > t) n++;
+    });
+    return n;
   }
 
   /** Bytes held by the derived columns and pyramids (for the memory readout). */
@@ -419,12 +418,11 @@ function newThreadLane(thread: number): ThreadLane {
   };
 }
 
-function newLockLane(lock: number, depthTime: GrowableF64, depth: TraceGrowableU32): LockLane {
+function newLockLane(lock: number): LockLane {
   return {
     lock,
     holds: new SlotSet(),
-    depthTime,
-    depth,
+    waits: new SlotSet(),
     waiting: 0,
     maxWaiting: 0,
     holders: [],

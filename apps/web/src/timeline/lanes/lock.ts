@@ -6,22 +6,37 @@ import type { TimelineIndex } from '../../derived/timelineIndex.js';
 import { GUTTER, LOCK_LANE_H, type LockRow } from '../layout.js';
 import { CLASS_RGBA, MAX_LOCK_LABELS, WAIT, copyRows, countRuns, lineOf, nearest, type Frame, type LanePainter } from './frame.js';
 
-/** Queue depth steps of a lock overlapping [t0, t1] into columns (value 1 + depth). */
+/** A lock's queue over [t0, t1] into columns (value 1 + depth): per pixel column, how many of
+ * its waits (those not granted at once) cover it, summed from +1 / -1 at their ends. */
 function fillQueue(index: TimelineIndex, lock: number, f: Frame): void {
-  const ll = index.lockLanes[lock];
-  const times = ll.depthTime.data;
-  const depth = ll.depth.data;
-  const n = ll.depthTime.length;
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (times[mid] <= f.t0) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = Math.max(0, lo - 1); i < n && times[i] <= f.t1; i++) {
-    const d = depth[i];
-    if (d > 0) fillInterval(f.columns, times[i], i + 1 < n ? times[i + 1] : index.endTime, Math.min(255, 1 + d), f.t0, f.nsPerDev);
+  const { columns, t0, t1, nsPerDev } = f;
+  const width = columns.length;
+  // waitColumns is free scratch outside a thread row's paint.
+  const delta = f.waitColumns;
+  delta.fill(0);
+  const start = index.start.data;
+  let any = false;
+  index.lockLanes[lock].waits.forEachIn(index.times(), t0, t1, (id) => {
+    const s = start[id];
+    const e = index.endOf(id);
+    if (e <= s) return;
+    let x0 = Math.floor((s - t0) / nsPerDev);
+    let x1 = Math.ceil((e - t0) / nsPerDev);
+    if (x1 <= x0) x1 = x0 + 1;
+    if (x1 <= 0 || x0 >= width) return;
+    if (x0 < 0) x0 = 0;
+    delta[x0]++;
+    if (x1 < width) delta[x1]--;
+    any = true;
+  });
+  if (!any) return;
+  let d = 0;
+  for (let x = 0; x < width; x++) {
+    d += delta[x];
+    if (d > 0) {
+      const v = Math.min(255, 1 + d);
+      if (columns[x] < v) columns[x] = v;
+    }
   }
 }
 
