@@ -56,8 +56,8 @@ describe('lockscope CLI', () => {
     expect(s.strategy['security.lock']).toBe('manager');
     expect(s.events).toBeGreaterThan(0);
     expect(s.makespanMs).toBeGreaterThan(0);
-    expect(s.apis.virDomainCreateXML.count).toBe(4);
-    for (const key of ['p50Ms', 'p95Ms', 'maxMs']) expect(s.apis.virDomainCreateXML[key]).toBeGreaterThan(0);
+    expect(s.apis.virDomainCreateWithFlags.count).toBe(4);
+    for (const key of ['p50Ms', 'p95Ms', 'maxMs']) expect(s.apis.virDomainCreateWithFlags[key]).toBeGreaterThan(0);
     const sec = s.lockClasses['security-manager'];
     expect(sec.acquisitions).toBeGreaterThan(0);
     for (const key of ['contended', 'waitTotalMs', 'waitP95Ms', 'waitMaxMs', 'holdTotalMs']) expect(sec[key]).toBeGreaterThanOrEqual(0);

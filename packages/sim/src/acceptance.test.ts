@@ -1,5 +1,6 @@
-// The figures of the 2013 report (fidelity.md S1-S4), as they come out of the model's locks and
-// costs. Nothing here is written into the model: a change of a cost or a lock shows up here.
+// The figures of the 2013 report (fidelity.md S1-S4) and its mechanism (the security manager lock
+// is where the storm waits), as they come out of the model's locks and costs. Nothing here is
+// written into the model: a change of a cost or a lock shows up here.
 import { describe, expect, it } from 'vitest';
 import { computeStats, validateTrace } from '@lockscope/trace';
 import { createSimulation, resolveConfig, type ConfigInput } from './index.js';
@@ -14,9 +15,9 @@ function run(input: ConfigInput) {
 
 function makespanS(input: ConfigInput): number {
   const { calls } = run(input);
-  const creations = calls.filter((c) => c.api === 'virDomainCreateXML');
-  expect(creations).toHaveLength(20);
-  return Math.max(...creations.map((c) => c.end)) / 1e9;
+  const starts = calls.filter((c) => c.api === 'virDomainCreateWithFlags');
+  expect(starts).toHaveLength(20);
+  return Math.max(...starts.map((c) => c.end)) / 1e9;
 }
 
 function defineMedianMs(input: ConfigInput): number {
@@ -31,9 +32,15 @@ function defineMedianMs(input: ConfigInput): number {
   return ours;
 }
 
+/** Total wait per lock class, from @lockscope/trace's statistics. */
+function waitByClass(input: ConfigInput): Map<string, number> {
+  const { sim } = run(input);
+  return new Map(computeStats(sim.trace).classes.map((c) => [c.class as string, c.wait.total]));
+}
+
 const SEEDS = [1, 2, 3, 7, 1234];
 
-describe('S1/S2: 20 concurrent creations', () => {
+describe('S1/S2: 20 guests created at once (define, then virDomainCreateWithFlags)', () => {
   it.each(SEEDS)('libvirt-2013 takes 35 s ± 10 %% (seed %i)', (seed) => {
     const s = makespanS({ scenario: 'create-storm', preset: 'libvirt-2013', seed });
     expect(s).toBeGreaterThanOrEqual(31.5);
@@ -45,11 +52,21 @@ describe('S1/S2: 20 concurrent creations', () => {
     expect(s).toBeGreaterThanOrEqual(22.5);
     expect(s).toBeLessThanOrEqual(27.5);
   });
+
+  it.each(SEEDS)('the storm waits most on the security manager lock, as systemtap found (seed %i)', (seed) => {
+    const waits = waitByClass({ scenario: 'create-storm', preset: 'libvirt-2013', seed });
+    const [top] = [...waits.entries()].sort((a, b) => b[1] - a[1]);
+    expect(top[0]).toBe('security-manager');
+    // The list and domain-object waits are knock-on effects, far smaller.
+    expect(waits.get('domain-list') ?? 0).toBeLessThan(top[1] / 5);
+  });
 });
 
-describe('S3/S4: DefineXML while creations are in flight', () => {
-  it.each(SEEDS)('feiner-security (name lookup still locks each domain): median >= 1 s (seed %i)', (seed) => {
-    expect(defineMedianMs({ scenario: 'define-during-storm', preset: 'feiner-security', seed })).toBeGreaterThanOrEqual(1000);
+describe('S3/S4: DefineXML while the guests start', () => {
+  it.each(SEEDS)('feiner-security (name lookup still locks each domain): median 1-10 s (seed %i)', (seed) => {
+    const ms = defineMedianMs({ scenario: 'define-during-storm', preset: 'feiner-security', seed });
+    expect(ms).toBeGreaterThanOrEqual(1000);
+    expect(ms).toBeLessThanOrEqual(10000);
   });
 
   it.each(SEEDS)('feiner-both (plus the name copy): median 10-99 ms (seed %i)', (seed) => {

@@ -14,7 +14,7 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('resolveConfig', () => {
   it('fills every parameter and knob from defaults and the 2013 preset', () => {
     const c = resolveConfig({ scenario: 'create-storm' });
-    expect(c.params).toEqual({ domains: 20, spreadMs: 10 });
+    expect(c.params).toEqual({ domains: 20, spreadMs: 10, createXML: 0, sharedConnection: 1 });
     expect(c.preset).toBe('libvirt-2013');
     expect(c.strategy).toEqual(presets.find((p) => p.name === 'libvirt-2013')?.knobs);
     expect(c.seed).toBe(1);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { COST_TABLES, Costs, type CostName } from './costs.js';
-import { Rng } from './rng.js';
+import { Rng } from '@lockscope/trace';
 
 describe('cost table', () => {
   it('gives every number a source of a known kind', () => {
     for (const [profile, table] of Object.entries(COST_TABLES)) {
       for (const [name, cost] of Object.entries(table)) {
-        expect(cost.source, `${profile}.${name}`).toMatch(/^(S|D|A|F|S\/A|D\/F): \S/);
+        expect(cost.source, `${profile}.${name}`).toMatch(/^(S|D|A|F|S\/A|S\/D|S\/F|D\/F): \S/);
         expect(cost.ms, `${profile}.${name}`).toBeGreaterThan(0);
         expect(cost.jitter).toBeGreaterThanOrEqual(0);
         expect(cost.jitter).toBeLessThan(1);

@@ -3,8 +3,9 @@
 // security calls). A strategy decides which lock each block takes; the blocks keep their shape.
 import { Mode, type Trace } from '@lockscope/trace';
 import { Costs, COST_TABLES, type CostName } from './costs.js';
+import type { Rng } from '@lockscope/trace';
 import { Cond, Engine, SerialThread, condWait, endSpan, lock, lockEach, mark, signal, span, unlock, work, type Gen, type SimLock } from './engine.js';
-import type { Rng } from './rng.js';
+import { RpcPool } from './rpc-pool.js';
 import type { Strategy } from './strategy.js';
 
 /** QEMU_JOB_WAIT_TIME / VIR_JOB_WAIT_TIME: 30 s in both versions. */
@@ -59,6 +60,8 @@ export class Daemon {
   private securityStack: SimLock | null = null;
   private readonly driverLocks = new Map<SecurityDriver, SimLock>();
   readonly eventLoop: SerialThread;
+  /** The RPC worker pool and the clients' connections. */
+  readonly rpc: RpcPool;
 
   constructor(
     readonly engine: Engine,
@@ -67,6 +70,7 @@ export class Daemon {
   ) {
     this.costs = new Costs(COST_TABLES[strategy.costs], rng);
     this.eventLoop = new SerialThread(this.trace.addThread('main event loop', 'event-loop'));
+    this.rpc = new RpcPool(engine, this.costs);
     this.strategyChanged();
   }
 
@@ -79,7 +83,7 @@ export class Daemon {
     if (s['apparmor.loadMs'] > 0) overrides.aaLoadProfile = s['apparmor.loadMs'];
     if (s['start.hostMs'] > 0) overrides.childHook = s['start.hostMs'];
     this.costs.overrides = overrides;
-    this.engine.setIoGate(this.modern ? null : this.eventLoop);
+    this.rpc.setIoGate(this.modern ? null : this.eventLoop);
   }
 
   get trace(): Trace {
@@ -95,6 +99,11 @@ export class Daemon {
   }
 
   // ---- objects ----
+
+  /** virDomainObjEndAPI (1.0.5: virObjectUnlock): the end of an API call's use of its domain. */
+  *endAPI(vm: Domain): Gen {
+    yield unlock(vm.lock);
+  }
 
   /** The domain list lock as the strategy has it now. */
   listLock(): SimLock {

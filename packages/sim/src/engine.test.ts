@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mode, Trace, validateTrace } from '@lockscope/trace';
-import { Cond, Engine, call, condWait, lock, mark, signal, sleep, unlock, work, type CallRequest, type Gen } from './engine.js';
+import { Cond, Engine, condWait, lock, mark, signal, sleep, unlock, work, type Gen } from './engine.js';
 
 const MS = 1e6;
 
@@ -188,46 +188,6 @@ describe('host CPUs (processor sharing)', () => {
     expect(Math.round(ends.a / MS)).toBe(150);
     expect(Math.round(ends.b / MS)).toBe(200);
     expect(ends.c).toBe(100 * MS);
-  });
-});
-
-describe('RPC worker pool', () => {
-  function req(api: string, prio: boolean, ms: number): CallRequest {
-    return {
-      api,
-      subject: undefined,
-      prio,
-      client: null,
-      result: 0,
-      queued: false,
-      run: function* (): Gen<number> {
-        yield work(ms * MS, 'serve');
-        return 1;
-      },
-    };
-  }
-
-  it('queues calls when every worker is busy, visibly, and lets priority calls use priority workers', () => {
-    const { trace, engine } = setup();
-    engine.addWorker('worker-1', false);
-    engine.addWorker('prio-1', true);
-    const done: Record<string, number> = {};
-    const client = (name: string, api: string, prio: boolean): void => {
-      engine.spawn(trace.addThread(name, 'client'), (function* (): Gen {
-        const r = yield call(req(api, prio, 10));
-        expect(r).toBe(1);
-        done[name] = engine.now / MS;
-      })());
-    };
-    client('c1', 'virDomainCreateXML', false); // takes worker-1
-    client('c2', 'virDomainCreateXML', false); // queues: the prio worker does not take it
-    client('c3', 'virDomainDefineXML', true); // runs on the prio worker
-    runAll(engine);
-    expect(done).toEqual({ c1: 10, c3: 10, c2: 20 });
-    expect(validateTrace(trace)).toEqual({ ok: true });
-    const queueSpans = [...trace.events()].filter((e) => e.kind === 'span.begin' && e.spanKind === 'queue');
-    expect(queueSpans).toHaveLength(1);
-    expect(queueSpans[0]).toMatchObject({ thread: 3, label: 'virDomainCreateXML' });
   });
 });
 

@@ -1,12 +1,14 @@
-// The discrete-event engine: a clock in ns, an event queue (binary heap, ties broken by
-// insertion order so runs are deterministic) and processes written as generator functions that
-// yield steps, as in SimPy. Steps are one shared mutable object: the engine reads it right after
-// the generator yields and before any other generator runs, so no step allocates.
+// The discrete-event engine: a clock in ns, an event queue (queue.ts) and processes written as
+// generator functions that yield steps, as in SimPy. Steps are one shared mutable object: the
+// engine reads it right after the generator yields and before any other generator runs, so no
+// step allocates. The engine knows locks, conditions, CPUs and threads, nothing of libvirt: a
+// `call` step hands its request to a CallServer (the daemon's RPC pool, rpc-pool.ts).
 //
 // Every lock primitive writes its lock.request / acquired / released events into the Trace as it
 // happens; work phases write span.begin / span.end. Time only moves forward, so the trace comes
 // out in time order.
 import { EventKind, Mode, NONE, SPAN_KINDS, Trace, type LockClass, type LockKind, type SpanKind } from '@lockscope/trace';
+import { EventQueue } from './queue.js';
 
 // ---- steps -------------------------------------------------------------------------------
 
@@ -33,7 +35,8 @@ export interface Step {
   subject: string | undefined;
   cond: Cond | null;
   broadcast: boolean;
-  call: CallRequest | null;
+  /** What a `call` step hands to the CallServer. */
+  request: unknown;
   locks: readonly SimLock[] | null;
 }
 
@@ -50,7 +53,7 @@ const STEP: Step = {
   subject: undefined,
   cond: null,
   broadcast: false,
-  call: null,
+  request: null,
   locks: null,
 };
 
@@ -121,10 +124,11 @@ export function signal(cond: Cond, broadcast: boolean): Step {
   return STEP;
 }
 
-/** An RPC call: queued for a worker of the pool; resumes with the call's result. */
-export function call(req: CallRequest): Step {
+/** Hands `request` to the engine's CallServer; the process resumes when the server says so,
+ * with the value it gives (rpc-pool.ts: an RPC call, resumed with the call's result). */
+export function callStep(request: unknown): Step {
   STEP.op = OP_CALL;
-  STEP.call = req;
+  STEP.request = request;
   return STEP;
 }
 
@@ -183,64 +187,36 @@ export class Process {
   /** A timer callback instead of a generator (the CPU pool's completion timer). */
   hook: (() => void) | null = null;
   onDone: ((p: Process, result: number) => void) | null = null;
-  call: CallRequest | null = null;
-  worker: Worker | null = null;
   serial: SerialThread | null = null;
   /** A lockEach walk in progress: its list and the index of the lock being waited for. */
   walk: readonly SimLock[] | null = null;
   walkIndex = 0;
 }
 
-/** What a client asks the daemon to run. `run` is the API's body, run on a worker thread. */
-export interface CallRequest {
-  api: string;
-  subject: string | undefined;
-  /** High-priority procedures may also use the priority workers. */
-  prio: boolean;
-  run: () => Gen<number>;
-  client: Process | null;
-  result: number;
-  /** A `queue` span is open on the client thread for this call. */
-  queued: boolean;
-}
-
-export interface Worker {
-  thread: number;
-  prio: boolean;
-  busy: boolean;
-  retired: boolean;
+/** Serves `call` steps: takes the request and later resumes the caller (Engine.resume). */
+export interface CallServer {
+  submit(caller: Process, request: unknown): void;
 }
 
 /** A thread that runs one process at a time, in submission order (event loop, monitor thread). */
 export class SerialThread {
   busy = false;
   readonly queue: (() => Gen<void>)[] = [];
+  /** Called each time the thread runs out of work. */
+  onIdle: (() => void) | null = null;
   constructor(readonly thread: number) {}
 }
 
 // ---- the engine --------------------------------------------------------------------------
 
 export class Engine {
-  now = 0;
   readonly trace: Trace;
   /** Host CPUs shared by cpu-bound work (processor sharing). */
   cpus: number;
+  /** Who serves `call` steps (the daemon's RPC pool). */
+  server: CallServer | null = null;
 
-  // Event queue: a binary heap over parallel arrays (time, insertion seq, token, process).
-  private hTime = new Float64Array(1024);
-  private hSeq = new Float64Array(1024);
-  private hTok = new Float64Array(1024);
-  private hProc: Process[] = [];
-  private hSize = 0;
-  private seq = 0;
-  // Wake-ups at the current time skip the heap: a FIFO ring (process, token, seq). Order is the
-  // same as through the heap: by (time, seq), the ring's entries all being at `now`.
-  private rProc: Process[] = new Array<Process>(256);
-  private rTok = new Float64Array(256);
-  private rSeq = new Float64Array(256);
-  private rHead = 0;
-  private rCount = 0;
-
+  private readonly queue = new EventQueue<Process>();
   private free: Process[] = [];
 
   // Processor-sharing CPU pool: each job has remaining work in ns of one CPU.
@@ -249,13 +225,6 @@ export class Engine {
   private cpuLast = 0;
   private cpuTimer: Process;
 
-  readonly workers: Worker[] = [];
-  private callQueue: CallRequest[] = [];
-  /** When set, a call is only read off its connection while this thread is idle (1.0.5: the main
-   * event loop does all client I/O, so a stalled loop stalls every client). */
-  private ioGate: SerialThread | null = null;
-  private gated: CallRequest[] = [];
-
   constructor(trace: Trace, cpus: number) {
     this.trace = trace;
     this.cpus = cpus;
@@ -263,14 +232,18 @@ export class Engine {
     this.cpuTimer.hook = () => this.cpuTick();
   }
 
+  /** The clock, in ns. */
+  get now(): number {
+    return this.queue.now;
+  }
+
   get pending(): number {
-    return this.hSize + this.rCount;
+    return this.queue.size;
   }
 
   /** Time of the next queued event, or Infinity. */
   get nextTime(): number {
-    if (this.rCount > 0) return this.now;
-    return this.hSize === 0 ? Infinity : this.hTime[0];
+    return this.queue.nextTime;
   }
 
   // ---- locks ----
@@ -303,66 +276,34 @@ export class Engine {
 
   /** Runs one queued event; false when nothing is left. */
   step(): boolean {
-    let p: Process;
-    let tok: number;
-    if (this.rCount > 0 && !(this.hSize > 0 && this.hTime[0] === this.now && this.hSeq[0] < this.rSeq[this.rHead])) {
-      const h = this.rHead;
-      p = this.rProc[h];
-      tok = this.rTok[h];
-      this.rHead = (h + 1) & (this.rProc.length - 1);
-      this.rCount--;
-    } else {
-      if (this.hSize === 0) return false;
-      p = this.hProc[0];
-      tok = this.hTok[0];
-      this.now = this.hTime[0];
-      this.pop();
-    }
-    if (tok !== p.token) return true; // a cancelled timer
+    const q = this.queue;
+    if (!q.take()) return false;
+    const p = q.item as Process;
+    if (q.token !== p.token) return true; // a cancelled timer
     if (p.hook !== null) p.hook();
     else if (p.waitingCond !== null) this.condTimeout(p);
-    else this.resume(p);
+    else this.resumeNow(p);
     return true;
   }
 
   /** Runs every event up to and including time `ns`; the clock then reads `ns` unless idle. */
   runUntil(ns: number): void {
-    while ((this.rCount > 0 && this.now <= ns) || (this.hSize > 0 && this.hTime[0] <= ns)) this.step();
-    if (this.rCount === 0 && this.hSize > 0 && this.now < ns) this.now = Math.floor(ns);
+    const q = this.queue;
+    while (q.nextTime <= ns) this.step();
+    if (q.size > 0 && q.now < ns) q.now = Math.floor(ns);
   }
 
   schedule(p: Process, t: number): void {
-    if (t === this.now) this.ready(p);
-    else this.push(t, p, p.token);
+    this.queue.push(t, p, p.token);
   }
 
-  private ready(p: Process): void {
-    if (this.rCount === this.rProc.length) this.growRing();
-    const i = (this.rHead + this.rCount) & (this.rProc.length - 1);
-    this.rProc[i] = p;
-    this.rTok[i] = p.token;
-    this.rSeq[i] = this.seq++;
-    this.rCount++;
+  /** Resumes a process suspended in a `call` step, now, with `value` as the step's result. */
+  resume(p: Process, value: number): void {
+    p.resumeValue = value;
+    this.schedule(p, this.now);
   }
 
-  private growRing(): void {
-    const n = this.rProc.length;
-    const proc = new Array<Process>(n * 2);
-    const tok = new Float64Array(n * 2);
-    const seq = new Float64Array(n * 2);
-    for (let k = 0; k < this.rCount; k++) {
-      const i = (this.rHead + k) & (n - 1);
-      proc[k] = this.rProc[i];
-      tok[k] = this.rTok[i];
-      seq[k] = this.rSeq[i];
-    }
-    this.rProc = proc;
-    this.rTok = tok;
-    this.rSeq = seq;
-    this.rHead = 0;
-  }
-
-  private resume(p: Process): void {
+  private resumeNow(p: Process): void {
     const trace = this.trace;
     if (p.endSpanOnWake) {
       p.endSpanOnWake = false;
@@ -416,7 +357,8 @@ export class Engine {
           value = 1;
           break;
         case OP_CALL:
-          this.submit(p, s.call as CallRequest);
+          if (this.server === null) throw new Error('a call step without a CallServer');
+          this.server.submit(p, s.request);
           return;
         case OP_MARK:
           trace.mark(this.now, s.label, p.thread);
@@ -463,8 +405,6 @@ export class Engine {
     if (onDone !== null) onDone(p, result);
     // Recycle; the token bump makes any stale timer for the old use harmless.
     p.token++;
-    p.call = null;
-    p.worker = null;
     p.serial = null;
     p.walk = null;
     this.free.push(p);
@@ -633,124 +573,6 @@ export class Engine {
     this.cpuReschedule();
   }
 
-  // ---- the RPC worker pool ----
-
-  addWorker(name: string, prio: boolean): Worker {
-    const w: Worker = { thread: this.trace.addThread(name, prio ? 'priority-worker' : 'worker'), prio, busy: false, retired: false };
-    this.workers.push(w);
-    // A new worker picks up queued calls straight away.
-    this.dispatchTo(w);
-    return w;
-  }
-
-  /** Retires the last idle-or-busy worker of the kind: it stops taking calls after its current one. */
-  retireWorker(prio: boolean): void {
-    for (let i = this.workers.length - 1; i >= 0; i--) {
-      const w = this.workers[i];
-      if (w.prio === prio && !w.retired) {
-        w.retired = true;
-        return;
-      }
-    }
-  }
-
-  setIoGate(gate: SerialThread | null): void {
-    this.ioGate = gate;
-    if (gate === null || !gate.busy) this.flushGated();
-  }
-
-  private flushGated(): void {
-    if (this.gated.length === 0) return;
-    const calls = this.gated;
-    this.gated = [];
-    for (const req of calls) this.dispatchNew(req);
-  }
-
-  private openQueueSpan(req: CallRequest): void {
-    if (req.queued) return;
-    req.queued = true;
-    this.trace.beginSpan(this.now, (req.client as Process).thread, 'queue', req.api, req.subject);
-  }
-
-  private closeQueueSpan(req: CallRequest): void {
-    if (!req.queued) return;
-    req.queued = false;
-    this.trace.endSpan(this.now, (req.client as Process).thread);
-  }
-
-  private submit(client: Process, req: CallRequest): void {
-    req.client = client;
-    req.queued = false;
-    if (this.ioGate !== null && this.ioGate.busy) {
-      this.gated.push(req);
-      this.openQueueSpan(req);
-      return;
-    }
-    this.dispatchNew(req);
-  }
-
-  private dispatchNew(req: CallRequest): void {
-    let chosen: Worker | null = null;
-    for (const w of this.workers) {
-      if (!w.busy && !w.retired && !w.prio) {
-        chosen = w;
-        break;
-      }
-    }
-    if (chosen === null && req.prio) {
-      for (const w of this.workers) {
-        if (!w.busy && !w.retired && w.prio) {
-          chosen = w;
-          break;
-        }
-      }
-    }
-    if (chosen !== null) {
-      this.closeQueueSpan(req);
-      this.startCall(chosen, req);
-      return;
-    }
-    this.callQueue.push(req);
-    this.openQueueSpan(req);
-  }
-
-  private startCall(w: Worker, req: CallRequest): void {
-    w.busy = true;
-    this.trace.beginSpan(this.now, w.thread, 'api', req.api, req.subject);
-    const p = this.spawn(w.thread, req.run(), this.callDone);
-    p.call = req;
-    p.worker = w;
-  }
-
-  private readonly callDone = (p: Process, result: number): void => {
-    const w = p.worker as Worker;
-    const req = p.call as CallRequest;
-    this.trace.endSpan(this.now, w.thread);
-    req.result = result;
-    const client = req.client as Process;
-    client.resumeValue = result;
-    this.schedule(client, this.now);
-    w.busy = false;
-    this.dispatchTo(w);
-  };
-
-  private dispatchTo(w: Worker): void {
-    if (w.busy || w.retired || this.callQueue.length === 0) return;
-    let i = 0;
-    if (w.prio) {
-      // Priority workers take only the first high-priority call.
-      while (i < this.callQueue.length && !this.callQueue[i].prio) i++;
-      if (i === this.callQueue.length) return;
-    }
-    const req = this.callQueue.splice(i, 1)[0];
-    this.closeQueueSpan(req);
-    this.startCall(w, req);
-  }
-
-  get queuedCalls(): number {
-    return this.callQueue.length;
-  }
-
   // ---- serial threads (event loop, per-domain monitor threads) ----
 
   runOn(st: SerialThread, body: () => Gen<void>): void {
@@ -767,75 +589,9 @@ export class Engine {
     const next = st.queue.shift();
     if (next === undefined) {
       st.busy = false;
-      if (st === this.ioGate) this.flushGated();
+      if (st.onIdle !== null) st.onIdle();
       return;
     }
     this.spawn(st.thread, next(), this.serialDone).serial = st;
   };
-
-  // ---- heap ----
-
-  private push(t: number, p: Process, tok: number): void {
-    if (this.hSize === this.hTime.length) this.growHeap();
-    const seq = this.seq++;
-    let i = this.hSize++;
-    const ht = this.hTime;
-    const hs = this.hSeq;
-    // Sift up with a hole.
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = ht[parent];
-      if (pt < t || (pt === t && hs[parent] < seq)) break;
-      ht[i] = pt;
-      hs[i] = hs[parent];
-      this.hTok[i] = this.hTok[parent];
-      this.hProc[i] = this.hProc[parent];
-      i = parent;
-    }
-    ht[i] = t;
-    hs[i] = seq;
-    this.hTok[i] = tok;
-    this.hProc[i] = p;
-  }
-
-  private pop(): void {
-    const n = --this.hSize;
-    if (n === 0) return;
-    const ht = this.hTime;
-    const hs = this.hSeq;
-    const t = ht[n];
-    const seq = hs[n];
-    const tok = this.hTok[n];
-    const p = this.hProc[n];
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      if (r < n && (ht[r] < ht[c] || (ht[r] === ht[c] && hs[r] < hs[c]))) c = r;
-      if (t < ht[c] || (t === ht[c] && seq < hs[c])) break;
-      ht[i] = ht[c];
-      hs[i] = hs[c];
-      this.hTok[i] = this.hTok[c];
-      this.hProc[i] = this.hProc[c];
-      i = c;
-    }
-    ht[i] = t;
-    hs[i] = seq;
-    this.hTok[i] = tok;
-    this.hProc[i] = p;
-  }
-
-  private growHeap(): void {
-    const cap = this.hTime.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.hTime);
-    const s = new Float64Array(cap);
-    s.set(this.hSeq);
-    const k = new Float64Array(cap);
-    k.set(this.hTok);
-    this.hTime = t;
-    this.hSeq = s;
-    this.hTok = k;
-  }
 }

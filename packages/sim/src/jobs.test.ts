@@ -5,8 +5,9 @@ import { EventKind, Trace, validateTrace } from '@lockscope/trace';
 import { createSimulation, resolveConfig } from './index.js';
 import { findPreset } from './strategy.js';
 import { Daemon } from './daemon.js';
-import { Engine, call, sleep, type Gen } from './engine.js';
-import { Rng } from './rng.js';
+import { Engine, sleep, type Gen } from './engine.js';
+import { call } from './rpc-pool.js';
+import { Rng } from '@lockscope/trace';
 import { create, defineXML, destroy } from './driver/api.js';
 import { apiCalls } from './test-util.js';
 
@@ -46,7 +47,7 @@ function destroyDuringStart(preset: string, destroyAtNs: number | null) {
   const strategy = { ...findPreset(preset).knobs };
   const engine = new Engine(trace, strategy['host.cpus']);
   const d = new Daemon(engine, strategy, new Rng(1));
-  for (let i = 1; i <= 4; i++) engine.addWorker(`worker-${i}`, false);
+  for (let i = 1; i <= 4; i++) d.rpc.addWorker(`worker-${i}`, false);
   const result = { define: -1, create: -1, destroy: -1 };
   const starter = trace.addThread('starter', 'client');
   engine.spawn(starter, (function* (): Gen {

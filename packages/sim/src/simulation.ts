@@ -2,7 +2,7 @@
 import { Trace } from '@lockscope/trace';
 import { Daemon } from './daemon.js';
 import { Engine } from './engine.js';
-import { Rng } from './rng.js';
+import { Rng } from '@lockscope/trace';
 import { applyChange, type Strategy, type StrategyChange } from './strategy.js';
 import { startWorkload } from './workloads.js';
 import type { SimConfig } from './config.js';
@@ -45,8 +45,8 @@ class SimulationImpl implements Simulation {
     const s = config.strategy;
     this.engine = new Engine(this.trace, s['host.cpus']);
     this.daemon = new Daemon(this.engine, { ...s }, new Rng(config.seed));
-    for (let i = 1; i <= s.workers; i++) this.engine.addWorker(`worker-${String(i).padStart(2, '0')}`, false);
-    for (let i = 1; i <= s.prioWorkers; i++) this.engine.addWorker(`prio-worker-${i}`, true);
+    for (let i = 1; i <= s.workers; i++) this.daemon.rpc.addWorker(`worker-${String(i).padStart(2, '0')}`, false);
+    for (let i = 1; i <= s.prioWorkers; i++) this.daemon.rpc.addWorker(`prio-worker-${i}`, true);
     startWorkload(this.daemon, config.scenario, config.params);
   }
 
@@ -96,11 +96,12 @@ class SimulationImpl implements Simulation {
   }
 
   private resizePool(prio: boolean, from: number, to: number): void {
+    const rpc = this.daemon.rpc;
     for (let i = from; i < to; i++) {
-      const n = this.engine.workers.filter((w) => w.prio === prio).length + 1;
-      this.engine.addWorker(prio ? `prio-worker-${n}` : `worker-${String(n).padStart(2, '0')}`, prio);
+      const n = rpc.workers.filter((w) => w.prio === prio).length + 1;
+      rpc.addWorker(prio ? `prio-worker-${n}` : `worker-${String(n).padStart(2, '0')}`, prio);
     }
-    for (let i = to; i < from; i++) this.engine.retireWorker(prio);
+    for (let i = to; i < from; i++) rpc.retireWorker(prio);
   }
 
   private finish(): void {

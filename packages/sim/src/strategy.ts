@@ -101,13 +101,15 @@ export const knobs: KnobInfo[] = [
   { name: 'host.cpus', description: 'host CPUs shared by CPU-bound phases (apparmor_parser, QEMU start, forks)', min: 1, max: 256 },
   {
     name: 'qemu.initMs',
-    description: 'CPU time QEMU needs before it answers qmp_capabilities, in ms (0: the cost profile\'s value, 250 on host-2013, 80 on this-machine)',
+    description:
+      'CPU time QEMU needs before it answers qmp_capabilities, the domain object released, in ms (0: the cost profile\'s value, ' +
+      '3500 on host-2013, fitted to the 2013 report; 80 on this-machine)',
     min: 0,
     max: 600000,
   },
   {
     name: 'apparmor.loadMs',
-    description: 'CPU time of one AppArmor profile load by virt-aa-helper -c, in ms (0: the cost profile\'s value, 520 on host-2013)',
+    description: 'CPU time of one AppArmor profile load by virt-aa-helper -c, in ms (0: the cost profile\'s value, 650 on host-2013)',
     min: 0,
     max: 600000,
   },
@@ -115,7 +117,7 @@ export const knobs: KnobInfo[] = [
     name: 'start.hostMs',
     description:
       'host-side start work under the domain object lock before the monitor connect (child hook, cgroups, handshake), in ms ' +
-      '(0: the cost profile\'s value, 1135 on host-2013, fitted to the 2013 report)',
+      '(0: the cost profile\'s value, 2000 on host-2013, fitted to the 2013 report)',
     min: 0,
     max: 600000,
   },

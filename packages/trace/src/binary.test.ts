@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FILE_HEADER_BYTES, FrameDecoder, FrameEncoder, decodeBinaryTrace, encodeTrace } from './binary.js';
 import { Trace, TraceError } from './model.js';
 import { traceData } from './test-helpers.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 import { validateTrace } from './validate.js';
 
 const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });

@@ -4,7 +4,8 @@ import { fromChromeJson, toChromeJson, toChromeJsonChunks, toChromeTrace, type C
 import { IntervalType, deriveIntervals } from './intervals.js';
 import { Mode, Trace, TraceError } from './model.js';
 import { traceData } from './test-helpers.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 import { validateTrace } from './validate.js';
 
 const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });

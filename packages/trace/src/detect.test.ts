@@ -6,7 +6,8 @@ import { UnsupportedFormatError, decodeAny, decodeWithFormat, detectFormat } fro
 import { TraceError } from './model.js';
 import { toNdjson } from './ndjson.js';
 import { traceData } from './test-helpers.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 

@@ -4,7 +4,8 @@ import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd } from './i
 import { Mode, NONE, Trace } from './model.js';
 import { computeStats } from './stats.js';
 import { eventsOf, withEvents } from './test-helpers.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 
 const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 

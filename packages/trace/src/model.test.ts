@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBinaryTrace, encodeTrace } from './binary.js';
 import { BYTES_PER_EVENT, Trace } from './model.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 
 describe('Trace columns', () => {
   it('cost at most 32 bytes per event once compacted, decoded traces included', () => {

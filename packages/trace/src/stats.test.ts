@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EventKind, Trace } from './model.js';
 import { StatsAccumulator, computeStats } from './stats.js';
 import { eventsOf, withEvents } from './test-helpers.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 
 function scenario(): Trace {
   const t = new Trace();

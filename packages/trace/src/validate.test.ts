@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventKind, NONE, Trace, TraceError, type TraceEvent } from './model.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
 import { eventsOf, withEvents } from './test-helpers.js';
 import { TraceValidator, assertValidTrace, validateTrace } from './validate.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mode, Trace } from '@lockscope/trace';
-import { collapse, compareTraces, diffSequences, formatComparison, profileCalls } from './compare.js';
+import { collapse, compareTraces, diffSequences, formatComparison, formatRepeated, profileCalls, repeatedLatencies } from './compare.js';
 
 function build(withSecurity: number, api = 'virDomainCreate'): Trace {
   const t = new Trace();
@@ -58,6 +58,19 @@ describe('compare', () => {
     expect(text).toContain('virDomainCreate: daemon 1 calls');
     expect(text).toContain('-sec×3 +sec');
     expect(compareTraces(build(1), build(1)).apis[0].same).toBe(true);
+  });
+
+  it('takes the median of several daemon runs against the model, with the factor between them', () => {
+    // Three daemon runs whose calls make one, five and two security calls (3 ms each): different p50s.
+    const runs = [build(1), build(5), build(2)].map((d) => compareTraces(d, build(3)));
+    const [row] = repeatedLatencies(runs);
+    expect(row.api).toBe('virDomainCreate');
+    const daemon = runs.map((r) => r.apis[0].daemon?.latencyP50Ms as number);
+    expect(row.daemonP50Ms).toEqual(daemon);
+    expect(row.daemonMedianP50Ms).toBe([...daemon].sort((a, b) => a - b)[1]);
+    expect(row.modelP50Ms).toBe(runs[0].apis[0].model?.latencyP50Ms);
+    expect(row.factor).toBeCloseTo(Math.max(row.modelP50Ms / row.daemonMedianP50Ms, row.daemonMedianP50Ms / row.modelP50Ms), 2);
+    expect(formatRepeated([row])).toMatch(/virDomainCreate .* \| .* \| .* \| \d\.\d\dx/);
   });
 
   it("leaves out what comes after the workload's end mark (the launcher's clean-up)", () => {

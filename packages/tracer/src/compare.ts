@@ -254,3 +254,36 @@ export function formatComparison(c: Comparison, labels = { daemon: 'daemon', mod
   if (extra.length > 0) lines.push(`calls only the ${labels.daemon} served (virsh's own): ${extra.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   return lines.join('\n');
 }
+
+/** One API's latency over several runs of the daemon beside the model's. */
+export interface RepeatedLatency {
+  api: string;
+  /** The daemon's p50 in each run, ms. */
+  daemonP50Ms: number[];
+  /** The median of those. */
+  daemonMedianP50Ms: number;
+  modelP50Ms: number;
+  /** The larger of model/daemon and daemon/model: 1 is a perfect match. */
+  factor: number;
+}
+
+/** Per API: the daemon's p50 in each of several comparisons (runs) against the same model run. */
+export function repeatedLatencies(runs: Comparison[]): RepeatedLatency[] {
+  if (runs.length === 0) return [];
+  return runs[0].apis.map((a) => {
+    const daemonP50Ms = runs.map((r) => r.apis.find((x) => x.api === a.api)?.daemon?.latencyP50Ms).filter((x): x is number => x !== undefined);
+    const daemonMedianP50Ms = round(median(daemonP50Ms));
+    const modelP50Ms = a.model?.latencyP50Ms ?? NaN;
+    const factor = round(Math.max(modelP50Ms / daemonMedianP50Ms, daemonMedianP50Ms / modelP50Ms));
+    return { api: a.api, daemonP50Ms, daemonMedianP50Ms, modelP50Ms, factor };
+  });
+}
+
+/** The repeated latencies as text: one line per API, with the factor between the two. */
+export function formatRepeated(rows: RepeatedLatency[], labels = { daemon: 'daemon', model: 'model' }): string {
+  const lines = [`p50 per API over ${rows[0]?.daemonP50Ms.length ?? 0} runs of the ${labels.daemon} (ms): each run | median | ${labels.model} | factor`];
+  for (const r of rows) {
+    lines.push(`  ${r.api.padEnd(26)} ${r.daemonP50Ms.map(cell).join(' ')} | ${cell(r.daemonMedianP50Ms)} | ${cell(r.modelP50Ms)} | ${r.factor.toFixed(2)}x`);
+  }
+  return lines.join('\n');
+}

@@ -161,8 +161,9 @@ export function workloadCommands(workload: TracedWorkload, name: string, xmlPath
       return [`define ${xmlPath}`, `start ${name}`, `dominfo ${name}`, `destroy ${name}`, `undefine ${name}`];
     case 'create-storm':
     case 'define-during-storm':
-      // Transient domains created from XML; they are destroyed after the workload's end mark.
-      return [`create ${xmlPath}`];
+      // The 2013 report's test: define, then start (virDomainCreate); the domains are destroyed
+      // and undefined after the workload's end mark.
+      return [`define ${xmlPath}`, `start ${name}`];
   }
 }
 
@@ -173,7 +174,7 @@ export function cleanupCommands(workload: TracedWorkload, names: string[], probe
       return [];
     case 'create-storm':
     case 'define-during-storm':
-      return [...names.map((n) => `destroy ${n}`), ...probes.map((p) => `undefine ${p}`)];
+      return [...names.map((n) => `destroy ${n}`), ...names.map((n) => `undefine ${n}`), ...probes.map((p) => `undefine ${p}`)];
   }
 }
 

@@ -1,7 +1,8 @@
 // The API calls, one generator each, following the QEMU driver's code path for 1.0.5 and 9.x
 // (libvirt-locking.md §2.2). Each runs on an RPC worker inside an `api` span opened by the pool.
 import { Mode } from '@lockscope/trace';
-import { lock, lockEach, unlock, work, type CallRequest, type Gen } from '../engine.js';
+import { lock, lockEach, unlock, work, type Gen } from '../engine.js';
+import type { CallRequest } from '../rpc-pool.js';
 import type { Daemon, Domain } from '../daemon.js';
 import { processKill, processStart, processStop } from './process.js';
 
@@ -9,6 +10,7 @@ export const API_NAMES = [
   'virDomainCreateXML',
   'virDomainDefineXML',
   'virDomainCreate',
+  'virDomainCreateWithFlags',
   'virDomainDestroy',
   'virDomainUndefine',
   'virDomainLookupByName',
@@ -30,7 +32,7 @@ const OK = 1;
 const FAILED = 0;
 
 function request(api: ApiName, subject: string | undefined, run: () => Gen<number>): CallRequest {
-  return { api, subject, prio: HIGH_PRIORITY.has(api), run, client: null, result: 0, queued: false };
+  return { api, subject, prio: HIGH_PRIORITY.has(api), run, connection: null, client: null, result: 0, queued: false };
 }
 
 /** virDomainCreateXML: a transient domain, defined and started in one call. */
@@ -42,13 +44,13 @@ export function createXML(d: Daemon, name: string): CallRequest {
     // 9.x: qemuProcessBeginJob, the async START job.
     const job = d.modern ? 'async-start' : 'modify';
     if (!(yield* d.beginJob(vm, job))) {
-      yield unlock(vm.lock);
+      yield* d.endAPI(vm);
       return FAILED;
     }
     const ok = yield* processStart(d, vm);
     yield* d.endJob(vm, job);
     if (!ok && !vm.removed) yield* d.listRemove(vm);
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return ok ? OK : FAILED;
   });
 }
@@ -60,23 +62,33 @@ export function defineXML(d: Daemon, name: string): CallRequest {
     const vm = yield* d.listAdd(name, true);
     if (vm === null) return FAILED;
     yield* d.phase('saveConfig', 'virDomainSaveConfig: write + fsync + rename');
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return OK;
   });
 }
 
 /** virDomainCreate: start a defined domain. */
 export function create(d: Daemon, vm: Domain): CallRequest {
-  return request('virDomainCreate', vm.name, function* (): Gen<number> {
+  return start(d, vm, 'virDomainCreate');
+}
+
+/** virDomainCreateWithFlags (flags 0): the same driver entry point, qemuDomainCreateWithFlags;
+ * the call OpenStack's compute driver makes after virDomainDefineXML. */
+export function createWithFlags(d: Daemon, vm: Domain): CallRequest {
+  return start(d, vm, 'virDomainCreateWithFlags');
+}
+
+function start(d: Daemon, vm: Domain, api: ApiName): CallRequest {
+  return request(api, vm.name, function* (): Gen<number> {
     if (!(yield* d.findByUUID(vm))) return FAILED;
     const job = d.modern ? 'async-start' : 'modify';
     if (vm.active || !(yield* d.beginJob(vm, job))) {
-      yield unlock(vm.lock);
+      yield* d.endAPI(vm);
       return FAILED;
     }
     const ok = yield* processStart(d, vm);
     yield* d.endJob(vm, job);
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return ok ? OK : FAILED;
   });
 }
@@ -88,14 +100,14 @@ export function destroy(d: Daemon, vm: Domain): CallRequest {
   return request('virDomainDestroy', vm.name, function* (): Gen<number> {
     if (!(yield* d.findByUUID(vm))) return FAILED;
     if (!vm.active) {
-      yield unlock(vm.lock);
+      yield* d.endAPI(vm);
       return FAILED;
     }
     vm.beingDestroyed = true;
     yield* processKill(d, vm);
     if (!(yield* d.beginJob(vm, 'destroy'))) {
       vm.beingDestroyed = false;
-      yield unlock(vm.lock);
+      yield* d.endAPI(vm);
       return FAILED;
     }
     // "domain is not running": stopped while this call waited for its job (9.x: by the start it
@@ -103,14 +115,14 @@ export function destroy(d: Daemon, vm: Domain): CallRequest {
     if (!vm.active) {
       vm.beingDestroyed = false;
       yield* d.endJob(vm, 'destroy');
-      yield unlock(vm.lock);
+      yield* d.endAPI(vm);
       return FAILED;
     }
     yield* processStop(d, vm);
     vm.beingDestroyed = false;
     yield* d.endJob(vm, 'destroy');
     if (!vm.persistent) yield* d.listRemove(vm);
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return OK;
   });
 }
@@ -121,14 +133,14 @@ export function undefine(d: Daemon, vm: Domain): CallRequest {
     if (!(yield* d.findByUUID(vm))) return FAILED;
     const modern = d.modern;
     if (modern && !(yield* d.beginJob(vm, 'modify'))) {
-      yield unlock(vm.lock);
+      yield* d.endAPI(vm);
       return FAILED;
     }
     yield* d.phase('deleteConfig', 'virDomainDeleteConfig: unlink');
     vm.persistent = false;
     if (!vm.active) yield* d.listRemove(vm);
     if (modern) yield* d.endJob(vm);
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return OK;
   });
 }
@@ -138,7 +150,7 @@ export function lookupByName(d: Daemon, name: string): CallRequest {
   return request('virDomainLookupByName', name, function* (): Gen<number> {
     const vm = yield* d.findByName(name);
     if (vm === null) return FAILED;
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return OK;
   });
 }
@@ -168,7 +180,7 @@ export function getInfo(d: Daemon, vm: Domain): CallRequest {
   return request('virDomainGetInfo', vm.name, function* (): Gen<number> {
     if (!(yield* d.findByUUID(vm))) return FAILED;
     if (vm.active) yield work(d.costs.ns('procStat'), 'read /proc/<pid>/stat');
-    yield unlock(vm.lock);
+    yield* d.endAPI(vm);
     return OK;
   });
 }

@@ -6,7 +6,8 @@ import type { Daemon, Domain, QmpCommand } from '../daemon.js';
 /**
  * The monitor exchanges of a 9.x start, in the order a traced libvirtd 9.0.0 makes them (TCG, a
  * domain without disk or NIC): each is one nested job of the async START job; some only enter and
- * exit the monitor. The sixth reads the guest CPU's properties one qom-get at a time (~400).
+ * exit the monitor. The sixth reads the guest CPU's properties one qom-get at a time (~400), drawn as
+ * the round trips' computing (CPU-bound) and their waiting.
  */
 const START_EXCHANGES_9: readonly (readonly QmpCommand[])[] = [
   [['QMP qmp_capabilities (QEMU initialising)', 'qemuInit']],
@@ -17,7 +18,10 @@ const START_EXCHANGES_9: readonly (readonly QmpCommand[])[] = [
     ['QMP query-hotpluggable-cpus', 'qmpRoundTrip'],
     ['QMP query-cpus-fast', 'qmpRoundTrip'],
   ],
-  [['QMP qom-list + qom-get x~400 (guest CPU properties)', 'qmpCpuProbe']],
+  [
+    ['QMP qom-list + qom-get x~400 (guest CPU properties): computing', 'qmpCpuProbe'],
+    ['QMP qom-list + qom-get x~400: waiting on each other', 'qmpCpuProbeWait'],
+  ],
   [['QMP query-iothreads', 'qmpRoundTrip']],
   [],
   [],

@@ -1,5 +1,6 @@
-// A small seeded PRNG (mulberry32): fast, 32-bit state, good enough for jitter and arrivals.
-// Determinism matters more than quality here: the same seed must give the same trace.
+// The one seeded PRNG of Lockscope (mulberry32): the simulator's jitter and arrivals, random
+// traces for tests and benchmarks. Fast, 32-bit state; determinism matters more than quality
+// here: the same seed must give the same trace.
 
 export class Rng {
   private state: number;
@@ -31,4 +32,10 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+}
+
+/** `Rng#next` as a plain function, for callers that only need uniform floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
