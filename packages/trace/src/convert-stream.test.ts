@@ -8,7 +8,8 @@ import { traceData } from './test-helpers.js';
 import { TraceError } from './model.js';
 import { Trace } from './model.js';
 import { toNdjson } from './ndjson.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
+import { randomValidTrace } from './testing.js';
 
 /** `bytes` cut at `cuts` (positions, any order). */
 function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {

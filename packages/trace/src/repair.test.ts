@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { fromChromeJson, toChromeTrace, type ChromeEvent } from './chrome.js';
 import { decodeWithFormat } from './detect.js';
 import { RepairLog, formatRepairs } from './repair.js';
-import { mulberry32, randomValidTrace } from './testing.js';
+import { mulberry32 } from './rng.js';
+import { randomValidTrace } from './testing.js';
 import { validateTrace } from './validate.js';
 
 const enc = (doc: unknown) => new TextEncoder().encode(JSON.stringify(doc));
