@@ -14,19 +14,9 @@
 // - `chunks` returns an async iterable that reads lazily: the consumer's pace (backpressure)
 //   decides how much is read. Breaking out of the loop releases what the store holds.
 
-/** Where a recording came from. */
-export type RecordingSource = 'simulated' | 'traced' | 'upload';
+import type { RecordingMeta, RecordingSource } from '@lockscope/trace/protocol';
 
-export interface RecordingMeta {
-  id: string;
-  title: string;
-  /** ISO 8601 creation time. */
-  createdAt: string;
-  events: number;
-  source: RecordingSource;
-  /** Size of the stored binary trace, in bytes. */
-  bytes: number;
-}
+export type { RecordingMeta, RecordingSource };
 
 /** What `commit` records beside the chunks written. */
 export interface NewRecording {

@@ -4,6 +4,7 @@
 import type { KnobInfo, PresetInfo } from '@lockscope/sim';
 import { decodeBinaryTrace, type Trace } from '@lockscope/trace';
 import type { RunConfig } from '../store/app.js';
+import type { RecordingEntry } from '@lockscope/trace/protocol';
 
 export interface ParamEntry {
   name: string;
@@ -26,14 +27,7 @@ export interface Catalogue {
   knobs: KnobInfo[];
 }
 
-export interface RecordingEntry {
-  id: string;
-  title: string;
-  events: number;
-  source: string;
-  createdAt?: string;
-  url: string;
-}
+export type { RecordingEntry };
 
 export class ApiError extends Error {
   constructor(
