@@ -8,7 +8,8 @@ import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
 import { readBody } from '../trace-io.js';
-import { createdRun, idParams, nameSchema, reserveRun, titleSchema } from './runs.js';
+import { createdRun, reserveRun } from '../runs/http.js';
+import { idParams, nameSchema, titleSchema } from './schemas.js';
 
 const MAX_TRACED_DOMAINS = 50;
 

@@ -10,7 +10,8 @@ import { ControlMessageError, applyControl, parseControl } from '../runs/control
 import { ControlError } from '../runs/source.js';
 import { Viewer, type StreamFormat } from '../runs/viewer.js';
 import { originAllowed } from './access.js';
-import { findRun, idParams } from './runs.js';
+import { findRun } from '../runs/http.js';
+import { idParams } from './schemas.js';
 
 /** Control messages are small; anything longer is refused without parsing. */
 const MAX_CONTROL_BYTES = 4096;
