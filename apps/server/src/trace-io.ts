@@ -106,8 +106,18 @@ export function exportTrace(chunks: AsyncIterable<Uint8Array>, format: TraceForm
   }
   async function* text(textFormat: 'chrome' | 'ndjson'): AsyncGenerator<Uint8Array> {
     const job = new TraceJob({ kind: 'export', format: textFormat });
+    // One piece converts while the output of the one before is written out.
+    let inflight: Promise<Uint8Array[]> | null = null;
     try {
-      for await (const chunk of chunks) for (const piece of pieces(chunk)) yield* await job.send(piece);
+      for await (const chunk of chunks) {
+        for (const piece of pieces(chunk)) {
+          const next = job.send(piece);
+          next.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+          if (inflight) yield* await inflight;
+          inflight = next;
+        }
+      }
+      if (inflight) yield* await inflight;
       yield* (await job.end()).chunks;
     } finally {
       job.stop();
