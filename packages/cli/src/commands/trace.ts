@@ -48,14 +48,19 @@ class LiveUploader {
   private ingestUrl = '';
   runUrl = '';
 
-  constructor(private readonly base: string) {}
+  /** `Authorization` for a server with a token (LOCKSCOPE_TOKEN in the environment). */
+  private readonly auth: Record<string, string>;
+
+  constructor(private readonly base: string, token = process.env.LOCKSCOPE_TOKEN?.trim()) {
+    this.auth = token ? { authorization: `Bearer ${token}` } : {};
+  }
 
   async open(config: Record<string, unknown>): Promise<void> {
     let res: Response;
     try {
       res = await fetch(new URL('/api/ingest', this.base), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.auth },
         body: JSON.stringify(config),
       });
     } catch (err) {
@@ -74,7 +79,7 @@ class LiveUploader {
     this.chain = this.chain.then(async () => {
       if (this.failure) return;
       const url = end ? `${this.ingestUrl}?end=1` : this.ingestUrl;
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame ?? new Uint8Array(0) });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...this.auth }, body: frame ?? new Uint8Array(0) });
       if (!res.ok) this.failure = new Error(`live upload failed: ${res.status} ${await res.text()}`);
     }).catch((err: unknown) => {
       this.failure = err instanceof Error ? err : new Error(String(err));
