@@ -22,6 +22,7 @@ export function jobHttpError(error: unknown): unknown {
   if (f.kind === 'unsupported') return new HttpError(415, 'unsupported_media_type', f.message);
   if (f.kind === 'malformed') return new HttpError(400, 'malformed_trace', `malformed trace: ${f.message}`);
   if (f.kind === 'invalid') return new HttpError(422, 'invalid_trace', f.message, f.index === undefined ? {} : { index: f.index });
+  if (f.kind === 'too-large') return new HttpError(413, 'body_too_large', f.message);
   return error;
 }
 

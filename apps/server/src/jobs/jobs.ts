@@ -68,6 +68,9 @@ export class JobQueue {
   }
 }
 
+/** Heap of one job's thread: windows of events need little; a Chrome JSON upload is parsed whole. */
+export const JOB_HEAP_MB = 1024;
+
 /** A job failed on its input (or, for `internal`, on a bug): see JobFailure. */
 export class JobError extends Error {
   constructor(readonly failure: JobFailure) {
@@ -82,7 +85,7 @@ export class JobError extends Error {
  */
 function startWorker(init: JobInit): Worker {
   const file = import.meta.url.endsWith('.ts') ? './worker-dev.mjs' : './worker.js';
-  return new Worker(new URL(file, import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+  return new Worker(new URL(file, import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: JOB_HEAP_MB } });
 }
 
 /**
@@ -106,7 +109,13 @@ export class TraceJob {
       this.dead ??= error;
       for (const w of this.waiters.splice(0)) w.reject(this.dead);
     };
-    this.worker.on('error', die);
+    this.worker.on('error', (error: Error & { code?: string }) =>
+      die(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new JobError({ kind: 'too-large', message: `the trace needs more than the ${JOB_HEAP_MB} MB a job may use; upload it as Lockscope binary or NDJSON, which are read in windows` })
+          : error,
+      ),
+    );
     this.worker.on('exit', (code) => die(new Error(`the trace job's thread exited with code ${code}`)));
   }
 
