@@ -14,6 +14,7 @@
 // - `chunks` returns an async iterable that reads lazily: the consumer's pace (backpressure)
 //   decides how much is read. Breaking out of the loop releases what the store holds.
 
+import { concatBytes } from '@lockscope/trace';
 import type { RecordingMeta, RecordingSource } from '@lockscope/trace/protocol';
 
 export type { RecordingMeta, RecordingSource };
@@ -88,16 +89,6 @@ export async function readRecording(store: RecordingStore, id: string): Promise<
   const chunks = await store.chunks(id);
   if (!chunks) return undefined;
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of chunks) {
-    parts.push(c);
-    size += c.byteLength;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  for await (const c of chunks) parts.push(c);
+  return concatBytes(parts);
 }
