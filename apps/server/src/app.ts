@@ -18,6 +18,7 @@ import { securityHeaders } from './plugins/security.js';
 import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
+import { sweepRoutes } from './plugins/sweeps.js';
 import { SharedBudgetStore } from './rate-budget.js';
 import { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
@@ -82,6 +83,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   app.register(ingestRoutes, ctx);
   app.register(recordingRoutes, ctx);
   app.register(shareRoutes, ctx);
+  app.register(sweepRoutes, ctx);
   app.register(staticRoutes, ctx);
 
   app.addHook('onClose', async () => {

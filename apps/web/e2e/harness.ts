@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, '..', '..', '..');
@@ -144,4 +145,28 @@ export async function waitForDrawn(page: Page, atLeast: Record<string, number>, 
     atLeast,
     { timeout, polling: 200 },
   );
+}
+
+/** The server and a browser, started before the tests of the calling describe block and stopped
+ * after them; read `server` and `browser` inside the tests. */
+export function serverAndBrowser(width = 1440, height = 900): { readonly server: RunningServer; readonly browser: Browser } {
+  const ctx: { server?: RunningServer; browser?: Browser } = {};
+  beforeAll(async () => {
+    ctx.server = await startServer();
+    ctx.browser = await openBrowser(width, height);
+  });
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return {
+    get server(): RunningServer {
+      if (!ctx.server) throw new Error('the server is not started yet (use it inside a test)');
+      return ctx.server;
+    },
+    get browser(): Browser {
+      if (!ctx.browser) throw new Error('the browser is not open yet (use it inside a test)');
+      return ctx.browser;
+    },
+  };
 }

@@ -12,6 +12,8 @@ import { ComparePanel, DetailsPanel } from './components/SidePanels.js';
 import { StatsPanel } from './components/StatsPanel.js';
 import { Legend } from './components/Legend.js';
 import { Timeline } from './timeline/Timeline.js';
+import { SweepView } from './components/SweepView.js';
+import { WhatIfPanel } from './components/WhatIfPanel.js';
 
 const route = parseRoute(location.pathname, location.search);
 /** The route is acted on once per page load (StrictMode runs effects twice in development). */
@@ -51,6 +53,7 @@ export function App() {
             <>
               <StrategyPanel />
               <ComparePanel />
+              <WhatIfPanel />
               <DetailsPanel />
             </>
           ) : (
@@ -66,6 +69,7 @@ export function App() {
                 recording, or drop a trace file. Then change the locking strategy while it runs and watch the waiting go.
               </p>
               {connection === 'connecting' && <p className="muted">Starting the run…</p>}
+              <SweepView />
             </div>
           )}
           {open && connection === 'loading' && (

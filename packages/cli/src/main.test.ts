@@ -1,6 +1,6 @@
 // Runs the built CLI as a user would (node dist/main.js), so these tests need `pnpm build` first
 // (turbo's test task depends on build).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,5 +154,15 @@ describe('lockscope CLI', () => {
     expect(converted.stderr).toMatch(/repaired 1 x wait-interrupted/);
     expect(converted.stderr).toMatch(/repaired 1 x unmatched-end/);
     expect((await lockscope('validate', join(tmp, 'repaired.ndjson'))).code).toBe(0);
+  });
+
+  it('stops quietly when the reader of its output goes away (a pipe into head)', async () => {
+    const child = spawn(process.execPath, [cli, 'simulate', '--scenario', 'create-storm', '--format', 'ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

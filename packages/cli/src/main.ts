@@ -2,6 +2,12 @@
 // `lockscope <command> ...`: the command-line face of Lockscope.
 import { isInputError, UsageError } from './errors.js';
 
+// A reader that stops reading (`lockscope simulate --format ndjson | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 interface Command {
   usage: string;
   run(argv: string[]): Promise<number>;
@@ -15,6 +21,9 @@ const commands: Record<string, () => Promise<Command>> = {
   convert: () => import('./commands/convert.js'),
   trace: () => import('./commands/trace.js'),
   'compare-model': () => import('./commands/compare-model.js'),
+  'lock-order': () => import('./commands/lock-order.js'),
+  sweep: () => import('./commands/sweep.js'),
+  whatif: () => import('./commands/whatif.js'),
 };
 
 async function help(): Promise<void> {

@@ -17,6 +17,10 @@ export interface LockClassSummary {
   waitP95Ms: number;
   waitMaxMs: number;
   holdTotalMs: number;
+  /** Wait a per-domain lock would have removed, and the acquisitions with some (see
+   * @lockscope/trace's avoidable.ts). */
+  avoidableWaitMs: number;
+  avoidableContended: number;
 }
 
 export interface SimulationSummary {
@@ -51,6 +55,8 @@ export function statsSummary(trace: Trace): Pick<SimulationSummary, 'events' | '
       waitP95Ms: ms(c.wait.p95),
       waitMaxMs: ms(c.wait.max),
       holdTotalMs: ms(c.hold.total),
+      avoidableWaitMs: ms(c.avoidableWait),
+      avoidableContended: c.avoidableContended,
     };
   }
   return { events: trace.length, makespanMs: ms(stats.makespan), apis, lockClasses };

@@ -9,5 +9,7 @@ export * from './ndjson.js';
 export * from './chrome.js';
 export * from './detect.js';
 export * from './growable.js';
+export * from './avoidable.js';
+export * from './lockorder.js';
 export * from './convert-stream.js';
 export * from './repair.js';

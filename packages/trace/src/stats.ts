@@ -16,6 +16,8 @@
 //   innermost open API span there, per lock class.
 // - waitContended: wait count/total/avg/p50/p95/max over the contended acquisitions only (the
 //   waits > 0), for a lock most of whose acquisitions are uncontended.
+// - avoidableWait / avoidableContended: the ns of wait a per-domain lock would have removed, and
+//   the acquisitions with some (avoidable.ts defines it).
 // - makespan: time of the last event - time of the first; apiMakespan: from the begin of the
 //   first finished API call to the end of the last one (0 while none finished).
 // - inProgress() (separate from the snapshot, for live traces): the waits begun and not yet
@@ -29,6 +31,7 @@
 // of locks no event touched since (treat snapshots as read-only).
 import { EventKind, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type LockKind, type Trace } from './model.js';
 import { SortedValues, percentileOfSorted } from './growable.js';
+import { AvoidableTracker, type WaitVerdict } from './avoidable.js';
 
 export interface DurationStats {
   count: number;
@@ -56,6 +59,10 @@ export interface LockContention {
   hold: HoldStats;
   maxWaiters: number;
   ownerChanges: number;
+  /** ns of wait a per-domain lock would have removed (see avoidable.ts), and the acquisitions
+   * with some of it. */
+  avoidableWait: number;
+  avoidableContended: number;
 }
 
 export interface LockStats extends LockContention {
@@ -128,6 +135,8 @@ interface LockAcc {
   maxWaiters: number;
   lastAcquirer: number;
   ownerChanges: number;
+  avoidableWait: number;
+  avoidableContended: number;
   /** The last snapshot's figures, reused while no event touched the lock. */
   cached: LockStats | null;
 }
@@ -160,6 +169,8 @@ function newLockAcc(): LockAcc {
     maxWaiters: 0,
     lastAcquirer: NONE,
     ownerChanges: 0,
+    avoidableWait: 0,
+    avoidableContended: 0,
     cached: null,
   };
 }
@@ -179,6 +190,13 @@ export class StatsAccumulator {
   private apis = new Map<number, ApiAcc>();
   private trace: Trace | null = null;
   private readonly classWaits = Array.from({ length: CLASS_COUNT }, () => new SortedValues());
+  private readonly avoidable = new AvoidableTracker();
+  private readonly onWait = (v: WaitVerdict): void => {
+    if (v.avoidable <= 0) return;
+    const acc = this.locks[v.lock];
+    acc.avoidableWait += v.avoidable;
+    acc.avoidableContended++;
+  };
 
   /** Reads the events added since the last update. Expects a valid trace (see validate.ts). */
   update(trace: Trace): void {
@@ -278,6 +296,7 @@ export class StatsAccumulator {
     }
     if (n > this.next) this.end = time[n - 1];
     this.next = n;
+    this.avoidable.update(trace, this.onWait);
   }
 
   /** The statistics of the events read so far (names come from the trace last updated from). */
@@ -426,7 +445,11 @@ function contention(accs: LockAcc[], sortedWaits: Float64Array): LockContention 
   let holdMax = 0;
   let maxWaiters = 0;
   let ownerChanges = 0;
+  let avoidableWait = 0;
+  let avoidableContended = 0;
   for (const a of accs) {
+    avoidableWait += a.avoidableWait;
+    avoidableContended += a.avoidableContended;
     acquisitions += a.acquisitions;
     contended += a.contended;
     waitTotal += a.waitTotal;
@@ -446,6 +469,8 @@ function contention(accs: LockAcc[], sortedWaits: Float64Array): LockContention 
     hold: { count: holdCount, total: holdTotal, avg: holdCount ? holdTotal / holdCount : 0, max: holdMax },
     maxWaiters,
     ownerChanges,
+    avoidableWait,
+    avoidableContended,
   };
 }
 

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { NONE } from '@lockscope/trace';
 import { endCompare, startCompare } from '../actions.js';
 import { IntervalKind } from '../derived/timelineIndex.js';
+import { waitVerdict } from '../derived/analysis.js';
 import { formatNs } from '../format.js';
 import { useApp } from '../store/app.js';
 import { loaded } from '../store/traces.js';
@@ -26,6 +27,7 @@ export function DetailsPanel() {
   const ix = entry.index;
   const d = describeInterval(ix, selected);
   const chain = ix.kind.data[selected] === IntervalKind.Wait ? ix.chain(selected) : [];
+  const verdict = ix.isOpen(selected) ? null : waitVerdict(ix, selected);
   const zoomTo = () => {
     const s = ix.start.data[selected];
     const e = ix.endOf(selected);
@@ -58,6 +60,11 @@ export function DetailsPanel() {
             )}
           </ol>
         </>
+      )}
+      {verdict && (
+        <p className="small" data-testid="wait-verdict" data-avoidable={verdict.verdict.avoidable > 0 ? 'yes' : 'no'}>
+          {verdict.text}
+        </p>
       )}
       <div className="row">
         <button onClick={zoomTo}>Zoom to it</button>

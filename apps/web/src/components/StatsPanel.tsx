@@ -11,8 +11,9 @@ import { loaded } from '../store/traces.js';
 import { callFigures } from '../derived/calls.js';
 import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
 import { useStats } from './useStats.js';
+import { LockOrderView } from './LockOrderView.js';
 
-type Tab = 'classes' | 'locks' | 'apis' | 'compare';
+type Tab = 'classes' | 'locks' | 'apis' | 'order' | 'compare';
 
 export function StatsPanel() {
   const stats = useStats('main');
@@ -25,6 +26,7 @@ export function StatsPanel() {
     ['classes', 'Lock classes'],
     ['locks', 'Locks'],
     ['apis', 'API calls'],
+    ['order', 'Lock order'],
   ];
   if (comparing) tabs.push(['compare', 'Compare']);
   return (
@@ -59,6 +61,7 @@ export function StatsPanel() {
             <LatencyChart apis={stats.apis} />
           </div>
         )}
+        {current === 'order' && <LockOrderView />}
         {current === 'compare' && <CompareTable before={stats} after={cmp} />}
       </div>
     </section>
@@ -69,20 +72,31 @@ export function StatsPanel() {
 function WaitShare({ stats }: { stats: StatsSnapshot }) {
   if (stats.waitTotal <= 0) return <div className="waitshare muted small">No waiting yet.</div>;
   return (
-    <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
-      {stats.waitByClass.map((w, i) =>
-        w > 0 ? (
-          <span
-            key={i}
-            style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
-            title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
-            data-class={LOCK_CLASSES[i]}
-          >
-            {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
-          </span>
-        ) : null,
+    <>
+      <div className="waitshare" aria-label="share of waiting per lock class" data-testid="wait-share">
+        {stats.waitByClass.map((w, i) =>
+          w > 0 ? (
+            <span
+              key={i}
+              style={{ width: `${(100 * w) / stats.waitTotal}%`, background: CLASS_COLOUR_LIST[i] }}
+              title={`${LOCK_CLASSES[i]}: ${formatNs(w)} (${formatPct((100 * w) / stats.waitTotal)})`}
+              data-class={LOCK_CLASSES[i]}
+            >
+              {(100 * w) / stats.waitTotal >= 12 ? `${LOCK_CLASSES[i]} ${formatPct((100 * w) / stats.waitTotal)}` : ''}
+            </span>
+          ) : null,
+        )}
+      </div>
+      {stats.avoidableTotal > 0 && (
+        <span
+          className="small"
+          data-testid="wait-avoidable"
+          title="wait a per-domain lock would have removed: waiter and holder worked on different domains under a lock that protects every domain"
+        >
+          avoidable {formatPct((100 * stats.avoidableTotal) / stats.waitTotal)} ({formatNs(stats.avoidableTotal)})
+        </span>
       )}
-    </div>
+    </>
   );
 }
 
@@ -100,6 +114,7 @@ function LockTable({ rows, label }: { rows: LockStatsRow[]; label: string }) {
           <th>wait max</th>
           <th>hold total</th>
           <th>max waiters</th>
+          <th title="wait a per-domain lock would have removed: waiter and holder worked on different domains under a lock that protects every domain">avoidable</th>
         </tr>
       </thead>
       <tbody>
@@ -121,6 +136,7 @@ function LockTable({ rows, label }: { rows: LockStatsRow[]; label: string }) {
             <td>{formatNs(r.waitMax)}</td>
             <td>{formatNs(r.holdTotal)}</td>
             <td>{r.maxWaiters}</td>
+            <td data-testid="avoidable-cell">{r.avoidableWait > 0 ? `${formatNs(r.avoidableWait)} (${r.avoidableContended})` : '–'}</td>
           </tr>
         ))}
       </tbody>

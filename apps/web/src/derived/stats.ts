@@ -21,6 +21,9 @@ export interface LockStatsRow {
   waitMax: number;
   holdTotal: number;
   maxWaiters: number;
+  /** Finished waits a per-domain lock would have removed, ns, and the acquisitions with some. */
+  avoidableWait: number;
+  avoidableContended: number;
 }
 
 export interface ApiStatsRow {
@@ -44,6 +47,8 @@ export interface StatsSnapshot {
   /** Total ns waited per lock class. */
   waitByClass: number[];
   waitTotal: number;
+  /** ns of the finished waits a per-domain lock would have removed. */
+  avoidableTotal: number;
   intervals: number;
 }
 
@@ -104,6 +109,7 @@ export class DashboardStats {
       makespan: s.apiMakespan,
       waitByClass,
       waitTotal: waitByClass.reduce((sum, x) => sum + x, 0),
+      avoidableTotal: classes.reduce((sum, r) => sum + r.avoidableWait, 0),
       intervals: this.index.size,
     };
   }
@@ -122,6 +128,8 @@ function row(key: string, name: string, lockClass: LockClass, c: LockContention,
     waitMax: c.wait.max,
     holdTotal: c.hold.total,
     maxWaiters: c.maxWaiters,
+    avoidableWait: c.avoidableWait,
+    avoidableContended: c.avoidableContended,
   };
 }
 
