@@ -1,5 +1,6 @@
-// `pnpm bench [name...] [--quick]`: runs every bench/*.bench.ts (or the named ones) and prints
-// each figure with its baseline from the same run and the ratio between them.
+// `pnpm bench [name...] [--quick] [--option value ...]`: runs every bench/*.bench.ts (or the
+// named ones) and prints each figure with its baseline from the same run and the ratio between
+// them. Options with a value (e.g. `pnpm bench web --intervals 10000000`) go to the benchmarks.
 import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,7 +9,16 @@ import type { Bench, BenchResult } from './types.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const wanted = args.filter((a) => !a.startsWith('--'));
+const options: Record<string, string> = {};
+const wanted: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--quick' || a === '--') continue;
+  const eq = /^--([\w-]+)=(.*)$/.exec(a);
+  if (eq) options[eq[1]] = eq[2];
+  else if (a.startsWith('--') && i + 1 < args.length && !args[i + 1].startsWith('--')) options[a.slice(2)] = args[++i];
+  else if (!a.startsWith('--')) wanted.push(a);
+}
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
@@ -25,7 +35,7 @@ const all: BenchResult[] = [];
 for (const file of files) {
   console.log(`\n## ${file}`);
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Bench };
-  const results = await mod.default({ quick });
+  const results = await mod.default({ quick, options });
   for (const r of results) {
     all.push(r);
     let line = `${r.name}: median ${fmt(r.median)} ${r.unit}`;

@@ -19,6 +19,8 @@ export interface BenchResult {
 export interface BenchOptions {
   /** Fewer repetitions (CI smoke run). */
   quick: boolean;
+  /** `--name value` options from the command line (e.g. `--intervals 10000000`). */
+  options?: Record<string, string>;
 }
 
 /** A benchmark file under bench/ default-exports one of these. */

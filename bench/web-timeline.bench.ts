@@ -2,7 +2,7 @@
 // complete draw of a 1 M-interval trace and frame times while panning and zooming at 1600x900,
 // against a plain D3-SVG drawing of 20 000 intervals measured in the same run; JS heap after load.
 // Needs `pnpm --filter @lockscope/web build` (it serves apps/web/dist/bench.html).
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
@@ -43,7 +43,7 @@ interface BenchApi {
   heapBytes(): number;
 }
 
-const bench: Bench = async ({ quick }) => {
+const bench: Bench = async ({ quick, options }) => {
   if (!existsSync(join(dist, 'bench.html'))) throw new Error(`${dist}/bench.html is missing: run pnpm --filter @lockscope/web build first`);
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
   const { server, url } = await serve(dist);
@@ -58,7 +58,9 @@ const bench: Bench = async ({ quick }) => {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${url}/bench.html`);
     await page.waitForFunction(() => document.title === 'bench ready');
-    const intervals = quick ? 200_000 : 1_000_000;
+    // `--intervals N` (default 1 M; 200 000 with --quick).
+    const intervals = options?.intervals ? Number(options.intervals) : quick ? 200_000 : 1_000_000;
+    if (!Number.isInteger(intervals) || intervals < 1000) throw new Error(`--intervals must be a whole number >= 1000, not ${options?.intervals}`);
     const frames = quick ? 60 : 240;
     // Warm up the JIT on a small trace, then measure on the big one.
     await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(20_000, 1600, 900));
@@ -69,6 +71,10 @@ const bench: Bench = async ({ quick }) => {
       loads.push(await page.evaluate((n) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(n, 1600, 900), intervals));
     }
     const loaded = loads[loads.length - 1];
+    // What the loaded trace looks like, for a human to check (the view of the first draw).
+    const artifacts = join(here, '..', '.ci', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, `web-bench-${intervals}-intervals.png`) });
     const firstDraws = loads.map((l) => l.firstDrawMs);
     // What the page retains after the load: collect garbage first (the earlier loads' traces are
     // garbage by now), then read V8's own figures, array-buffer backing stores included (the
@@ -116,6 +122,7 @@ const bench: Bench = async ({ quick }) => {
         floor: { op: '<=', value: 300 },
         extra: {
           intervals: loaded.intervals,
+          'bytes per interval': Math.round(heap / loaded.intervals),
           'V8 used heap (MB)': usage.usedSize / 2 ** 20,
           'array buffer backing stores (MB)': (usage.backingStorageSize ?? 0) / 2 ** 20,
           'performance.memory used, without waiting for GC (MB)': pageReportedHeap / 2 ** 20,

@@ -274,6 +274,24 @@ describe('recordings', () => {
     expect((await a.inject('/api/recordings/AAAAAAAAAAAAAAAAAAAAAA?format=pdf')).json()).toMatchObject({ field: 'format' });
   });
 
+  it('answers a browser asking for a missing page with the web app (same status), an API client with JSON', async () => {
+    const a = app();
+    const html = { accept: 'text/html,application/xhtml+xml' };
+    for (const url of ['/no/such/page', '/r/AAAAAAAAAAAAAAAAAAAAAA', '/s?scenario=no-such-scenario']) {
+      const page = await a.inject({ url, headers: html });
+      expect(page.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(page.statusCode, url).toBeLessThan(500);
+      expect(page.headers['content-type'], url).toMatch(/^text\/html/);
+      const api = await a.inject({ url, headers: { accept: 'application/json' } });
+      expect(api.statusCode, url).toBe(page.statusCode);
+      expect(api.json(), url).toHaveProperty('error');
+    }
+    // The API answers JSON even to a browser.
+    const api = await a.inject({ url: '/api/no-such-thing', headers: html });
+    expect(api.statusCode).toBe(404);
+    expect(api.headers['content-type']).toMatch(/^application\/json/);
+  });
+
   it('POST /api/runs/:id/recording snapshots a run with its configuration', async () => {
     const a = app();
     const { id: runId } = (await a.inject({ method: 'POST', url: '/api/runs', payload: { scenario: 'create-storm', params: { domains: 3 }, seed: 9, speed: 1 } })).json() as { id: string };

@@ -63,7 +63,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
   const ctx: AppContext = { config, store, runs, web: new WebApp(config.webDir), jobs, rateLimit: rateLimitPolicy };
   app.decorate('lockscope', ctx);
 
-  errorHandling(app);
+  errorHandling(app, () => ctx.web.indexHtml());
   securityHeaders(app);
   accessControl(app, config);
   // Browsers post text/plain cross-site without a preflight: no route takes it.

@@ -16,6 +16,9 @@ export const ARTIFACTS = join(REPO, '.ci', 'artifacts');
 const SERVER_MAIN = join(REPO, 'apps', 'server', 'dist', 'main.js');
 const WEB_DIST = join(REPO, 'apps', 'web', 'dist');
 
+/** Console errors a test provokes on purpose (the 4xx answers to refused uploads and unknown links). */
+export const EXPECTED_4XX = /Failed to load resource: the server responded with a status of 4\d\d/;
+
 /** Why the browser tests cannot run here, or null when they can. */
 export function skipReason(): string | null {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
@@ -29,10 +32,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** `env`: extra server settings (e.g. LOCKSCOPE_MAX_EVENTS_PER_RUN). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lockscope-e2e-data-'));
   const child: ChildProcess = spawn(process.execPath, [SERVER_MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dataDir, LOCKSCOPE_WEB_DIR: WEB_DIST, LOCKSCOPE_LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dataDir, LOCKSCOPE_WEB_DIR: WEB_DIST, LOCKSCOPE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -145,6 +149,18 @@ export async function waitForDrawn(page: Page, atLeast: Record<string, number>, 
     atLeast,
     { timeout, polling: 200 },
   );
+}
+
+/** Runs a simulation as fast as possible to its end and records it; returns the recording. */
+export async function recordedRun(url: string, config: { scenario: string; preset: string; seed: number; params?: Record<string, number> }): Promise<{ id: string; url: string }> {
+  const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const run = (await (await post('/api/runs', { ...config, speed: 'max' })).json()) as { id: string };
+  for (let i = 0; i < 600; i++) {
+    const state = ((await (await fetch(`${url}/api/runs/${run.id}`)).json()) as { state: string }).state;
+    if (state !== 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return (await (await post(`/api/runs/${run.id}/recording`, {})).json()) as { id: string; url: string };
 }
 
 /** The server and a browser, started before the tests of the calling describe block and stopped

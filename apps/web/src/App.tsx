@@ -2,9 +2,10 @@
 // panels and statistics. Share URLs (/r/:id, /s?...) are honoured on load.
 
 import { useEffect } from 'react';
-import { openRecording, startRun } from './actions.js';
+import { goHome, openRecording, startRunFromLink } from './actions.js';
 import { useApp } from './store/app.js';
 import { parseRoute } from './url.js';
+import { formatNs } from './format.js';
 import { TopBar } from './components/TopBar.js';
 import { StartPanel } from './components/StartPanel.js';
 import { StrategyPanel } from './components/StrategyPanel.js';
@@ -24,6 +25,9 @@ export function App() {
   const connection = useApp((s) => s.connection);
   const error = useApp((s) => s.error);
   const hasEvents = useApp((s) => s.end > 0);
+  const truncated = useApp((s) => s.truncated);
+  const problem = useApp((s) => s.problem);
+  const sideOpen = useApp((s) => s.sideOpen);
 
   useEffect(() => {
     if (routeHandled) return;
@@ -31,13 +35,15 @@ export function App() {
     if (route.kind === 'recording') void openRecording(route.id, route.view);
     else if (route.kind === 'sim') {
       const c = route.config;
-      void startRun({ scenario: c.scenario, params: c.params ?? {}, preset: c.preset ?? '', set: c.set ?? {}, seed: c.seed ?? 1 }, 10, route.view);
+      void startRunFromLink({ scenario: c.scenario, params: c.params ?? {}, preset: c.preset ?? '', set: c.set ?? {}, seed: c.seed ?? 1 }, route.view);
+    } else if (route.kind === 'not-found') {
+      useApp.getState().setProblem({ title: 'Page not found', message: `Lockscope has no page at ${route.path}.` });
     }
   }, []);
 
   const open = source.kind !== 'none';
   return (
-    <div className="app">
+    <div className={`app${sideOpen ? '' : ' side-folded'}`}>
       <TopBar />
       {error && (
         <div className="banner error" role="alert" data-testid="error-banner">
@@ -45,6 +51,12 @@ export function App() {
           <button className="link" onClick={() => useApp.setState({ error: null })} aria-label="dismiss">
             ×
           </button>
+        </div>
+      )}
+      {truncated && (
+        <div className="banner warning" role="status" data-testid="truncated-banner">
+          Incomplete: the run stopped at the server’s event limit ({truncated.events.toLocaleString()} events, after {formatNs(truncated.simTimeNs)} of its time). The
+          figures cover only what ran before; a smaller workload or fewer domains fits in full.
         </div>
       )}
       <div className="body">
@@ -61,7 +73,16 @@ export function App() {
           )}
         </aside>
         <main className="main">
-          {!open && (
+          {problem && (
+            <div className="empty problem" role="alert" data-testid="problem-page">
+              <h1>{problem.title}</h1>
+              <p>{problem.message}</p>
+              <button className="primary" onClick={goHome} data-testid="back-to-start">
+                Back to the start
+              </button>
+            </div>
+          )}
+          {!open && !problem && (
             <div className="empty">
               <h1>Lock contention in libvirtd, thread by thread</h1>
               <p>

@@ -2,7 +2,7 @@
 // comparison, share. Each action updates the zustand slices and the trace store together.
 
 import { Trace } from '@lockscope/trace';
-import { createRun, createTracedRun, fetchRecording, getRecordingInfo, recordRun, stopRun, uploadRecording, ApiError } from './api/client.js';
+import { createRun, createTracedRun, errorFrom, fetchRecording, getRecordingInfo, recordRun, stopRun, uploadRecording, ApiError } from './api/client.js';
 import { LiveConnection, type ControlMessage } from './api/live.js';
 import { resetForNewTrace, useApp, type RunConfig, type RunStatusView, type TracedRunConfig } from './store/app.js';
 import { attachTrace, clearTrace, ingest, loaded, type TraceSlot } from './store/traces.js';
@@ -50,6 +50,7 @@ function connect(slot: TraceSlot, runId: string, trace: Trace): void {
       if (s.strategy && typeof s.strategy === 'object') status.strategy = s.strategy as Record<string, unknown>;
       if (slot === 'main') {
         app().setStatus(status);
+        if (status.reason === 'event-limit' && !app().truncated) app().setTruncated({ events: status.events, simTimeNs: status.simTimeNs });
         if (status.strategy) app().setStrategy(status.strategy);
         app().setConnection(status.state === 'paused' ? 'paused' : status.state === 'running' ? 'live' : 'done');
       } else {
@@ -76,6 +77,23 @@ function connect(slot: TraceSlot, runId: string, trace: Trace): void {
 
 export async function startRun(config: RunConfig, speed: number | 'max', view: ViewState = {}): Promise<void> {
   await openLiveRun(() => createRun(config, speed), { config }, simPath(config, {}), view);
+}
+
+/** Starts the simulation a `/s?...` link describes; a link the server refuses gets a page saying why. */
+export async function startRunFromLink(config: RunConfig, view: ViewState): Promise<void> {
+  try {
+    await createRunChecked(config);
+  } catch (error) {
+    useApp.getState().setProblem({ title: 'This simulation link is not valid', message: message(error) });
+    return;
+  }
+  await startRun(config, 10, view);
+}
+
+/** Asks the server whether it would accept the configuration (it validates a share link as it would a run). */
+async function createRunChecked(config: RunConfig): Promise<void> {
+  const res = await fetch(simPath(config, {}), { headers: { accept: 'application/json' } });
+  if (!res.ok) throw await errorFrom(res);
 }
 
 /**
@@ -120,6 +138,7 @@ function applyView(view: ViewState): void {
     useApp.setState({ window: { t0: view.t0, t1: view.t1 }, follow: false });
   }
   if (view.sel !== undefined) app.select(view.sel);
+  if (view.r0 !== undefined && view.r1 !== undefined) app.setRange({ t0: view.r0, t1: view.r1 });
 }
 
 export function control(message: ControlMessage): boolean {
@@ -152,6 +171,9 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
     app.setSource({ kind: 'recording', id, name: info?.title ?? id });
     const strategy = (info?.config as { strategy?: Record<string, unknown> } | null)?.strategy;
     if (strategy) app.setStrategy(strategy);
+    // Cut at the event limit: said by the recording's configuration (and by the file's meta).
+    const cut = info?.config?.truncated ?? (trace.meta as { truncated?: { events?: number } }).truncated;
+    if (cut) app.setTruncated({ events: Number(cut.events ?? trace.length), simTimeNs: Number(info?.config?.simTimeNs ?? end) });
     applyView(view);
     app.bump('main');
     app.setConnection('done');
@@ -159,7 +181,12 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
   } catch (error) {
     clearTrace('main');
     app.setSource({ kind: 'none' });
-    app.setConnection('error', `recording ${id} could not be opened: ${message(error)}`);
+    app.setConnection('idle');
+    const missing = error instanceof ApiError && error.status === 404;
+    app.setProblem({
+      title: missing ? 'No such recording' : 'The recording could not be opened',
+      message: missing ? `There is no recording ${id} on this server: the link may be mistyped, or the recording was deleted.` : `Recording ${id}: ${message(error)}`,
+    });
   }
 }
 
@@ -208,6 +235,10 @@ export function currentView(): ViewState {
   const s = useApp.getState();
   const view: ViewState = { t0: s.window.t0, t1: s.window.t1 };
   if (s.selected >= 0) view.sel = s.selected;
+  if (s.range) {
+    view.r0 = s.range.t0;
+    view.r1 = s.range.t1;
+  }
   return view;
 }
 
@@ -240,6 +271,7 @@ export function goHome(): void {
   useApp.getState().stopCompare();
   useApp.getState().setSource({ kind: 'none' });
   useApp.getState().setConnection('idle');
+  useApp.getState().setProblem(null);
   useApp.getState().bump('main');
   history.replaceState(null, '', '/');
 }

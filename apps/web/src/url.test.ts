@@ -17,8 +17,15 @@ describe('share URLs', () => {
 
   it('ignores a bad view and falls back home on a bad id or missing scenario', () => {
     expect(parseRoute('/r/abc', '?t0=5&t1=2&sel=-1')).toEqual({ kind: 'recording', id: 'abc', view: {} });
-    expect(parseRoute('/r/..%2F..', '')).toEqual({ kind: 'home' });
+    expect(parseRoute('/r/..%2F..', '')).toEqual({ kind: 'not-found', path: '/r/..%2F..' });
+    expect(parseRoute('/no/such/page', '')).toEqual({ kind: 'not-found', path: '/no/such/page' });
     expect(parseRoute('/s', '?preset=x')).toEqual({ kind: 'home' });
     expect(parseRoute('/', '')).toEqual({ kind: 'home' });
+  });
+
+  it('carries a selected time range, and drops an empty one', () => {
+    const u = new URL(recordingPath('abc', { t0: 0, t1: 9e9, r0: 1e9, r1: 2.5e9 }), 'http://x');
+    expect(parseRoute(u.pathname, u.search)).toEqual({ kind: 'recording', id: 'abc', view: { t0: 0, t1: 9e9, r0: 1e9, r1: 2.5e9 } });
+    expect(parseRoute('/r/abc', '?r0=5&r1=5')).toEqual({ kind: 'recording', id: 'abc', view: {} });
   });
 });

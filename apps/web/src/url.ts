@@ -1,6 +1,6 @@
 // Share URLs. `/r/:id` opens a recording, `/s?scenario=..&preset=..&set.<knob>=..&param.<name>=..
 // &seed=..` re-runs a simulation; both may carry the view: `t0`, `t1` (visible window, ns) and
-// `sel` (the selected interval).
+// `sel` (the selected interval), `r0`, `r1` (a selected time range).
 
 import type { RunConfig } from './store/app.js';
 
@@ -8,10 +8,15 @@ export interface ViewState {
   t0?: number;
   t1?: number;
   sel?: number;
+  /** Selected time range (statistics restricted to it). */
+  r0?: number;
+  r1?: number;
 }
 
 export type Route =
   | { kind: 'home' }
+  /** A path the app does not have (or a malformed share link). */
+  | { kind: 'not-found'; path: string }
   | { kind: 'recording'; id: string; view: ViewState }
   | { kind: 'sim'; config: Partial<RunConfig> & { scenario: string }; view: ViewState };
 
@@ -31,6 +36,12 @@ function parseView(q: URLSearchParams): ViewState {
     view.t0 = t0;
     view.t1 = t1;
   }
+  const r0 = num(q.get('r0'));
+  const r1 = num(q.get('r1'));
+  if (r0 !== undefined && r1 !== undefined && r1 > r0 && r0 >= 0) {
+    view.r0 = r0;
+    view.r1 = r1;
+  }
   const sel = num(q.get('sel'));
   if (sel !== undefined && Number.isInteger(sel) && sel >= 0) view.sel = sel;
   return view;
@@ -42,7 +53,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (rec) {
     const id = decodeURIComponent(rec[1]);
     if (ID.test(id)) return { kind: 'recording', id, view: parseView(q) };
-    return { kind: 'home' };
+    return { kind: 'not-found', path: pathname };
   }
   if (/^\/s\/?$/.test(pathname)) {
     const scenario = q.get('scenario');
@@ -63,7 +74,8 @@ export function parseRoute(pathname: string, search: string): Route {
     }
     return { kind: 'sim', config, view: parseView(q) };
   }
-  return { kind: 'home' };
+  if (pathname === '/' || pathname === '/index.html' || pathname === '') return { kind: 'home' };
+  return { kind: 'not-found', path: pathname };
 }
 
 function appendView(q: URLSearchParams, view: ViewState): void {
@@ -73,6 +85,10 @@ function appendView(q: URLSearchParams, view: ViewState): void {
     q.set('t1', String(view.t1));
   }
   if (view.sel !== undefined && view.sel >= 0) q.set('sel', String(view.sel));
+  if (view.r0 !== undefined && view.r1 !== undefined) {
+    q.set('r0', String(view.r0));
+    q.set('r1', String(view.r1));
+  }
 }
 
 export function recordingPath(id: string, view: ViewState = {}): string {

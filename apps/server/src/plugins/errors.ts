@@ -1,6 +1,6 @@
 // Every error leaves as `{error, message}` (+ `field` / `index`), with the right status and
 // never a stack trace. Registered on the root instance so that it covers every route.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, type ErrorBody, type ErrorCode } from '../errors.js';
 
 interface AjvIssue {
@@ -43,21 +43,34 @@ function mapFastifyError(error: FastifyError & { validation?: AjvIssue[]; valida
   return { status, body: { error: code, message } };
 }
 
-export function errorHandling(app: FastifyInstance): void {
+/**
+ * A browser asking for a page (a share link, a mistyped path) rather than an API client: it gets
+ * the web app's page with the same status, and the app says what went wrong with a way back.
+ */
+function wantsPage(request: FastifyRequest): boolean {
+  return request.method === 'GET' && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
+}
+
+/** `page` gives the web app's index.html (4xx answers to browsers outside /api). */
+export function errorHandling(app: FastifyInstance, page?: () => string): void {
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody): FastifyReply => {
+    if (page && status < 500 && wantsPage(request)) return reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(page());
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       if (error.statusCode >= 500 && error.statusCode !== 503) request.log.error({ err: error }, 'request failed');
       if (error.extra.retryAfterS !== undefined) reply.header('Retry-After', String(error.extra.retryAfterS));
-      return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toBody());
+      return send(request, reply, error.statusCode, error.toBody());
     }
     const { status, body } = mapFastifyError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: body.error }, body.message);
-    return reply.code(status).type('application/json; charset=utf-8').send(body);
+    return send(request, reply, status, body);
   });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
-    return reply.code(404).type('application/json; charset=utf-8').send({ error: 'not_found', message: `no route ${request.method} ${path}` } satisfies ErrorBody);
+    return send(request, reply, 404, { error: 'not_found', message: `no route ${request.method} ${path}` });
   });
 }

@@ -40,7 +40,7 @@ export class ApiError extends Error {
   }
 }
 
-async function errorFrom(res: Response): Promise<ApiError> {
+export async function errorFrom(res: Response): Promise<ApiError> {
   let code = 'http_error';
   let message = `${res.status} ${res.statusText}`;
   try {
@@ -109,7 +109,8 @@ export async function listRecordings(): Promise<RecordingEntry[]> {
 export interface RecordingInfo {
   id: string;
   title: string;
-  config: (Partial<RunConfig> & { changes?: unknown[] }) | null;
+  /** truncated: the run had stopped at the server's event limit when it was recorded. */
+  config: (Partial<RunConfig> & { changes?: unknown[]; simTimeNs?: number; truncated?: { reason: string; events: number; limit: number } }) | null;
 }
 
 export async function getRecordingInfo(id: string): Promise<RecordingInfo> {

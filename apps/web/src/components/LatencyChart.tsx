@@ -1,7 +1,8 @@
-// Latency distribution per API call as CDFs (D3): log time axis, one line per call.
+// Latency distribution per API call as empirical CDFs drawn as steps (D3): log time axis, one
+// line per call, solid for this run and dashed for the compared one, with a legend.
 
 import { useEffect, useRef } from 'react';
-import { axisBottom, axisLeft, line, scaleLog, scaleLinear, select } from 'd3';
+import { axisBottom, axisLeft, curveStepAfter, line, scaleLog, scaleLinear, select } from 'd3';
 import type { ApiStatsRow } from '../derived/stats.js';
 import { formatNs } from '../format.js';
 
@@ -14,20 +15,26 @@ interface Series {
   colour: string;
 }
 
-export function LatencyChart({ apis, compare }: { apis: ApiStatsRow[]; compare?: ApiStatsRow[] | null }) {
+function seriesOf(apis: ApiStatsRow[], compare: ApiStatsRow[] | null | undefined, compareLabel: string): Series[] {
+  const series: Series[] = [];
+  apis.forEach((a, i) => {
+    if (a.count > 0) series.push({ name: a.name, latencies: a.latencies, colour: SERIES_COLOURS[i % SERIES_COLOURS.length] });
+    const c = compare?.find((x) => x.name === a.name);
+    if (c && c.count > 0) series.push({ name: `${a.name} (${compareLabel})`, latencies: c.latencies, dashed: true, colour: SERIES_COLOURS[i % SERIES_COLOURS.length] });
+  });
+  return series;
+}
+
+export function LatencyChart({ apis, compare, compareLabel = 'compared' }: { apis: ApiStatsRow[]; compare?: ApiStatsRow[] | null; compareLabel?: string }) {
   const ref = useRef<SVGSVGElement>(null);
+  const legend = seriesOf(apis, compare, compareLabel);
   useEffect(() => {
     const svg = ref.current;
     if (!svg) return;
     const width = 420;
     const height = 190;
     const m = { l: 40, r: 10, t: 8, b: 32 };
-    const series: Series[] = [];
-    apis.forEach((a, i) => {
-      if (a.count > 0) series.push({ name: a.name, latencies: a.latencies, colour: SERIES_COLOURS[i % SERIES_COLOURS.length] });
-      const c = compare?.find((x) => x.name === a.name);
-      if (c && c.count > 0) series.push({ name: `${a.name} (compared)`, latencies: c.latencies, dashed: true, colour: SERIES_COLOURS[i % SERIES_COLOURS.length] });
-    });
+    const series = seriesOf(apis, compare, compareLabel);
     const root = select(svg).attr('viewBox', `0 0 ${width} ${height}`);
     root.selectAll('*').remove();
     if (series.length === 0) {
@@ -50,15 +57,18 @@ export function LatencyChart({ apis, compare }: { apis: ApiStatsRow[]; compare?:
     root.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(4, '%'));
     root.append('text').attr('x', width - m.r).attr('y', height - 2).attr('text-anchor', 'end').attr('font-size', 10).text('latency (log) → share of calls');
     const path = line<[number, number]>()
+      .curve(curveStepAfter)
       .x((d) => x(Math.max(lo, d[0])))
       .y((d) => y(d[1]));
     for (const s of series) {
-      // Sample at most 400 points of the step CDF.
+      // The empirical CDF: 0 before the fastest call, then a step up at each call's latency
+      // (at most 400 steps; more than that is finer than a pixel).
       const n = s.latencies.length;
       const step = Math.max(1, Math.floor(n / 400));
-      const pts: Array<[number, number]> = [];
+      const pts: Array<[number, number]> = [[s.latencies[0], 0]];
       for (let i = 0; i < n; i += step) pts.push([s.latencies[i], (i + 1) / n]);
       pts.push([s.latencies[n - 1], 1]);
+      pts.push([hi, 1]);
       root
         .append('path')
         .attr('d', path(pts) ?? '')
@@ -69,6 +79,19 @@ export function LatencyChart({ apis, compare }: { apis: ApiStatsRow[]; compare?:
         .append('title')
         .text(s.name);
     }
-  }, [apis, compare]);
-  return <svg ref={ref} className="chart" role="img" aria-label="latency CDF per API call" data-testid="latency-chart" />;
+  }, [apis, compare, compareLabel]);
+  return (
+    <figure className="chart-figure">
+      <svg ref={ref} className="chart" role="img" aria-label="latency CDF per API call" data-testid="latency-chart" />
+      {legend.length > 0 && (
+        <figcaption className="chart-legend" data-testid="chart-legend">
+          {legend.map((s) => (
+            <span key={s.name} className="item">
+              <i className={`line${s.dashed ? ' dashed' : ''}`} style={{ borderTopColor: s.colour }} /> {s.name}
+            </span>
+          ))}
+        </figcaption>
+      )}
+    </figure>
+  );
 }

@@ -4,8 +4,10 @@
 import { useState } from 'react';
 import { NONE } from '@lockscope/trace';
 import { endCompare, startCompare } from '../actions.js';
-import { IntervalKind } from '../derived/timelineIndex.js';
+import { IntervalKind, type TimelineIndex } from '../derived/timelineIndex.js';
+import { callOf, timeByLock } from '../derived/blame.js';
 import { waitVerdict } from '../derived/analysis.js';
+import { CLASS_COLOURS } from '../timeline/palette.js';
 import { formatNs } from '../format.js';
 import { useApp } from '../store/app.js';
 import { loaded } from '../store/traces.js';
@@ -66,12 +68,47 @@ export function DetailsPanel() {
           {verdict.text}
         </p>
       )}
+      <CallTimeByLock index={ix} interval={selected} />
       <div className="row">
         <button onClick={zoomTo}>Zoom to it</button>
         <button onClick={() => useApp.getState().select(-1)}>Clear</button>
       </div>
       <p className="muted small">Starts at {formatNs(ix.start.data[selected])}.</p>
     </section>
+  );
+}
+
+/** Where the selected interval's API call spent its time: waiting for and holding each lock. */
+function CallTimeByLock({ index, interval }: { index: TimelineIndex; interval: number }) {
+  const call = callOf(index, interval);
+  if (call < 0) return null;
+  const rows = timeByLock(index, call).slice(0, 8);
+  if (rows.length === 0) return null;
+  const total = index.endOf(call) - index.start.data[call];
+  return (
+    <>
+      <h3>Time by lock in this call ({formatNs(total)})</h3>
+      <table className="by-lock" data-testid="call-by-lock">
+        <thead>
+          <tr>
+            <th>lock</th>
+            <th>waited</th>
+            <th>held</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.lock}>
+              <td>
+                <i className="swatch" style={{ background: CLASS_COLOURS[r.lockClass as keyof typeof CLASS_COLOURS] ?? '#ccc' }} /> {r.name}
+              </td>
+              <td className={r.waited > 0 ? 'waited' : ''}>{r.waited > 0 ? formatNs(r.waited) : '—'}</td>
+              <td>{formatNs(r.held)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

@@ -137,9 +137,9 @@ export function StartPanel({ initial }: { initial?: Partial<RunConfig> }) {
           </form>
         )}
       </section>
+      <Upload />
       <TracedRunPanel />
       <Recordings />
-      <Upload />
     </div>
   );
 }
@@ -215,13 +215,14 @@ function Upload() {
           choose a file
           <input type="file" data-testid="upload-input" accept=".lkscope,.ndjson,.json,application/json,application/octet-stream" onChange={(e) => void send(e.target.files?.[0])} hidden />
         </label>
+        {progress !== null && <progress data-testid="upload-progress" value={progress} max={1} aria-label="upload progress" />}
+        {/* Inside the drop zone, where the eye is, and scrolled into view. */}
+        {error && (
+          <p className="error upload-error" role="alert" data-testid="upload-error" ref={(el) => el?.scrollIntoView({ block: 'nearest' })}>
+            The server refused this file: {error}
+          </p>
+        )}
       </div>
-      {progress !== null && <progress data-testid="upload-progress" value={progress} max={1} aria-label="upload progress" />}
-      {error && (
-        <p className="error" role="alert" data-testid="upload-error">
-          The server refused this file: {error}
-        </p>
-      )}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 // Statistics, updated incrementally while live: per lock class and lock, per API call latency,
 // makespan, where the waiting went, and the before/after table when comparing.
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { LOCK_CLASSES } from '@lockscope/trace';
 import type { LockStatsRow, StatsSnapshot } from '../derived/stats.js';
 import { formatNs, formatPct } from '../format.js';
@@ -9,29 +9,49 @@ import { CLASS_COLOURS, CLASS_COLOUR_LIST } from '../timeline/palette.js';
 import { useApp } from '../store/app.js';
 import { loaded } from '../store/traces.js';
 import { callFigures } from '../derived/calls.js';
+import { blameByLock } from '../derived/blame.js';
 import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
-import { useStats } from './useStats.js';
+import { useMarksSplit, useRangeStats, useStats } from './useStats.js';
 import { LockOrderView } from './LockOrderView.js';
 
-type Tab = 'classes' | 'locks' | 'apis' | 'order' | 'compare';
+type Tab = 'classes' | 'locks' | 'blame' | 'apis' | 'order' | 'marks' | 'compare';
 
 export function StatsPanel() {
-  const stats = useStats('main');
+  const whole = useStats('main');
+  const inRange = useRangeStats();
+  const range = useApp((s) => s.range);
+  const split = useMarksSplit();
+  // With a time range selected, every figure, table and chart is of that range.
+  const stats = range && inRange ? inRange : whole;
   const cmp = useStats('compare');
   const comparing = useApp((s) => s.compare.status !== 'off');
   const [tab, setTab] = useState<Tab>('classes');
-  const current: Tab = tab === 'compare' && !comparing ? 'classes' : tab;
+  // Starting a comparison opens its tab: the before/after figures are what the user asked for.
+  useEffect(() => {
+    if (comparing) setTab('compare');
+  }, [comparing]);
+  const current: Tab = (tab === 'compare' && !comparing) || (tab === 'marks' && split.length === 0) ? 'classes' : tab;
   if (!stats) return null;
   const tabs: Array<[Tab, string]> = [
     ['classes', 'Lock classes'],
     ['locks', 'Locks'],
+    ['blame', 'Why held long'],
     ['apis', 'API calls'],
     ['order', 'Lock order'],
   ];
+  if (split.length > 0) tabs.push(['marks', 'Before / after changes']);
   if (comparing) tabs.push(['compare', 'Compare']);
   return (
     <section className="stats" aria-label="statistics" data-testid="stats">
       <div className="stats-head">
+        {range && (
+          <span className="range-note" data-testid="range-note">
+            range {formatNs(range.t0)} – {formatNs(range.t1)} ({formatNs(range.t1 - range.t0)}){!inRange ? ' …' : ''}
+            <button className="link" onClick={() => useApp.getState().setRange(null)} aria-label="clear the time range" title="whole trace (Esc)">
+              ×
+            </button>
+          </span>
+        )}
         <div className="figures">
           <span>
             makespan <b data-testid="makespan">{formatNs(stats.makespan)}</b>
@@ -61,10 +81,107 @@ export function StatsPanel() {
             <LatencyChart apis={stats.apis} />
           </div>
         )}
+        {current === 'blame' && <BlameTable />}
         {current === 'order' && <LockOrderView />}
+        {current === 'marks' && <MarksTable split={split} />}
         {current === 'compare' && <CompareTable before={stats} after={cmp} />}
       </div>
     </section>
+  );
+}
+
+/** Per lock, its waits split by what the holder was itself waiting for meanwhile. */
+function BlameTable() {
+  const version = useApp((s) => s.versions.main);
+  const rows = useMemo(() => {
+    const entry = loaded('main');
+    return entry ? blameByLock(entry.index).slice(0, 20) : [];
+    // recomputed as the run grows
+  }, [version]);
+  if (rows.length === 0) return <p className="muted">No lock was waited for yet.</p>;
+  return (
+    <table data-testid="table-blame">
+      <thead>
+        <tr>
+          <th>lock</th>
+          <th>waited for it</th>
+          <th>while its holder was itself waiting for</th>
+          <th>while its holder ran</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.lock} className="clickable" title="highlight in the timeline" onClick={() => useApp.getState().setSearch(r.name)}>
+            <td>
+              <i className="swatch" style={{ background: CLASS_COLOURS[r.lockClass as keyof typeof CLASS_COLOURS] ?? '#ccc' }} /> {r.name}
+            </td>
+            <td>{formatNs(r.waited)}</td>
+            <td className="blame-by">
+              {r.holderWaiting.length === 0
+                ? '—'
+                : r.holderWaiting
+                    .slice(0, 3)
+                    .map((b) => `${b.name} ${formatNs(b.ns)} (${formatPct((100 * b.ns) / r.waited)})`)
+                    .join(', ')}
+            </td>
+            <td>
+              {formatNs(r.holderRunning)} ({formatPct((100 * r.holderRunning) / r.waited)})
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Per strategy change: the waiting per lock class and API latency before it and after it. */
+function MarksTable({ split }: { split: ReturnType<typeof useMarksSplit> }) {
+  const classes = LOCK_CLASSES.map((c, i) => [c, i] as const).filter(([, i]) => split.some((s) => s.before.waitByClass[i] > 0 || s.after.waitByClass[i] > 0));
+  return (
+    <table data-testid="table-marks">
+      <thead>
+        <tr>
+          <th>change (at)</th>
+          <th>span before / after</th>
+          {classes.map(([c]) => (
+            <th key={c}>waited on {c}</th>
+          ))}
+          <th>calls finished</th>
+          <th>slowest API p50 before → after</th>
+        </tr>
+      </thead>
+      <tbody>
+        {split.map((s, k) => {
+          const calls = (x: StatsSnapshot) => x.apis.reduce((n, a) => n + a.count, 0);
+          const p50 = (x: StatsSnapshot) => {
+            const all = x.apis.filter((a) => a.count > 0);
+            return all.length ? all.reduce((m, a) => Math.max(m, a.p50), 0) : undefined;
+          };
+          const before = p50(s.before);
+          return (
+            <tr key={k}>
+              <td>
+                {s.label} ({formatNs(s.t)})
+              </td>
+              <td>
+                {formatNs(s.t - (k > 0 ? split[k - 1].t : 0))} / {formatNs((k + 1 < split.length ? split[k + 1].t : (loaded('main')?.index.endTime ?? s.t)) - s.t)}
+              </td>
+              {classes.map(([c, i]) => (
+                <td key={c}>
+                  {formatNs(s.before.waitByClass[i])} → <Delta before={s.before.waitByClass[i]} after={s.after.waitByClass[i]} />
+                </td>
+              ))}
+              <td>
+                {calls(s.before)} / {calls(s.after)}
+              </td>
+              <td>
+                {before === undefined ? '—' : formatNs(before)} → <Delta before={before} after={p50(s.after)} />
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 
@@ -239,7 +356,7 @@ export function CompareTable({ before, after }: { before: StatsSnapshot; after: 
         </tbody>
       </table>
       <PerCallTable before={before} after={after} />
-      <LatencyChart apis={before.apis} compare={after.apis} />
+      <LatencyChart apis={before.apis} compare={after.apis} compareLabel={preset} />
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // time axis), plus pause/resume and speed.
 
 import { useState } from 'react';
-import { control } from '../actions.js';
+import { control, stopCurrentRun } from '../actions.js';
 import { useApp } from '../store/app.js';
 import { SPEEDS, useCatalogue } from './StartPanel.js';
 
@@ -95,6 +95,9 @@ export function StrategyPanel() {
       <div className="row">
         <button disabled={!live} onClick={() => send(control({ type: connection === 'paused' ? 'resume' : 'pause' }), connection === 'paused' ? 'resume' : 'pause')}>
           {connection === 'paused' ? 'Resume' : 'Pause'}
+        </button>
+        <button disabled={!live} data-testid="stop" title="end the run here (what ran so far stays, and can be shared)" onClick={() => void stopCurrentRun()}>
+          Stop
         </button>
         <label>
           Speed

@@ -1,6 +1,6 @@
 // Title, what is open, connection state, follow-live, search, share and downloads.
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { recordRun, recordingDownloadUrl } from '../api/client.js';
 import { goHome, rerunUrl, shareUrl } from '../actions.js';
 import { useApp } from '../store/app.js';
@@ -16,22 +16,20 @@ const CONNECTION_TEXT: Record<string, string> = {
   error: 'error',
 };
 
-/** How many intervals match the search (what the timeline outlines). */
+/** How many intervals match the search (what the timeline outlines), and which one is current. */
 function SearchCount() {
-  useApp((s) => s.versions.main);
-  useApp((s) => s.search);
-  const [n, setN] = useState<string>('');
-  useEffect(() => {
-    const timer = setInterval(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="timeline-canvas"]');
-      const v = c?.dataset.searchMatches ?? '';
-      setN((old) => (old === v ? old : v));
-    }, 250);
-    return () => clearInterval(timer);
-  }, []);
+  const n = useApp((s) => s.searchMatches);
+  const cursor = useApp((s) => s.matchCursor);
   return (
-    <span className="small muted" data-testid="search-count">
-      {n === '' ? '' : `${Number(n).toLocaleString()} matches`}
+    <span className="small muted search-count" data-testid="search-count">
+      {cursor >= 0 ? `${(cursor + 1).toLocaleString()} of ` : ''}
+      {n.toLocaleString()} matches
+      <button className="link" title="previous match (Shift+Enter)" aria-label="previous match" disabled={n === 0} onClick={() => useApp.getState().stepMatch(-1)}>
+        ▲
+      </button>
+      <button className="link" title="next match (Enter)" aria-label="next match" disabled={n === 0} onClick={() => useApp.getState().stepMatch(1)}>
+        ▼
+      </button>
     </span>
   );
 }
@@ -40,8 +38,11 @@ export function TopBar() {
   const source = useApp((s) => s.source);
   const connection = useApp((s) => s.connection);
   const status = useApp((s) => s.status);
+  const truncated = useApp((s) => s.truncated);
   const follow = useApp((s) => s.follow);
   const search = useApp((s) => s.search);
+  const showIdle = useApp((s) => s.lanes.showIdle);
+  const sideOpen = useApp((s) => s.sideOpen);
   const [shared, setShared] = useState<string | null>(null);
   const [shareError, setShareError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -91,6 +92,9 @@ export function TopBar() {
   const open = source.kind !== 'none';
   return (
     <header className="topbar">
+      <button className="side-toggle" onClick={() => useApp.getState().toggleSide()} title={sideOpen ? 'fold the side panel away' : 'show the side panel'} aria-label="toggle the side panel" aria-expanded={sideOpen} data-testid="side-toggle">
+        {sideOpen ? '«' : '»'}
+      </button>
       <button className="brand link" onClick={goHome} title="back to the start">
         Lockscope
       </button>
@@ -98,8 +102,8 @@ export function TopBar() {
         {title}
       </span>
       {connection !== 'idle' && (
-        <span className={`badge ${connection}`} data-testid="connection">
-          {CONNECTION_TEXT[connection]}
+        <span className={`badge ${connection}${truncated ? ' truncated' : ''}`} data-testid="connection">
+          {connection === 'done' && truncated ? 'incomplete: event limit' : CONNECTION_TEXT[connection]}
           {status && (connection === 'live' || connection === 'paused') ? ` · ${formatNs(status.simTimeNs)} · ${status.events.toLocaleString()} events` : ''}
         </span>
       )}
@@ -112,6 +116,11 @@ export function TopBar() {
             aria-label="search by domain, API call or lock"
             value={search}
             onChange={(e) => useApp.getState().setSearch(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key !== 'Enter') return;
+              e.preventDefault();
+              useApp.getState().stepMatch(e.shiftKey ? -1 : 1);
+            }}
           />
           {search.trim() && <SearchCount />}
           <button
@@ -124,6 +133,9 @@ export function TopBar() {
           >
             Fit
           </button>
+          <label className="follow idle-toggle" title="show the lanes of threads that did nothing (hidden by default)">
+            <input type="checkbox" data-testid="show-idle" checked={showIdle} onChange={() => useApp.getState().toggleIdle()} /> idle lanes
+          </label>
           <label className="follow" title="keep the newest events in view">
             <input type="checkbox" checked={follow} onChange={(e) => useApp.getState().setFollow(e.target.checked)} /> follow live
           </label>

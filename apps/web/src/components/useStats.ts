@@ -4,7 +4,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { StatsSnapshot } from '../derived/stats.js';
 import { useApp } from '../store/app.js';
-import { statsSnapshot, type TraceSlot } from '../store/traces.js';
+import { loaded, statsSnapshot, type TraceSlot } from '../store/traces.js';
+import { marksSplit, rangeStats } from '../derived/range.js';
 
 const REFRESH_MS = 300;
 
@@ -30,4 +31,40 @@ export function useStats(slot: TraceSlot): StatsSnapshot | null {
     [],
   );
   return snap;
+}
+
+/**
+ * Statistics of the selected time range of the main trace (null without one), recomputed when
+ * the range or the trace changes, at most a few times per second while live.
+ */
+export function useRangeStats(): StatsSnapshot | null {
+  const range = useApp((s) => s.range);
+  const version = useApp((s) => s.versions.main);
+  const [snap, setSnap] = useState<StatsSnapshot | null>(null);
+  useEffect(() => {
+    const entry = loaded('main');
+    if (!range || !entry) {
+      setSnap(null);
+      return;
+    }
+    const timer = setTimeout(() => setSnap(rangeStats(entry.index, range.t0, range.t1)), snap ? REFRESH_MS : 0);
+    return () => clearTimeout(timer);
+  }, [range, version]);
+  return range ? snap : null;
+}
+
+/** Statistics before and after each strategy mark of the main trace. */
+export function useMarksSplit(): ReturnType<typeof marksSplit> {
+  const version = useApp((s) => s.versions.main);
+  const [split, setSplit] = useState<ReturnType<typeof marksSplit>>([]);
+  useEffect(() => {
+    const entry = loaded('main');
+    if (!entry || entry.index.marks.length === 0) {
+      setSplit([]);
+      return;
+    }
+    const timer = setTimeout(() => setSplit(marksSplit(entry.index)), REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [version]);
+  return split;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Trace } from '@lockscope/trace';
-import { callFigures } from './calls.js';
+import { alignedCall, callFigures, callKeys } from './calls.js';
 import { TimelineIndex } from './timelineIndex.js';
 
 describe('callFigures', () => {
@@ -26,5 +26,23 @@ describe('callFigures', () => {
     expect(calls.get('virDomainLookupByName vm-1')).toMatchObject({ latency: 100, waited: 30, subject: 'vm-1' });
     expect(calls.get('virDomainLookupByName vm-1')?.waitByClass[2]).toBe(30);
     expect(calls.get('virDomainLookupByName vm-1 #2')).toMatchObject({ latency: 30, waited: 0 });
+  });
+
+  it('aligns the same call across two runs by key, running calls included', () => {
+    const run = (offset: number): TimelineIndex => {
+      const tr = new Trace();
+      const w = tr.addThread('worker-1', 'worker');
+      tr.beginSpan(offset, w, 'api', 'virDomainCreateXML', 'vm-1');
+      tr.endSpan(offset + 10, w);
+      tr.beginSpan(offset + 20, w, 'api', 'virDomainCreateXML', 'vm-2'); // still running
+      const ix = new TimelineIndex(tr);
+      ix.update();
+      return ix;
+    };
+    const a = callKeys(run(0));
+    const b = callKeys(run(500));
+    expect([...a.keys()]).toEqual(['virDomainCreateXML vm-1', 'virDomainCreateXML vm-2']);
+    expect(alignedCall(a, b, a.get('virDomainCreateXML vm-2')!)).toBe(b.get('virDomainCreateXML vm-2'));
+    expect(alignedCall(a, b, 12345)).toBe(-1);
   });
 });

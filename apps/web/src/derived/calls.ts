@@ -58,3 +58,29 @@ export function callFigures(index: TimelineIndex): Map<string, CallFigures> {
   }
   return out;
 }
+
+/**
+ * Every API call started so far (finished or not) by the same key as callFigures: what the
+ * compare view aligns across runs while they are still going.
+ */
+export function callKeys(index: TimelineIndex): Map<string, number> {
+  const trace = index.source;
+  const out = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const { kind, api, mode, ref, aux } = { kind: index.kind.data, api: index.api.data, mode: index.mode.data, ref: index.ref.data, aux: index.aux.data };
+  for (let id = 0; id < index.size; id++) {
+    if (kind[id] !== IntervalKind.Span || api[id] !== NONE || mode[id] !== API_KIND) continue;
+    const label = trace.labels[ref[id]] ?? '?';
+    const base = aux[id] === NONE ? label : `${label} ${trace.labels[aux[id]] ?? ''}`;
+    const k = (seen.get(base) ?? 0) + 1;
+    seen.set(base, k);
+    out.set(k === 1 ? base : `${base} #${k}`, id);
+  }
+  return out;
+}
+
+/** The same call in another run of the same workload: the API span aligned with `span`, or -1. */
+export function alignedCall(from: Map<string, number>, to: Map<string, number>, span: number): number {
+  for (const [key, id] of from) if (id === span) return to.get(key) ?? -1;
+  return -1;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MaxMipmap, fillInterval, forEachRun } from './mipmap.js';
+import { MaxMipmap, fillInterval } from './mipmap.js';
 
 /** Reference: max over raw intervals per pixel column, with the same 1-px minimum. */
 function reference(intervals: Array<[number, number, number]>, width: number, t0: number, nsPerPx: number): Uint8Array {
@@ -120,17 +120,5 @@ describe('MaxMipmap.reserve', () => {
       ),
       { numRuns: 100 },
     );
-  });
-});
-
-describe('forEachRun', () => {
-  it('merges equal neighbouring pixels into one rectangle and skips idle ones', () => {
-    const runs: Array<[number, number, number]> = [];
-    forEachRun(Uint8Array.from([0, 3, 3, 0, 5, 5, 5, 3]), (a, b, v) => runs.push([a, b, v]));
-    expect(runs).toEqual([
-      [1, 3, 3],
-      [4, 7, 5],
-      [7, 8, 3],
-    ]);
   });
 });

@@ -203,16 +203,3 @@ export function fillInterval(columns: Uint8Array, start: number, end: number, va
   if (x1 > width) x1 = width;
   for (let x = x0; x < x1; x++) if (columns[x] < value) columns[x] = value;
 }
-
-/** Runs of equal non-zero values in pixel columns: what a lane draws as rectangles. */
-export function forEachRun(columns: Uint8Array, fn: (x0: number, x1: number, value: number) => void): void {
-  const width = columns.length;
-  let x = 0;
-  while (x < width) {
-    const v = columns[x];
-    let e = x + 1;
-    while (e < width && columns[e] === v) e++;
-    if (v !== 0) fn(x, e, v);
-    x = e;
-  }
-}

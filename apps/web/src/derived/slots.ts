@@ -18,6 +18,12 @@ export class SlotSet {
   /** Interval open in each slot, or -1. */
   private openIn: number[] = [];
 
+  /** The slot the next interval opened would take. */
+  firstFree(): number {
+    const s = this.openIn.indexOf(-1);
+    return s < 0 ? this.slots.length : s;
+  }
+
   /** Adds an open interval; returns its slot. */
   open(id: number): number {
     let s = this.openIn.indexOf(-1);
@@ -46,6 +52,11 @@ export class SlotSet {
     return this.openIn.filter((id) => id >= 0);
   }
 
+  /** The interval open in slot `s`, or -1. */
+  openInSlot(s: number): number {
+    return this.openIn[s] ?? -1;
+  }
+
   get count(): number {
     let n = 0;
     for (const s of this.slots) n += s.length;
@@ -54,24 +65,31 @@ export class SlotSet {
 
   /** Calls fn for every interval overlapping [t0, t1], until fn returns true. */
   forEachIn(times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): void {
+    for (let s = 0; s < this.slots.length; s++) if (this.forEachInSlot(s, times, t0, t1, fn)) return;
+  }
+
+  /** Calls fn for every interval of slot `s` overlapping [t0, t1], until fn returns true (then
+   * returns true). */
+  forEachInSlot(s: number, times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): boolean {
+    const slot = this.slots[s];
+    if (!slot) return false;
     const { start, end } = times;
-    for (const slot of this.slots) {
-      const ids = slot.data;
-      const n = slot.length;
-      // First interval whose end >= t0 (ends are sorted within a slot).
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (end[ids[mid]] < t0) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = lo; i < n; i++) {
-        const id = ids[i];
-        if (start[id] > t1) break;
-        if (fn(id) === true) return;
-      }
+    const ids = slot.data;
+    const n = slot.length;
+    // First interval whose end >= t0 (ends are sorted within a slot).
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (end[ids[mid]] < t0) lo = mid + 1;
+      else hi = mid;
     }
+    for (let i = lo; i < n; i++) {
+      const id = ids[i];
+      if (start[id] > t1) break;
+      if (fn(id) === true) return true;
+    }
+    return false;
   }
 
   /** The interval covering time t, or -1 (first slot first). */

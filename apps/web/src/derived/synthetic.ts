@@ -1,5 +1,6 @@
-// A synthetic, time-ordered trace of roughly `intervals` wait/hold/span intervals, used by the
-// timeline benchmark and by tests that need volume rather than libvirt fidelity.
+// A synthetic, time-ordered trace of roughly `intervals` wait/hold/span intervals (about a third
+// of the holds with a second lock taken inside), used by the timeline benchmark and by tests that
+// need volume rather than libvirt fidelity.
 
 import { mulberry32, Trace, type LockClass, type ThreadRole } from '@lockscope/trace';
 
@@ -33,6 +34,7 @@ export function syntheticTrace(opts: SyntheticOptions): Trace {
   }
   const state = new Uint8Array(nThreads);
   const lockOf = new Int32Array(nThreads);
+  const innerOf = new Int32Array(nThreads);
   const remaining = new Int32Array(nThreads);
   let intervals = 0;
   let t = 0;
@@ -55,7 +57,8 @@ export function syntheticTrace(opts: SyntheticOptions): Trace {
       case 2:
         tr.acquired(t, th, lockOf[th]);
         intervals += 2;
-        state[th] = 3;
+        // Some holds take a second lock inside (a nested hold, as libvirt's job + security manager).
+        state[th] = rand() < 0.35 ? 5 : 3;
         break;
       case 3:
         tr.released(t, th, lockOf[th]);
@@ -64,6 +67,23 @@ export function syntheticTrace(opts: SyntheticOptions): Trace {
       case 4:
         tr.endSpan(t, th);
         state[th] = 0;
+        break;
+      case 5: {
+        let inner = Math.floor(rand() * nLocks);
+        if (inner === lockOf[th]) inner = (inner + 1) % nLocks;
+        innerOf[th] = inner;
+        tr.request(t, th, inner);
+        state[th] = 6;
+        break;
+      }
+      case 6:
+        tr.acquired(t, th, innerOf[th]);
+        intervals += 2;
+        state[th] = 7;
+        break;
+      case 7:
+        tr.released(t, th, innerOf[th]);
+        state[th] = 3;
         break;
     }
   }

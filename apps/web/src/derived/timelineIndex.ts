@@ -6,8 +6,8 @@
 // search or a pyramid read, never a scan of the whole trace.
 
 import { EventKind, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type GrowableF64, type GrowableU32 as TraceGrowableU32, type LockClass, type Trace } from '@lockscope/trace';
-import { GrowableU32 } from './growable.js';
-import { MaxMipmap } from './mipmap.js';
+import { GrowableU32, GrowableU8 } from './growable.js';
+import { DEFAULT_MAX_BUCKETS, MaxMipmap } from './mipmap.js';
 import { SlotSet, type IntervalTimes } from './slots.js';
 
 /** The builder's interval types, under the name the drawing code uses. */
@@ -31,9 +31,6 @@ export function waitValue(lockClass: number): number {
 export function isWaitValue(v: number): boolean {
   return v >= LaneValue.waitBase;
 }
-export function isHoldValue(v: number): boolean {
-  return v >= LaneValue.holdBase && v < LaneValue.waitBase;
-}
 export function classOfValue(v: number): number {
   return v & 15;
 }
@@ -41,14 +38,20 @@ export function classOfValue(v: number): number {
 /** Span-row values: API calls and queued time on the top row, phases on the row below. */
 export const SpanValue = { queue: 1, api: 2 } as const;
 
+/** Hold nesting depths drawn as rows of their own; deeper holds share the last row. */
+export const MAX_DEPTH_ROWS = 5;
+
 export interface ThreadLane {
   thread: number;
   waits: SlotSet;
+  /** Holds in slots by nesting depth: a hold takes the lowest depth free when it begins, so a
+   * hold nested in another lands one row below it. */
   holds: SlotSet;
   /** Spans by nesting depth: 0 = API call (or queued time), 1+ = phases. */
   spans: SlotSet[];
-  /** Lock row: max(wait/hold value) per bucket. */
-  lod: MaxMipmap;
+  /** Lock rows by nesting depth (at most MAX_DEPTH_ROWS): max(wait/hold value) per bucket. A
+   * wait is drawn on the row its hold will take. */
+  lods: MaxMipmap[];
   /** Span rows: depth 0 and depth 1+. */
   spanLod: MaxMipmap;
   phaseLod: MaxMipmap;
@@ -104,6 +107,8 @@ export class TimelineIndex {
   readonly aux = new GrowableU32(1024);
   /** The outermost span open on the interval's thread when it began (NONE if none). */
   readonly api = new GrowableU32(1024);
+  /** Lock row of waits and holds: the hold nesting depth (capped at MAX_DEPTH_ROWS - 1). */
+  readonly depth = new GrowableU8(1024);
 
   threadLanes: ThreadLane[] = [];
   lockLanes: LockLane[] = [];
@@ -115,6 +120,10 @@ export class TimelineIndex {
   /** Lock class index per lock id (cached from the dictionary). */
   private lockClass: number[] = [];
   private closedSeen = 0;
+  /** Trace end known at a bulk load: pyramids of deeper rows created later are sized for it. */
+  private reserveEnd = 0;
+  /** Finest buckets of the lock rows' pyramids (raised for big traces at a bulk load). */
+  private lodBudget = DEFAULT_MAX_BUCKETS;
   private edgesSeen = 0;
 
   constructor(private readonly trace: Trace) {
@@ -162,6 +171,7 @@ export class TimelineIndex {
     if (opened - nextOpen > 4096) {
       this.aux.reserve(opened - nextOpen);
       this.api.reserve(opened - nextOpen);
+      this.depth.reserve(opened - nextOpen);
     }
     for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i));
     for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
@@ -170,10 +180,16 @@ export class TimelineIndex {
       this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
     }
     if (from === 0 && n > 4096) {
-      // A bulk load: size every lane's pyramid for the whole trace at once.
+      // A bulk load: size every lane's pyramid for the whole trace at once. A big trace gets
+      // finer lock-row pyramids (about 3 buckets per event of a lane, up to 2^20), so that a
+      // zoomed-in frame still reads a pyramid instead of walking tens of thousands of intervals.
       const end = tr.time[n - 1];
+      this.reserveEnd = end;
+      const perLane = n / Math.max(1, tr.threads.length);
+      this.lodBudget = Math.min(1 << 20, Math.max(DEFAULT_MAX_BUCKETS, 2 ** Math.ceil(Math.log2(3 * perLane))));
       for (const lane of this.threadLanes) {
-        lane.lod.reserve(end);
+        if (lane.lods[0].bytes <= 64) lane.lods[0] = new MaxMipmap(this.lodBudget);
+        lane.lods[0].reserve(end);
         lane.spanLod.reserve(end);
         lane.phaseLod.reserve(end);
       }
@@ -214,6 +230,7 @@ export class TimelineIndex {
     this.api.push(lane.openSpans.length > 0 ? lane.openSpans[0] : NONE);
     const type = iv.type[id];
     if (type === IntervalKind.Span) {
+      this.depth.push(0);
       this.aux.push(iv.subject[id]);
       const depth = lane.openSpans.length;
       while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
@@ -224,10 +241,11 @@ export class TimelineIndex {
     this.aux.push(NONE);
     const ll = this.lockLanes[iv.ref[id]];
     if (type === IntervalKind.Wait) {
+      this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
       lane.waits.open(id);
       this.setDepth(ll, t, ll.waiting + 1);
     } else {
-      lane.holds.open(id);
+      this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
       ll.holds.open(id);
       ll.holders.push(th);
     }
@@ -252,7 +270,7 @@ export class TimelineIndex {
     const cls = this.lockClass[lock];
     if (type === IntervalKind.Wait) {
       lane.waits.close(id);
-      if (t > s) lane.lod.insert(s, t, waitValue(cls));
+      if (t > s) this.rowLod(lane, this.depth.data[id]).insert(s, t, waitValue(cls));
       ll.totalWait += t - s;
       this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
     } else {
@@ -264,9 +282,21 @@ export class TimelineIndex {
       }
       lane.holds.close(id);
       ll.holds.close(id);
-      lane.lod.insert(s, t, holdValue(cls));
+      this.rowLod(lane, this.depth.data[id]).insert(s, t, holdValue(cls));
       ll.lod.insert(s, t, 1);
     }
+  }
+
+  /** The pyramid of a lane's lock row at `depth`, created on first use. */
+  private rowLod(lane: ThreadLane, depth: number): MaxMipmap {
+    while (lane.lods.length <= depth) {
+      // The same bucket budget as the first row, so that every row of a lane switches between
+      // pyramid and raw intervals at the same zoom (a raw row at a pyramid zoom costs a frame).
+      const lod = new MaxMipmap(this.lodBudget);
+      if (this.reserveEnd > 0) lod.reserve(this.reserveEnd);
+      lane.lods.push(lod);
+    }
+    return lane.lods[depth];
   }
 
   /** Draws the lock lane's queue while someone waits (the builder keeps the step function). */
@@ -291,13 +321,6 @@ export class TimelineIndex {
 
   lockClassOf(lock: number): number {
     return this.lockClass[lock] ?? LOCK_CLASSES.length - 1;
-  }
-
-  /** The API span covering time t on a thread, or -1. */
-  apiSpanAt(th: number, t: number): number {
-    const lane = this.threadLanes[th];
-    if (!lane || lane.spans.length === 0) return -1;
-    return lane.spans[0].at(this.times(), t);
   }
 
   /**
@@ -330,7 +353,11 @@ export class TimelineIndex {
   get bytes(): number {
     const iv = this.builder.intervals;
     let n = iv.start.byteLength * 5 + this.aux.data.byteLength * 2;
-    for (const l of this.threadLanes) n += l.lod.bytes + l.spanLod.bytes + l.phaseLod.bytes;
+    n += this.depth.data.byteLength;
+    for (const l of this.threadLanes) {
+      n += l.spanLod.bytes + l.phaseLod.bytes;
+      for (const lod of l.lods) n += lod.bytes;
+    }
     for (const l of this.lockLanes) n += l.lod.bytes;
     return n;
   }
@@ -344,7 +371,7 @@ function newThreadLane(thread: number): ThreadLane {
     waits: new SlotSet(),
     holds: new SlotSet(),
     spans: [],
-    lod: new MaxMipmap(),
+    lods: [new MaxMipmap()],
     spanLod: new MaxMipmap(1 << 15),
     phaseLod: new MaxMipmap(1 << 13),
     openSpans: [],

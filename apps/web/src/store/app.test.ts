@@ -67,4 +67,50 @@ describe('app store', () => {
     store.getState().stopCompare();
     expect(store.getState().compare.status).toBe('off');
   });
+
+  it('steps through the search matches both ways, wrapping around', () => {
+    const store = createAppStore();
+    store.getState().setSearch('vm-05');
+    store.getState().setSearchMatches(3);
+    const steps: number[] = [];
+    for (const step of [1, 1, 1, 1, -1, -1] as const) {
+      store.getState().stepMatch(step);
+      steps.push(store.getState().matchCursor);
+    }
+    expect(steps).toEqual([0, 1, 2, 0, 2, 1]);
+    store.getState().setSearch('vm-06');
+    expect(store.getState().matchCursor).toBe(-1);
+    store.getState().stepMatch(-1);
+    expect(store.getState().matchCursor).toBe(-1); // no matches counted yet for the new search
+  });
+
+  it('keeps a time range only when it is not empty, and forgets it with the trace', () => {
+    const store = createAppStore();
+    store.getState().setRange({ t0: 5, t1: 5 });
+    expect(store.getState().range).toBeNull();
+    store.getState().setRange({ t0: 5, t1: 9 });
+    expect(store.getState().range).toEqual({ t0: 5, t1: 9 });
+    resetForNewTrace(store);
+    expect(store.getState().range).toBeNull();
+  });
+
+  it('pins, folds and reorders lanes', () => {
+    const store = createAppStore();
+    const st = () => store.getState();
+    st().togglePin('worker-03');
+    st().togglePin('worker-01');
+    expect(st().lanes.pinned).toEqual(['worker-03', 'worker-01']);
+    st().togglePin('worker-03');
+    expect(st().lanes.pinned).toEqual(['worker-01']);
+    st().toggleGroup('main:Clients');
+    expect(st().lanes.collapsed.has('main:Clients')).toBe(true);
+    st().toggleGroup('main:Clients');
+    expect(st().lanes.collapsed.has('main:Clients')).toBe(false);
+    st().moveLane('w2', -1, ['w1', 'w2', 'w3']);
+    expect(st().lanes.order).toEqual(['w2', 'w1', 'w3']);
+    st().moveLane('w2', -1, st().lanes.order.slice(0, 3));
+    expect(st().lanes.order).toEqual(['w2', 'w1', 'w3']); // already first
+    st().moveLane('w1', 1, ['w2', 'w1', 'w3']);
+    expect(st().lanes.order).toEqual(['w2', 'w3', 'w1']);
+  });
 });

@@ -45,6 +45,12 @@ export interface RunSlice {
   error: string | null;
   status: RunStatusView | null;
   versions: Record<TraceSlot, number>;
+  /** What the page cannot show (an unknown link or path), shown instead of the dashboard. */
+  problem: { title: string; message: string } | null;
+  setProblem(p: { title: string; message: string } | null): void;
+  /** The run stopped at the server's event limit: the trace is incomplete. */
+  truncated: { events: number; simTimeNs: number } | null;
+  setTruncated(t: { events: number; simTimeNs: number } | null): void;
   setSource(source: Source): void;
   setConnection(connection: Connection, error?: string | null): void;
   setStatus(status: RunStatusView): void;
@@ -55,6 +61,9 @@ export interface RunSlice {
 // ---- view window ----
 
 export interface ViewSlice {
+  /** The side panel is shown (it folds away for a wider timeline). */
+  sideOpen: boolean;
+  toggleSide(): void;
   window: TimeWindow;
   /** Keep the newest events in view (live runs), until the user pans or zooms away. */
   follow: boolean;
@@ -66,6 +75,27 @@ export interface ViewSlice {
   setFollow(follow: boolean): void;
   /** New events arrived up to `end`: extend bounds and, when following, slide the window. */
   advanceEnd(end: number): void;
+}
+
+// ---- time range selection (drag with Shift, or along the axis) ----
+
+export interface RangeSlice {
+  /** Selected time range (ns) the statistics are restricted to, or null for the whole trace. */
+  range: TimeWindow | null;
+  setRange(range: TimeWindow | null): void;
+}
+
+// ---- lanes: pinned, collapsed, reordered, idle ones shown ----
+
+export interface LanesSlice {
+  lanes: { showIdle: boolean; collapsed: ReadonlySet<string>; pinned: readonly string[]; order: readonly string[] };
+  toggleIdle(): void;
+  /** Folds or unfolds a group of lanes (key `slot:label`). */
+  toggleGroup(key: string): void;
+  /** Pins a thread's lane at the top, or unpins it. */
+  togglePin(name: string): void;
+  /** Moves a lane one place up (-1) or down (1) among `siblings` (its group, in drawn order). */
+  moveLane(name: string, step: -1 | 1, siblings: readonly string[]): void;
 }
 
 // ---- selection / hover / search ----
@@ -82,17 +112,19 @@ export interface SelectionSlice {
   selected: number;
   hover: Hover | null;
   search: string;
+  /** Intervals of the main trace matching the search (set by the timeline once it searched). */
+  searchMatches: number;
+  /** Position of the current match (Enter / Shift+Enter), or -1 before the first step. */
+  matchCursor: number;
   select(interval: number): void;
   setHover(hover: Hover | null): void;
   setSearch(search: string): void;
+  setSearchMatches(n: number): void;
+  /** Moves the current match by `step` (1 next, -1 previous), wrapping around. */
+  stepMatch(step: 1 | -1): void;
 }
 
 // ---- strategy ----
-
-export interface StrategyChangeMark {
-  /** Sim time the change was sent at (the trace's own mark is authoritative). */
-  label: string;
-}
 
 export interface StrategySlice {
   /** Knob -> value in effect, as the run reports it. */
@@ -111,7 +143,7 @@ export interface CompareSlice {
   stopCompare(): void;
 }
 
-export type AppState = RunSlice & ViewSlice & SelectionSlice & StrategySlice & CompareSlice;
+export type AppState = RunSlice & ViewSlice & RangeSlice & LanesSlice & SelectionSlice & StrategySlice & CompareSlice;
 
 const INITIAL_WINDOW: TimeWindow = { t0: 0, t1: 1e9 };
 
@@ -121,6 +153,10 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set) =>
   error: null,
   status: null,
   versions: { main: 0, compare: 0 },
+  problem: null,
+  setProblem: (problem) => set({ problem }),
+  truncated: null,
+  setTruncated: (truncated) => set({ truncated }),
   setSource: (source) => set({ source }),
   setConnection: (connection, error = null) => set({ connection, error }),
   setStatus: (status) => set({ status }),
@@ -128,6 +164,8 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set) =>
 });
 
 export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set, get) => ({
+  sideOpen: true,
+  toggleSide: () => set((s) => ({ sideOpen: !s.sideOpen })),
   window: INITIAL_WINDOW,
   follow: true,
   end: 0,
@@ -142,13 +180,52 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set, 
     }),
 });
 
+export const createRangeSlice: StateCreator<AppState, [], [], RangeSlice> = (set) => ({
+  range: null,
+  setRange: (range) => set({ range: range && range.t1 > range.t0 ? range : null }),
+});
+
+export const createLanesSlice: StateCreator<AppState, [], [], LanesSlice> = (set) => ({
+  lanes: { showIdle: false, collapsed: new Set(), pinned: [], order: [] },
+  toggleIdle: () => set((s) => ({ lanes: { ...s.lanes, showIdle: !s.lanes.showIdle } })),
+  toggleGroup: (key) =>
+    set((s) => {
+      const collapsed = new Set(s.lanes.collapsed);
+      if (!collapsed.delete(key)) collapsed.add(key);
+      return { lanes: { ...s.lanes, collapsed } };
+    }),
+  togglePin: (name) =>
+    set((s) => ({ lanes: { ...s.lanes, pinned: s.lanes.pinned.includes(name) ? s.lanes.pinned.filter((n) => n !== name) : [...s.lanes.pinned, name] } })),
+  moveLane: (name, step, siblings) =>
+    set((s) => {
+      const list = [...siblings];
+      const i = list.indexOf(name);
+      const j = i + step;
+      if (i < 0 || j < 0 || j >= list.length) return {};
+      [list[i], list[j]] = [list[j], list[i]];
+      // The group's new order first; other groups' orders are kept after it (groups never mix).
+      const order = [...list, ...s.lanes.order.filter((n) => !list.includes(n))];
+      return { lanes: { ...s.lanes, order } };
+    }),
+});
+
 export const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice> = (set) => ({
   selected: -1,
   hover: null,
   search: '',
+  searchMatches: 0,
+  matchCursor: -1,
   select: (selected) => set({ selected }),
   setHover: (hover) => set({ hover }),
-  setSearch: (search) => set({ search }),
+  setSearch: (search) => set({ search, matchCursor: -1, searchMatches: 0 }),
+  setSearchMatches: (searchMatches) => set((s) => (s.searchMatches === searchMatches ? {} : { searchMatches, matchCursor: Math.min(s.matchCursor, searchMatches - 1) })),
+  stepMatch: (step) =>
+    set((s) => {
+      const n = s.searchMatches;
+      if (n === 0) return {};
+      const cur = s.matchCursor < 0 ? (step === 1 ? -1 : 0) : s.matchCursor;
+      return { matchCursor: (((cur + step) % n) + n) % n };
+    }),
 });
 
 export const createStrategySlice: StateCreator<AppState, [], [], StrategySlice> = (set) => ({
@@ -168,6 +245,8 @@ export function createAppStore() {
   return create<AppState>()((...a) => ({
     ...createRunSlice(...a),
     ...createViewSlice(...a),
+    ...createRangeSlice(...a),
+    ...createLanesSlice(...a),
     ...createSelectionSlice(...a),
     ...createStrategySlice(...a),
     ...createCompareSlice(...a),
@@ -185,6 +264,9 @@ export function resetForNewTrace(store = useApp): void {
     end: 0,
     selected: -1,
     hover: null,
+    range: null,
+    matchCursor: -1,
+    truncated: null,
     status: null,
     strategy: {},
     sent: [],

@@ -3,13 +3,16 @@
 // subscriptions and requestAnimationFrame, not by React renders.
 
 import { useEffect, useRef, useState } from 'react';
-import { axisTop, scaleLinear, select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { axisTop, scaleLinear, select, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { LOCK_CLASSES, NONE } from '@lockscope/trace';
+import { alignedCall, callKeys } from '../derived/calls.js';
 import { useApp, type AppState } from '../store/app.js';
 import { loaded } from '../store/traces.js';
+import type { TimelineIndex } from '../derived/timelineIndex.js';
 import { formatNs } from '../format.js';
 import { GUTTER, computeLayout, type Layout, type LayoutInput } from './layout.js';
 import { renderTimeline, type DrawnSummary } from './render.js';
-import { hitTest } from './hit.js';
+import { hitTest, rowAt } from './hit.js';
 import { describeInterval, searchIntervals } from './describe.js';
 import { MARK_COLOUR } from './palette.js';
 
@@ -36,6 +39,9 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   const [width, setWidth] = useState(1000);
   const [height, setHeight] = useState(400);
   const hover = useApp((s) => s.hover);
+  const pinned = useApp((s) => s.lanes.pinned);
+  const [draft, setDraft] = useState<{ t0: number; t1: number } | null>(null);
+  const [laneMenu, setLaneMenu] = useState<{ name: string; x: number; y: number; siblings: string[] } | null>(null);
   const hasCompare = useApp((s) => s.compare.status !== 'off');
 
   // ---- size ----
@@ -59,6 +65,20 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     if (!ctx) return;
     let frame = 0;
     const matches: Record<'main' | 'compare', MatchCache | null> = { main: null, compare: null };
+    let shownCursor = -1;
+    // Calls of both runs by key (compare), rebuilt when either run grows.
+    let calls: { versions: AppState['versions']; main: Map<string, number>; compare: Map<string, number> } | null = null;
+    const alignedWith = (selected: number): { main: number; compare: number } | null => {
+      const m = loaded('main');
+      const c = loaded('compare');
+      if (!m || !c || selected < 0 || selected >= m.index.size) return null;
+      const api = m.index.api.data[selected] === NONE ? selected : m.index.api.data[selected];
+      const versions = useApp.getState().versions;
+      if (!calls || calls.versions !== versions) calls = { versions, main: callKeys(m.index), compare: callKeys(c.index) };
+      const twin = alignedCall(calls.main, calls.compare, api);
+      return twin >= 0 ? { main: api, compare: twin } : null;
+    };
+    let shownSelected = -1;
 
     const draw = (): void => {
       frame = 0;
@@ -66,10 +86,20 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       const main = loaded('main');
       const cmp = loaded('compare');
       const inputs: LayoutInput[] = [];
-      if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.strategy.preset ? '' : ''}` : undefined });
-      if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: `Compared: ${s.compare.preset}` });
-      const layout = computeLayout(inputs);
+      if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.source.kind === 'live' && !s.source.traced ? ` (${s.source.config.preset || 'default'})` : ''}` : undefined });
+      if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: s.compare.preset });
+      const layout = computeLayout(inputs, s.lanes);
       layoutRef.current = layout;
+      if (s.selected !== shownSelected && main && s.selected >= 0 && s.selected < main.index.size) {
+        // A new selection (a click, a share link, the next search match): its lane in view.
+        const row = layout.threadRows.main.get(main.index.thread.data[s.selected]);
+        if (row && (row.y < scroller.scrollTop || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
+          shownSelected = s.selected;
+          canvas.style.height = `${Math.max(layout.height, 40)}px`;
+          scroller.scrollTop = Math.max(0, row.y - scroller.clientHeight / 3);
+        }
+      }
+      shownSelected = s.selected;
       const cssH = Math.max(layout.height, 40);
       const dpr = window.devicePixelRatio || 1;
       if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(cssH * dpr)) {
@@ -89,6 +119,17 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         const m = matches[slot];
         if (!m || m.query !== q || m.version !== s.versions[slot]) matches[slot] = { query: q, version: s.versions[slot], ids: searchIntervals(entry.index, q) };
       }
+      const mainIds = matches.main?.ids;
+      s.setSearchMatches(mainIds?.length ?? 0);
+      const cursor = mainIds && s.matchCursor >= 0 && s.matchCursor < mainIds.length ? mainIds[s.matchCursor] : -1;
+      if (s.matchCursor !== shownCursor) {
+        shownCursor = s.matchCursor;
+        // Enter / Shift+Enter moved to another match: bring it into view and select it.
+        if (cursor >= 0 && main) {
+          focusInterval(main.index, cursor);
+          return;
+        }
+      }
       const summary: DrawnSummary = renderTimeline({
         ctx,
         width,
@@ -98,24 +139,34 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         t0,
         t1,
         selected: s.selected >= 0 && main ? { slot: 'main', interval: s.selected } : null,
-        matches: { main: matches.main?.ids, compare: matches.compare?.ids },
+        matches: { main: mainIds, compare: matches.compare?.ids },
+        currentMatch: cursor >= 0 ? { slot: 'main', interval: cursor } : null,
+        aligned: alignedWith(s.selected),
         visibleTop: scroller.scrollTop,
         visibleBottom: scroller.scrollTop + scroller.clientHeight,
         dpr,
       });
-      publishSummary(canvas, summaryRef.current, summary, matches.main?.ids.length ?? 0);
+      publishSummary(canvas, summaryRef.current, summary);
       // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
       const firstLock = layout.rows.find((r) => r.type === 'lock');
       canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
       const compared = layout.rows.find((r) => r.slot === 'compare');
       canvas.dataset.compareTop = compared ? String(compared.y) : '';
+      // The lanes laid out (this run's thread lanes as name@y, group headers as #label@y), for the
+      // browser tests and anyone scripting the page.
+      canvas.dataset.laneRows = layout.rows
+        .flatMap((r) => (r.slot !== 'main' ? [] : r.type === 'thread' ? [`${r.label}@${r.y}`] : r.type === 'header' && r.key ? [`#${r.key}@${r.y}`] : []))
+        .join(',');
+      // The window drawn, exactly (tests read it back after zooming).
+      canvas.dataset.windowT0 = String(t0);
+      canvas.dataset.windowT1 = String(t1);
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
     };
     const schedule = (): void => {
       if (!frame) frame = requestAnimationFrame(draw);
     };
     const relevant = (a: AppState, b: AppState): boolean =>
-      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.compare.status !== b.compare.status;
+      a.window !== b.window || a.versions !== b.versions || a.selected !== b.selected || a.search !== b.search || a.matchCursor !== b.matchCursor || a.lanes !== b.lanes || a.compare.status !== b.compare.status;
     const unsubscribe = useApp.subscribe((a, b) => {
       if (relevant(a, b)) schedule();
     });
@@ -132,17 +183,21 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
+    // The transform d3 keeps on the canvas is never reset: each zoom event is applied as its
+    // change from the previous one. (Resetting it in 'start' made a wheel turn more than 150 ms
+    // after the previous one re-apply the previous zoom: d3's wheel handler reads the transform
+    // before it emits 'start'.)
     let last: ZoomTransform = zoomIdentity;
     const plotW = width - GUTTER;
     const behaviour = zoom<HTMLCanvasElement, unknown>()
-      .scaleExtent([1e-12, 1e12])
+      .scaleExtent([1e-30, 1e30])
       .filter((event: Event) => {
         const e = event as MouseEvent;
-        return !e.button && (e.type === 'wheel' || e.type === 'mousedown' || e.type.startsWith('touch'));
+        // Shift-drag selects a time range instead of panning.
+        return !e.button && (e.type === 'wheel' || (e.type === 'mousedown' && !e.shiftKey) || e.type.startsWith('touch'));
       })
-      .on('start', () => {
-        last = zoomIdentity;
-        select(canvas).property('__zoom', zoomIdentity);
+      .on('start', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        last = event.transform;
       })
       .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         const t = event.transform;
@@ -160,6 +215,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       });
     const sel = select(canvas);
     sel.call(behaviour).on('dblclick.zoom', null);
+    last = zoomTransform(canvas);
     return () => {
       sel.on('.zoom', null);
     };
@@ -188,6 +244,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           break;
         case 'escape':
           s.select(-1);
+          s.setRange(null);
           return;
         default:
           return;
@@ -197,6 +254,31 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+
+  // ---- time range: Shift-drag on the lanes, or drag along the axis ----
+  const startRange = (e: React.MouseEvent<Element>) => {
+    const el = e.currentTarget;
+    const rect = el.getBoundingClientRect();
+    const plotW = Math.max(1, width - GUTTER);
+    const timeAt = (clientX: number): number => {
+      const { t0, t1 } = useApp.getState().window;
+      const x = Math.max(GUTTER, Math.min(width, clientX - rect.left));
+      return t0 + ((x - GUTTER) / plotW) * (t1 - t0);
+    };
+    const from = timeAt(e.clientX);
+    e.preventDefault();
+    const move = (ev: MouseEvent): void => setDraft({ t0: Math.min(from, timeAt(ev.clientX)), t1: Math.max(from, timeAt(ev.clientX)) });
+    const up = (ev: MouseEvent): void => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+      setDraft(null);
+      const to = timeAt(ev.clientX);
+      // A click without a drag clears the range.
+      useApp.getState().setRange(Math.abs(ev.clientX - e.clientX) < 3 ? null : { t0: Math.min(from, to), t1: Math.max(from, to) });
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+  };
 
   const hitAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const layout = layoutRef.current;
@@ -221,6 +303,26 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   };
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const layout = layoutRef.current;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const gx = e.clientX - rect.left;
+    const gy = e.clientY - rect.top;
+    if (layout && gx < GUTTER) {
+      // The gutter: a group header folds its group; a lane name opens the lane's menu.
+      const row = rowAt(layout, gy);
+      if (row?.type === 'header' && row.key) useApp.getState().toggleGroup(row.key);
+      else if (row?.type === 'thread' && row.slot === 'main') {
+        const k = layout.rows.indexOf(row);
+        let a = k;
+        while (a > 0 && layout.rows[a - 1].type !== 'header') a--;
+        let b = k;
+        while (b + 1 < layout.rows.length && layout.rows[b + 1].type !== 'header') b++;
+        const siblings = layout.rows.slice(a, b + 1).flatMap((r) => (r.type === 'thread' && r.slot === 'main' ? [r.label] : []));
+        setLaneMenu({ name: row.label, x: gx, y: row.y + row.h, siblings });
+      } else setLaneMenu(null);
+      return;
+    }
+    setLaneMenu(null);
     const r = hitAt(e);
     const s = useApp.getState();
     if (r && r.hit.slot === 'main') s.select(r.hit.interval);
@@ -232,7 +334,17 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
 
   return (
     <div className="timeline">
-      <svg ref={axisRef} className="axis" width={width} height={AXIS_H} role="img" aria-label="time axis" />
+      <svg
+        ref={axisRef}
+        className="axis"
+        width={width}
+        height={AXIS_H}
+        role="img"
+        aria-label="time axis (drag along it to select a time range)"
+        data-testid="time-axis"
+        onMouseDown={startRange}
+      />
+      <RangeOverlay width={width} draft={draft} />
       <div ref={scrollRef} className="timeline-scroll">
         <canvas
           ref={canvasRef}
@@ -242,10 +354,30 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           tabIndex={0}
           onMouseMove={onMove}
           onMouseLeave={() => useApp.getState().setHover(null)}
+          onMouseDown={(e) => {
+            if (e.shiftKey && e.button === 0) startRange(e);
+          }}
           onClick={onClick}
         />
+        {laneMenu && (
+          <div className="lane-menu" role="menu" style={{ left: laneMenu.x, top: laneMenu.y }} data-testid="lane-menu">
+            <b>{laneMenu.name}</b>
+            <button role="menuitem" onClick={() => (useApp.getState().togglePin(laneMenu.name), setLaneMenu(null))}>
+              {pinned.includes(laneMenu.name) ? 'Unpin' : 'Pin to top'}
+            </button>
+            <button role="menuitem" onClick={() => (useApp.getState().moveLane(laneMenu.name, -1, laneMenu.siblings), setLaneMenu(null))}>
+              Move up
+            </button>
+            <button role="menuitem" onClick={() => (useApp.getState().moveLane(laneMenu.name, 1, laneMenu.siblings), setLaneMenu(null))}>
+              Move down
+            </button>
+            <button role="menuitem" className="link" onClick={() => setLaneMenu(null)} aria-label="close">
+              ×
+            </button>
+          </div>
+        )}
         {tip && hover && (
-          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" style={{ left: Math.min(hover.x + 14, width - 280), top: hover.y + 14 }}>
+          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" data-testid="tooltip" style={tooltipPlace(hover, tip.fields.length, width, scrollRef.current)}>
             <div className="tooltip-title">{tip.title}</div>
             <dl>
               {tip.fields.map(([k, v]) => (
@@ -263,10 +395,54 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   );
 }
 
-function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s: DrawnSummary, matchCount: number): void {
+const TIP_W = 290;
+
+/** Where the tooltip goes: right of and below the pointer, flipped left / above near the edges. */
+function tooltipPlace(hover: { x: number; y: number }, fields: number, width: number, scroller: HTMLDivElement | null): { left: number; top: number } {
+  const h = 34 + 17 * fields;
+  const left = hover.x + 14 + TIP_W > width ? Math.max(0, hover.x - 14 - TIP_W) : hover.x + 14;
+  const bottom = scroller ? scroller.scrollTop + scroller.clientHeight : Infinity;
+  const top = hover.y + 14 + h > bottom ? Math.max(scroller?.scrollTop ?? 0, hover.y - 10 - h) : hover.y + 14;
+  return { left, top };
+}
+
+/** The selected time range (or the one being dragged), shaded over the axis and the lanes. */
+function RangeOverlay({ width, draft }: { width: number; draft: { t0: number; t1: number } | null }) {
+  const range = useApp((s) => s.range);
+  const win = useApp((s) => s.window);
+  const r = draft ?? range;
+  if (!r) return null;
+  const k = (width - GUTTER) / (win.t1 - win.t0);
+  const x0 = Math.max(GUTTER, GUTTER + (r.t0 - win.t0) * k);
+  const x1 = Math.min(width, GUTTER + (r.t1 - win.t0) * k);
+  if (x1 <= x0) return null;
+  return (
+    <div className="range-overlay" style={{ left: x0, width: Math.max(1, x1 - x0) }} data-testid="range-overlay">
+      <span>{formatNs(r.t1 - r.t0)}</span>
+    </div>
+  );
+}
+
+/** Selects an interval and centres the window on it (zooming out if it is wider than the window). */
+function focusInterval(index: TimelineIndex, id: number): void {
+  const app = useApp.getState();
+  const s = index.start.data[id];
+  const e = index.endOf(id);
+  const span = Math.max(app.window.t1 - app.window.t0, (e - s) * 1.5);
+  const mid = (s + e) / 2;
+  app.select(id);
+  app.setWindow({ t0: mid - span / 2, t1: mid + span / 2 });
+}
+
+function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s: DrawnSummary): void {
   const d = canvas.dataset;
   d.drawnWaits = String(s.waits);
   d.drawnHolds = String(s.holds);
+  d.drawnNestedHolds = String(s.nestedHolds);
+  d.drawnDepthRows = String(s.depthRows);
+  // Per lock class, "class:runs" pairs (what the browser tests compare with the trace).
+  d.drawnClassHolds = LOCK_CLASSES.map((c, i) => `${c}:${s.classHolds[i]}`).join(',');
+  d.drawnNestedClassHolds = LOCK_CLASSES.map((c, i) => `${c}:${s.nestedClassHolds[i]}`).join(',');
   d.drawnSpans = String(s.spans);
   d.drawnThreadLanes = String(s.threadLanes);
   d.drawnLockLanes = String(s.lockLanes);
@@ -274,14 +450,17 @@ function publishSummary(canvas: HTMLCanvasElement, el: HTMLDivElement | null, s:
   d.drawnMarks = String(s.marks);
   d.drawnArrows = String(s.arrows);
   d.drawnMatches = String(s.matches);
+  d.drawnAligned = String(s.aligned);
+  d.drawnCompareLanes = String(s.compareLanes);
   d.lodLanes = String(s.lodLanes);
   d.rawLanes = String(s.rawLanes);
-  d.searchMatches = String(matchCount);
+  d.searchMatches = String(useApp.getState().searchMatches);
   if (el) {
+    const nested = LOCK_CLASSES.filter((_, i) => s.nestedClassHolds[i] > 0);
     const text =
       s.threadLanes === 0
         ? 'Nothing drawn yet.'
-        : `Drawn: ${s.threadLanes} thread lanes with ${s.waits} wait bars and ${s.holds} hold bars, ${s.lockLanes} lock lanes (${s.queuedLockLanes} with waiters), ${s.marks} strategy marks, ${s.arrows} blocked-by arrows.`;
+        : `Drawn: ${s.threadLanes} thread lanes with ${s.waits} wait bars and ${s.holds} hold bars (${s.nestedHolds} nested in another hold${nested.length ? `: ${nested.join(', ')}` : ''}), ${s.lockLanes} lock lanes (${s.queuedLockLanes} with waiters), ${s.marks} strategy marks, ${s.arrows} blocked-by arrows.`;
     if (el.textContent !== text) el.textContent = text;
   }
 }

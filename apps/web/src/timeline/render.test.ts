@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Trace } from '@lockscope/trace';
 import { TimelineIndex } from '../derived/timelineIndex.js';
-import { computeLayout, GUTTER, LOCK_Y } from './layout.js';
+import { LOCK_CLASSES } from '@lockscope/trace';
+import { computeLayout, DEPTH_H, GUTTER, LOCK_Y } from './layout.js';
 import { renderTimeline } from './render.js';
-import { WAIT_RGB } from './palette.js';
+import { CLASS_COLOURS, WAIT_RGB } from './palette.js';
 
 /** Just enough of a 2D context: the lanes arrive through putImageData, the rest is ignored. */
 function fakeContext(): { ctx: CanvasRenderingContext2D; image: () => { width: number; height: number; data: Uint8ClampedArray } } {
@@ -45,13 +46,18 @@ function longHoldShortWait(): Trace {
   return tr;
 }
 
-function waitPixelsInLockRow(img: { width: number; height: number; data: Uint8ClampedArray }, y: number): number {
+function pixelsInRow(img: { width: number; height: number; data: Uint8ClampedArray }, y: number, rgb: readonly number[]): number {
   let n = 0;
   for (let x = GUTTER; x < img.width; x++) {
     const i = (y * img.width + x) * 4;
-    if (img.data[i] === WAIT_RGB[0] && img.data[i + 1] === WAIT_RGB[1] && img.data[i + 2] === WAIT_RGB[2]) n++;
+    if (img.data[i] === rgb[0] && img.data[i + 1] === rgb[1] && img.data[i + 2] === rgb[2]) n++;
   }
   return n;
+}
+
+function rgbOf(hex: string): number[] {
+  const n = parseInt(hex.slice(1), 16);
+  return [n >> 16, (n >> 8) & 0xff, n & 0xff];
 }
 
 describe('renderTimeline', () => {
@@ -60,15 +66,51 @@ describe('renderTimeline', () => {
     ix.update();
     const layout = computeLayout([{ slot: 'main', index: ix, maxLocks: 4 }]);
     const lane = layout.rows.find((r) => r.type === 'thread')!;
-    const y = lane.y + LOCK_Y + 2;
+    // The security manager is taken inside the domain-list hold: its wait is on the second row.
+    const y = lane.y + LOCK_Y + DEPTH_H + 2;
     for (const span of [1e9, 1e8, 1e7, 1e6, 1e5]) {
       const { ctx, image } = fakeContext();
       const t0 = 500_000_000 - span / 2;
       const summary = renderTimeline({ ctx, width: 800, height: layout.height, layout, indexes: { main: ix }, t0, t1: t0 + span });
       expect(summary.waits, `span ${span}`).toBe(1);
       expect(summary.holds, `span ${span}`).toBeGreaterThanOrEqual(1);
-      expect(waitPixelsInLockRow(image(), y), `span ${span}`).toBeGreaterThanOrEqual(1);
+      // (hatching covers some pixel rows of a one-pixel wait: look at the row's upper part)
+      const img = image();
+      expect([0, 1, 2, 3].reduce((n, k) => n + pixelsInRow(img, y - 2 + k, WAIT_RGB), 0), `span ${span}`).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('draws a hold nested in another on the row below it, in its own class colour', () => {
+    const ix = new TimelineIndex(longHoldShortWait());
+    ix.update();
+    const layout = computeLayout([{ slot: 'main', index: ix, maxLocks: 4 }]);
+    const lane = layout.rows.find((r) => r.type === 'thread')!;
+    expect(lane.type === 'thread' && lane.depthRows).toBe(2);
+    const sec = LOCK_CLASSES.indexOf('security-manager');
+    const list = LOCK_CLASSES.indexOf('domain-list');
+    // Around the 8 µs security-manager hold: both holds drawn, one above the other.
+    for (const span of [1e5, 4e4]) {
+      const { ctx, image } = fakeContext();
+      const t0 = 500_006_000 - span / 2;
+      const s = renderTimeline({ ctx, width: 800, height: layout.height, layout, indexes: { main: ix }, t0, t1: t0 + span });
+      expect(s.classHolds[sec], `span ${span}`).toBe(1);
+      expect(s.nestedClassHolds[sec], `span ${span}`).toBe(1);
+      expect(s.nestedClassHolds[list], `span ${span}`).toBe(0);
+      expect(s.depthRows).toBe(2);
+      expect(pixelsInRow(image(), lane.y + LOCK_Y + 2, rgbOf(CLASS_COLOURS['domain-list'])), `span ${span}`).toBeGreaterThan(600);
+      expect(pixelsInRow(image(), lane.y + LOCK_Y + DEPTH_H + 2, rgbOf(CLASS_COLOURS['security-manager'])), `span ${span}`).toBeGreaterThan(10);
+      // And not on the outer row: the outer hold is not covered.
+      expect(pixelsInRow(image(), lane.y + LOCK_Y + 2, rgbOf(CLASS_COLOURS['security-manager'])), `span ${span}`).toBe(0);
+    }
+  });
+
+  it('tells every lock class and the waits apart by colour', () => {
+    const colours = [...Object.values(CLASS_COLOURS), '#' + WAIT_RGB.map((c) => c.toString(16).padStart(2, '0')).join('')].map(rgbOf);
+    for (let i = 0; i < colours.length; i++)
+      for (let j = i + 1; j < colours.length; j++) {
+        const d = Math.hypot(colours[i][0] - colours[j][0], colours[i][1] - colours[j][1], colours[i][2] - colours[j][2]);
+        expect(d, `${i} vs ${j}`).toBeGreaterThan(60);
+      }
   });
 
   it('draws from the pyramid when zoomed out and from raw intervals when zoomed in', () => {

@@ -1,0 +1,74 @@
+// A lock's lane: who holds it (a bar in the lock class's colour, the holder named where wide
+// enough) and how many wait for it (a vermillion bar growing from the bottom, 1 px per waiter).
+
+import { fillInterval } from '../../derived/mipmap.js';
+import type { TimelineIndex } from '../../derived/timelineIndex.js';
+import { GUTTER, LOCK_LANE_H, type LockRow } from '../layout.js';
+import { CLASS_RGBA, MAX_LOCK_LABELS, WAIT, copyRows, countRuns, lineOf, nearest, type Frame, type LanePainter } from './frame.js';
+
+/** Queue depth steps of a lock overlapping [t0, t1] into columns (value 1 + depth). */
+function fillQueue(index: TimelineIndex, lock: number, f: Frame): void {
+  const ll = index.lockLanes[lock];
+  const times = ll.depthTime.data;
+  const depth = ll.depth.data;
+  const n = ll.depthTime.length;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= f.t0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = Math.max(0, lo - 1); i < n && times[i] <= f.t1; i++) {
+    const d = depth[i];
+    if (d > 0) fillInterval(f.columns, times[i], i + 1 < n ? times[i + 1] : index.endTime, Math.min(255, 1 + d), f.t0, f.nsPerDev);
+  }
+}
+
+export const lockLane: LanePainter<LockRow> = {
+  paint(row, index, f) {
+    const { columns, t0, t1, nsPerDev, band, dy, width } = f;
+    f.summary.lockLanes++;
+    const ll = index.lockLanes[row.lock];
+    if (!ll) return;
+    columns.fill(0);
+    if (!ll.lod.fillColumns(columns, t0, nsPerDev)) {
+      ll.holds.forEachIn(index.times(), t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), 1, t0, nsPerDev));
+      fillQueue(index, row.lock, f);
+    } else {
+      for (const id of ll.holds.openIds()) fillInterval(columns, index.start.data[id], index.endTime, 1, t0, nsPerDev);
+      if (ll.waiting > 0) fillInterval(columns, ll.lastChange, index.endTime, Math.min(255, 1 + ll.waiting), t0, nsPerDev);
+    }
+    const held = CLASS_RGBA[index.lockClassOf(row.lock)];
+    // Who holds it: the holder's name on holds wide enough to read.
+    let visited = 0;
+    ll.holds.forEachIn(index.times(), t0, t1, (id) => {
+      const x0 = Math.max(GUTTER, f.xOf(index.start.data[id]));
+      const x1 = Math.min(width, f.xOf(index.endOf(id)));
+      if (x1 - x0 > 50 && f.lockLabels.length < MAX_LOCK_LABELS) f.lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.thread.data[id]]?.name ?? '' });
+      return ++visited > 150 || f.lockLabels.length >= MAX_LOCK_LABELS;
+    });
+    if (countRuns(columns, (v) => v > 1) > 0) f.summary.queuedLockLanes++;
+    const y0 = dy(row.y + 3);
+    const y1 = dy(row.y + LOCK_LANE_H - 3);
+    const base = dy(row.y + LOCK_LANE_H - 2);
+    copyRows(band, y0, y1, lineOf(columns, f.line, () => held));
+    // Queue depth: a vermillion bar growing from the bottom, 1 px per waiter.
+    const a = Math.max(y0, band.top);
+    const b = Math.min(base, band.top + band.height);
+    for (let x = 0; x < columns.length; x++) {
+      const v = columns[x];
+      if (v <= 1) continue;
+      // At most half the lane, so the holder stays visible above the queue.
+      const from = Math.max(a, base - Math.round(Math.min((LOCK_LANE_H - 4) / 2, 1 + (v - 1)) * f.dpr));
+      for (let y = from; y < b; y++) band.px[(y - band.top) * band.stride + band.x0 + x] = WAIT;
+    }
+  },
+
+  hit(row, index, t, slop) {
+    const ll = index.lockLanes[row.lock];
+    if (!ll) return -1;
+    const times = index.times();
+    return nearest(index, t, slop, (fn) => ll.holds.forEachIn(times, t - slop, t + slop, fn), false);
+  },
+};
