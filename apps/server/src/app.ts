@@ -3,6 +3,7 @@
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -19,8 +20,11 @@ import { shareRoutes } from './plugins/share.js';
 import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
 import { sweepRoutes } from './plugins/sweeps.js';
+import type { RunRegistry } from './cluster/registry.js';
+import { IngestJournal } from './runs/ingest-journal.js';
 import { SharedBudgetStore } from './rate-budget.js';
 import { RunManager } from './runs/manager.js';
+import { IngestSource } from './runs/traced-source.js';
 import type { RecordingStore } from './store/recording-store.js';
 import { SqliteRecordingStore } from './store/sqlite-store.js';
 import { WebApp } from './web-app.js';
@@ -28,12 +32,28 @@ import { WebApp } from './web-app.js';
 export interface BuildOptions {
   /** Use this store instead of the SQLite file in `config.dataDir`. */
   store?: RecordingStore;
+  /** Register runs here (several instances on one PostgreSQL); started by the caller once listening. */
+  registry?: RunRegistry;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The server's context (configuration, store, runs, jobs), for tests and main.ts. */
     lockscope: AppContext;
+  }
+}
+
+/** Re-creates, under their ids, the ingest runs an earlier server process left unfinished. */
+function restoreIngestRuns(ctx: AppContext): void {
+  for (const entry of ctx.ingestJournal.restore()) {
+    const source = new IngestSource();
+    const good = source.restore(entry.frames);
+    if (good < entry.frames.length) ctx.ingestJournal.truncate(entry.id, entry.frames, good);
+    try {
+      ctx.runs.create(source, entry.config, 1, entry.id);
+    } catch {
+      ctx.ingestJournal.end(entry.id); // more unfinished runs than LOCKSCOPE_MAX_RUNS
+    }
   }
 }
 
@@ -51,16 +71,33 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     requestTimeout: config.requestTimeoutMs,
   });
   const store = options.store ?? new SqliteRecordingStore(config.dataDir);
+  const ingestJournal = new IngestJournal(join(config.dataDir, 'ingest'));
   const runs = new RunManager({
     maxRuns: config.maxRuns,
     maxEvents: config.maxEventsPerRun,
     tickMs: config.tickMs,
     idleGraceMs: config.idleGraceMs,
     retainMs: config.retainMs,
+    onCreate: (run) => options.registry?.created(run),
+    // A server shutting down keeps its ingest runs' frames: the next start resumes them.
+    onEnd: (run) => {
+      options.registry?.ended(run);
+      if (run.source instanceof IngestSource && run.reason !== 'shutdown') ingestJournal.end(run.id);
+    },
   });
   const jobs = new JobQueue({ running: config.maxJobs, queued: config.maxQueuedJobs, perClient: config.maxTransfersPerClient });
   const rateLimitPolicy = { max: config.rateLimitPerMinute, timeWindow: 60_000, groupId: 'create' };
-  const ctx: AppContext = { config, store, runs, web: new WebApp(config.webDir), jobs, rateLimit: rateLimitPolicy };
+  const ctx: AppContext = {
+    config,
+    store,
+    runs,
+    ingestJournal,
+    web: new WebApp(config.webDir),
+    jobs,
+    rateLimit: rateLimitPolicy,
+    ...(options.registry ? { registry: options.registry } : {}),
+  };
+  restoreIngestRuns(ctx);
   app.decorate('lockscope', ctx);
 
   errorHandling(app, () => ctx.web.indexHtml());
@@ -88,6 +125,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
 
   app.addHook('onClose', async () => {
     runs.closeAll();
+    await options.registry?.stop();
     await store.close();
   });
   return app;

@@ -39,6 +39,18 @@ export interface ServerConfig {
    * slower (0.34-0.59 M events/s at "max" against 0.89-1.14 M in the server's thread).
    */
   simThread: boolean;
+  /**
+   * PostgreSQL holding recordings (and the run registry of several instances), as
+   * `postgres://user:password@host:port/database`; unset: the SQLite file in `dataDir`.
+   */
+  databaseUrl: string | undefined;
+  /**
+   * With DATABASE_URL: the URL other instances reach this one at (runs hosted here are relayed
+   * from there); default http://<host name>:<port>.
+   */
+  instanceUrl: string | undefined;
+  /** With DATABASE_URL: how often this instance beats in the run registry (ms); three missed beats end its runs. */
+  heartbeatMs: number;
   /** Heavy trace jobs (upload parsing, download conversion) at once, each in a worker thread. */
   maxJobs: number;
   /** Jobs that may wait for a free slot; beyond, 503 with Retry-After. */
@@ -99,6 +111,9 @@ export function defaultConfig(): ServerConfig {
     rateLimitPerMinute: 60,
     allowedOrigins: [],
     simThread: false,
+    databaseUrl: undefined,
+    instanceUrl: undefined,
+    heartbeatMs: 5000,
     maxJobs: 2,
     maxQueuedJobs: 8,
     maxTransfersPerClient: 4,
@@ -143,6 +158,31 @@ function origins(raw: string | undefined): string[] {
   });
 }
 
+function databaseUrl(raw: string | undefined): string | undefined {
+  const text = raw?.trim();
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'expected postgres://user:password@host:port/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL', `expected a postgres:// URL, got ${url.protocol}//...`);
+  return text;
+}
+
+function instanceUrl(raw: string | undefined): string | undefined {
+  const text = raw?.trim();
+  if (text === undefined || text === '') return undefined;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+  } catch {
+    // refused below
+  }
+  throw new ConfigError('LOCKSCOPE_INSTANCE_URL', `expected http(s)://host:port, got ${JSON.stringify(text)}`);
+}
+
 function hosts(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((h) => {
@@ -184,7 +224,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_MAX_JOBS,
  * LOCKSCOPE_MAX_QUEUED_JOBS, LOCKSCOPE_MAX_TRANSFERS_PER_CLIENT, LOCKSCOPE_BODY_IDLE_TIMEOUT_MS,
  * LOCKSCOPE_REQUEST_TIMEOUT_MS, LOCKSCOPE_ALLOWED_HOSTS, LOCKSCOPE_TOKEN, LOCKSCOPE_AUTH,
- * LOCKSCOPE_PUBLIC_LINKS, LOCKSCOPE_LOG_LEVEL. Relative folders resolve against the current directory.
+ * LOCKSCOPE_PUBLIC_LINKS, DATABASE_URL, LOCKSCOPE_INSTANCE_URL, LOCKSCOPE_HEARTBEAT_MS, LOCKSCOPE_LOG_LEVEL.
+ * Relative folders resolve against the current directory.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const d = defaultConfig();
@@ -210,6 +251,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     rateLimitPerMinute: int(env, 'LOCKSCOPE_RATE_LIMIT', d.rateLimitPerMinute, 1, 1_000_000),
     allowedOrigins: origins(env.LOCKSCOPE_ALLOWED_ORIGINS),
     simThread: flag(env, 'LOCKSCOPE_SIM_THREAD', d.simThread),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    instanceUrl: instanceUrl(env.LOCKSCOPE_INSTANCE_URL),
+    heartbeatMs: int(env, 'LOCKSCOPE_HEARTBEAT_MS', d.heartbeatMs, 100, 600_000),
     maxJobs: int(env, 'LOCKSCOPE_MAX_JOBS', d.maxJobs, 1, 64),
     maxQueuedJobs: int(env, 'LOCKSCOPE_MAX_QUEUED_JOBS', d.maxQueuedJobs, 0, 10_000),
     maxTransfersPerClient: int(env, 'LOCKSCOPE_MAX_TRANSFERS_PER_CLIENT', d.maxTransfersPerClient, 1, 1000),

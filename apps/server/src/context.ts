@@ -1,6 +1,8 @@
 // What every route plugin receives: the configuration and the server's long-lived parts.
 import type { ServerConfig } from './config.js';
+import type { RunRegistry } from './cluster/registry.js';
 import type { JobQueue } from './jobs/jobs.js';
+import type { IngestJournal } from './runs/ingest-journal.js';
 import type { RunManager } from './runs/manager.js';
 import type { RecordingStore } from './store/recording-store.js';
 import type { WebApp } from './web-app.js';
@@ -19,6 +21,10 @@ export interface AppContext {
   config: ServerConfig;
   store: RecordingStore;
   runs: RunManager;
+  /** Frames of unfinished ingest runs, kept across restarts. */
+  ingestJournal: IngestJournal;
+  /** With several instances on one PostgreSQL: which instance hosts which run. */
+  registry?: RunRegistry;
   web: WebApp;
   jobs: JobQueue;
   rateLimit: RateLimitPolicy;

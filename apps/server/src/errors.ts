@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid_trace'
   | 'body_too_large'
   | 'unsupported_media_type'
+  | 'unauthorized'
   | 'forbidden'
   | 'not_found'
   | 'rate_limited'
@@ -26,6 +27,8 @@ export interface ErrorBody {
   message: string;
   field?: string;
   index?: number;
+  /** 409 to a remote tracer: the frames the server holds, from which to resend. */
+  acked?: number;
 }
 
 export class HttpError extends Error {
@@ -33,7 +36,7 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { field?: string; index?: number; retryAfterS?: number } = {},
+    readonly extra: { field?: string; index?: number; retryAfterS?: number; acked?: number } = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -43,6 +46,7 @@ export class HttpError extends Error {
     const body: ErrorBody = { error: this.code, message: this.message };
     if (this.extra.field !== undefined) body.field = this.extra.field;
     if (this.extra.index !== undefined) body.index = this.extra.index;
+    if (this.extra.acked !== undefined) body.acked = this.extra.acked;
     return body;
   }
 }

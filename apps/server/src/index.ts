@@ -20,3 +20,5 @@ export {
   type RecordingWriter,
 } from './store/recording-store.js';
 export { SqliteRecordingStore } from './store/sqlite-store.js';
+export { PostgresRecordingStore, migrate } from './store/postgres-store.js';
+export { RunRegistry, type RegisteredRun } from './cluster/registry.js';

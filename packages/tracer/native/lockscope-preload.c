@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,27 +76,45 @@ static pid_t g_pid;              /* the traced process (children do not trace) *
 static int g_events_fd = -1;
 static int g_names_fd = -1;
 static pthread_mutex_t g_names_mu = PTHREAD_MUTEX_INITIALIZER;
-/* The object table's lock is taken at every event by every thread; its critical sections last
- * tens of ns. A spinning lock (yielding if the holder was preempted) keeps contention out of the
- * kernel: a futex sleep and wake-up costs more than the whole event, and much more in a VM. */
-static atomic_flag g_table_lock = ATOMIC_FLAG_INIT;
+/* The object table's lock: taken to register a new object or mutex (known ones are read without
+ * it); its critical sections last tens of ns. */
+static atomic_uint g_table_lock;
+
+/* A small lock: one compare-and-swap to take it and one exchange to give it back when nobody
+ * waits, a short spin when somebody holds it (critical sections last tens of ns), then a futex
+ * sleep. Sleeping matters on a loaded host: a holder preempted for milliseconds (the flusher in
+ * write(), a worker descheduled) must not make the others spin and yield all that time, which
+ * showed up as the daemon's CPU time. 0 free, 1 held, 2 held with sleepers. */
+static inline void ls_lock(atomic_uint *s)
+{
+    unsigned c = 0;
+    if (atomic_compare_exchange_strong_explicit(s, &c, 1, memory_order_acquire, memory_order_relaxed))
+        return;
+    for (int i = 0; i < 100; i++) {
+        __builtin_ia32_pause();
+        c = 0;
+        if (atomic_load_explicit(s, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong_explicit(s, &c, 1, memory_order_acquire, memory_order_relaxed))
+            return;
+    }
+    while (atomic_exchange_explicit(s, 2, memory_order_acquire) != 0)
+        syscall(SYS_futex, s, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+}
+
+static inline void ls_unlock(atomic_uint *s)
+{
+    if (atomic_exchange_explicit(s, 0, memory_order_release) == 2)
+        syscall(SYS_futex, s, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
 
 static inline void table_lock(void)
 {
-    unsigned spins = 0;
-    while (atomic_flag_test_and_set_explicit(&g_table_lock, memory_order_acquire)) {
-        if (++spins < 128) {
-            __builtin_ia32_pause();
-        } else {
-            sched_yield();
-            spins = 0;
-        }
-    }
+    ls_lock(&g_table_lock);
 }
 
 static inline void table_unlock(void)
 {
-    atomic_flag_clear_explicit(&g_table_lock, memory_order_release);
+    ls_unlock(&g_table_lock);
 }
 static pthread_mutex_t g_threads_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t g_thread_key;
@@ -113,7 +132,9 @@ static int g_read_names = 1;
 
 #define BUF_RECORDS 1024
 struct ls_thread {
-    pthread_mutex_t mu;
+    /* Taken by the owning thread for each record, and by the flusher: almost never contended, so
+     * ls_lock, inlined, instead of a pthread mutex (two calls and the mutex type's checks). */
+    atomic_uint mu;
     uint32_t tid;
     int n;
     int dead;
@@ -122,9 +143,50 @@ struct ls_thread {
     struct ls_record recs[BUF_RECORDS];
 };
 static struct ls_thread *g_threads;
-static __thread struct ls_thread *t_self;
-static __thread int t_exited;
-static __thread int t_inner; /* > 0 while inside one of our lock wrappers: skip nested calls */
+/* initial-exec: the library is preloaded (static TLS is there for it), so that each access is one
+ * instruction instead of a __tls_get_addr call (the default model of -fPIC code): about 15
+ * instructions per access, several accesses per event. */
+#define LS_TLS __thread __attribute__((tls_model("initial-exec")))
+static LS_TLS struct ls_thread *t_self;
+static LS_TLS int t_exited;
+static LS_TLS int t_inner; /* > 0 while inside one of our lock wrappers: skip nested calls */
+
+/* Locks this thread holds, newest last, with the ids they were recorded under: a release finds
+ * its id here instead of in the shared table (a third of the lookups). A lock released by another
+ * thread leaves a stale entry, which a newer one of the same address shadows; the oldest entry
+ * makes room when the stack is full. */
+#define HELD_MAX 16
+struct held_lock {
+    uintptr_t p;
+    uint32_t id;
+};
+static LS_TLS struct held_lock t_held[HELD_MAX];
+static LS_TLS int t_nheld;
+
+static inline void held_push(const void *p, uint32_t id)
+{
+    if (t_nheld == HELD_MAX) {
+        memmove(&t_held[0], &t_held[1], sizeof(t_held[0]) * (HELD_MAX - 1));
+        t_nheld--;
+    }
+    t_held[t_nheld].p = (uintptr_t)p;
+    t_held[t_nheld].id = id;
+    t_nheld++;
+}
+
+/* The id `p` was recorded under when this thread took it (forgotten here), or 0. */
+static inline uint32_t held_pop(const void *p)
+{
+    for (int i = t_nheld - 1; i >= 0; i--) {
+        if (t_held[i].p == (uintptr_t)p) {
+            uint32_t id = t_held[i].id;
+            memmove(&t_held[i], &t_held[i + 1], sizeof(t_held[0]) * (size_t)(t_nheld - 1 - i));
+            t_nheld--;
+            return id;
+        }
+    }
+    return 0;
+}
 
 /* ---- real functions ---- */
 
@@ -315,7 +377,7 @@ static void emit_thread_name(struct ls_thread *th, const char *name)
 static void thread_destructor(void *arg)
 {
     struct ls_thread *th = arg;
-    pthread_mutex_lock(&th->mu);
+    ls_lock(&th->mu);
     if (th->n < BUF_RECORDS) {
         struct ls_record *r = &th->recs[th->n++];
         memset(r, 0, sizeof(*r));
@@ -325,7 +387,7 @@ static void thread_destructor(void *arg)
     }
     flush_locked(th);
     th->dead = 1;
-    pthread_mutex_unlock(&th->mu);
+    ls_unlock(&th->mu);
     t_self = NULL;
     t_exited = 1;
 }
@@ -340,7 +402,7 @@ static struct ls_thread *self_thread(void)
     th = private_alloc(sizeof(*th));
     if (!th)
         return NULL;
-    pthread_mutex_init(&th->mu, NULL);
+    atomic_init(&th->mu, 0);
     th->tid = gettid_u32();
     prctl(PR_GET_NAME, th->name, 0, 0, 0);
     emit_thread_name(th, th->name);
@@ -359,7 +421,7 @@ static uint64_t emit(uint8_t op, uint32_t id, uint8_t flags, uint16_t arg, uint3
     struct ls_thread *th = self_thread();
     if (!th)
         return 0;
-    pthread_mutex_lock(&th->mu);
+    ls_lock(&th->mu);
     struct ls_record *r = &th->recs[th->n++];
     r->t = now_ns();
     r->caller = (uint64_t)(uintptr_t)caller;
@@ -372,7 +434,7 @@ static uint64_t emit(uint8_t op, uint32_t id, uint8_t flags, uint16_t arg, uint3
     uint64_t t = r->t;
     if (th->n == BUF_RECORDS)
         flush_locked(th);
-    pthread_mutex_unlock(&th->mu);
+    ls_unlock(&th->mu);
     return t;
 }
 
@@ -431,13 +493,12 @@ static void flush_round(void)
     struct ls_thread **link = &g_threads;
     while (*link) {
         struct ls_thread *th = *link;
-        pthread_mutex_lock(&th->mu);
+        ls_lock(&th->mu);
         flush_locked(th);
         int dead = th->dead;
-        pthread_mutex_unlock(&th->mu);
+        ls_unlock(&th->mu);
         if (dead) {
             *link = th->next;
-            pthread_mutex_destroy(&th->mu);
             munmap(th, sizeof(*th));
             continue;
         }
@@ -451,8 +512,9 @@ static void flush_round(void)
 static void *flusher_main(void *unused)
 {
     (void)unused;
-    /* The flusher's own activity is not traced. */
+    /* The flusher's own activity is not traced; its name lets its CPU time be told apart. */
     t_exited = 1;
+    prctl(PR_SET_NAME, "ls-flush", 0, 0, 0);
     struct timespec period = { .tv_sec = g_flush_ns / 1000000000L, .tv_nsec = g_flush_ns % 1000000000L };
     while (!__atomic_load_n(&g_stop_flusher, __ATOMIC_ACQUIRE)) {
         nanosleep(&period, NULL);
@@ -470,7 +532,8 @@ enum ls_entry_kind { ENTRY_FREE = 0, ENTRY_OBJECT = 1, ENTRY_MUTEX = 2, ENTRY_RW
 enum ls_job_kind { JOB_NORMAL = 0, JOB_ASYNC = 1, JOB_AGENT = 2 };
 
 struct ls_entry {
-    uintptr_t key;
+    uintptr_t key;  /* set once (under the table lock), read without it */
+    uint32_t ver;   /* seqlock of the fields below read without the table lock: odd while written */
     void *klass;
     uint32_t id;
     uint32_t job_id[3];
@@ -503,11 +566,61 @@ static struct ls_entry *table_find(uintptr_t key, int create)
             if (!create || g_table_used >= TABLE_SIZE - TABLE_SIZE / 8)
                 return NULL;
             g_table_used++;
-            e->key = key;
+            __atomic_store_n(&e->key, key, __ATOMIC_RELEASE);
             return e;
         }
     }
     return NULL;
+}
+
+/* The entry of `key` without the table lock, or NULL: keys are never removed, so a probe that
+ * meets an empty slot has seen every slot the key could be in (a key inserted meanwhile is
+ * simply missed, and the caller takes the locked path). */
+static inline struct ls_entry *table_peek(uintptr_t key)
+{
+    uint32_t h = hash_ptr(key);
+    for (uint32_t i = 0; i < TABLE_SIZE; i++) {
+        struct ls_entry *e = &g_table[(h + i) & (TABLE_SIZE - 1)];
+        uintptr_t k = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+        if (k == key)
+            return e;
+        if (k == 0)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* What the fast paths read of an entry, consistently (seqlock); 0 when a writer was at work. */
+struct entry_view {
+    void *klass;
+    uint32_t id;
+    uint8_t kind;
+    uint8_t is_domain;
+};
+
+static inline int entry_read(struct ls_entry *e, struct entry_view *v)
+{
+    uint32_t v1 = __atomic_load_n(&e->ver, __ATOMIC_ACQUIRE);
+    if (v1 & 1)
+        return 0;
+    v->klass = __atomic_load_n(&e->klass, __ATOMIC_RELAXED);
+    v->id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+    v->kind = __atomic_load_n(&e->kind, __ATOMIC_RELAXED);
+    v->is_domain = __atomic_load_n(&e->is_domain, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return __atomic_load_n(&e->ver, __ATOMIC_RELAXED) == v1;
+}
+
+/* Writers (under the table lock) bracket their changes of klass, id, kind, is_domain with these. */
+static inline void entry_write_begin(struct ls_entry *e)
+{
+    __atomic_store_n(&e->ver, e->ver + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void entry_write_end(struct ls_entry *e)
+{
+    __atomic_store_n(&e->ver, e->ver + 1, __ATOMIC_RELEASE);
 }
 
 static const char *symbol_of(void *addr, char *buf, size_t cap)
@@ -594,6 +707,12 @@ static uint32_t object_id(void *obj, void *caller)
     if (!obj)
         return 0;
     void *klass = *(void **)((char *)obj + g_off_obj_klass);
+    /* Fast path, without the table lock: an object seen before, of the same class, not a domain
+     * (whose name is checked under the lock). Most events take it. */
+    struct ls_entry *seen = table_peek((uintptr_t)obj);
+    struct entry_view v;
+    if (seen && entry_read(seen, &v) && v.id && v.kind == ENTRY_OBJECT && v.klass == klass && !v.is_domain)
+        return v.id;
     table_lock();
     int new_caller = 0;
     struct ls_entry *e = table_find((uintptr_t)obj, 1);
@@ -624,11 +743,13 @@ static uint32_t object_id(void *obj, void *caller)
     }
     if (fresh) {
         cls = class_name(obj);
-        e->klass = klass;
-        e->kind = ENTRY_OBJECT;
-        e->id = g_next_id++;
+        entry_write_begin(e);
+        __atomic_store_n(&e->klass, klass, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->kind, ENTRY_OBJECT, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->id, g_next_id++, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->is_domain, cls && strcmp(cls, "virDomainObj") == 0, __ATOMIC_RELAXED);
+        entry_write_end(e);
         memset(e->job_id, 0, sizeof(e->job_id));
-        e->is_domain = cls && strcmp(cls, "virDomainObj") == 0;
         e->name[0] = 0;
         const char *name = "";
         char buf[64];
@@ -656,6 +777,14 @@ static uint32_t object_id(void *obj, void *caller)
 /* Lock id of a plain virMutex / virRWLock, or of the object whose lock it is. */
 static uint32_t mutex_id(void *m, uint8_t kind, void *caller)
 {
+    /* Fast path, without the table lock: the lock of an object seen before, or a mutex seen before. */
+    struct entry_view v;
+    struct ls_entry *seen = table_peek((uintptr_t)m - (uintptr_t)g_off_lockable_mutex);
+    if (seen && entry_read(seen, &v) && v.kind == ENTRY_OBJECT && v.id)
+        return v.id;
+    seen = table_peek((uintptr_t)m);
+    if (seen && entry_read(seen, &v) && v.kind == kind && v.id)
+        return v.id;
     table_lock();
     int new_caller = 0;
     struct ls_entry *e = table_find((uintptr_t)m - (uintptr_t)g_off_lockable_mutex, 0);
@@ -668,10 +797,12 @@ static uint32_t mutex_id(void *m, uint8_t kind, void *caller)
     if (!e)
         goto out;
     if (e->id == 0 || e->kind != kind) {
-        e->kind = kind;
-        e->klass = NULL;
-        e->id = g_next_id++;
-        e->is_domain = 0;
+        entry_write_begin(e);
+        __atomic_store_n(&e->kind, kind, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->klass, NULL, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->id, g_next_id++, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->is_domain, 0, __ATOMIC_RELAXED);
+        entry_write_end(e);
         e->name[0] = 0;
         /* Plain mutexes are named by the function that first takes them: resolved once here
          * (dladdr scans symbol tables), every other caller address is left to the decoder. */
@@ -862,6 +993,7 @@ LS_EXPORT void virObjectLock(void *obj)
     REAL(virObjectLock)(obj);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    held_push(obj, id);
 }
 
 LS_EXPORT void virObjectUnlock(void *obj)
@@ -871,7 +1003,9 @@ LS_EXPORT void virObjectUnlock(void *obj)
         return;
     }
     void *caller = CALLER;
-    uint32_t id = object_id(obj, caller);
+    uint32_t id = held_pop(obj);
+    if (!id)
+        id = object_id(obj, caller);
     emit(LS_LOCK_RELEASED, id, 0, 0, 0, caller);
     t_inner++;
     REAL(virObjectUnlock)(obj);
@@ -889,6 +1023,7 @@ LS_EXPORT void *virObjectLockGuard(void *obj)
     void *guard = REAL(virObjectLockGuard)(obj);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    held_push(obj, id);
     return guard;
 }
 
@@ -905,6 +1040,7 @@ LS_EXPORT void virObjectRWLockRead(void *obj)
     REAL(virObjectRWLockRead)(obj);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 1, 0, 0, caller);
+    held_push(obj, id);
 }
 
 LS_EXPORT void virObjectRWLockWrite(void *obj)
@@ -920,6 +1056,7 @@ LS_EXPORT void virObjectRWLockWrite(void *obj)
     REAL(virObjectRWLockWrite)(obj);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    held_push(obj, id);
 }
 
 LS_EXPORT void virObjectRWUnlock(void *obj)
@@ -929,7 +1066,9 @@ LS_EXPORT void virObjectRWUnlock(void *obj)
         return;
     }
     void *caller = CALLER;
-    uint32_t id = object_id(obj, caller);
+    uint32_t id = held_pop(obj);
+    if (!id)
+        id = object_id(obj, caller);
     emit(LS_LOCK_RELEASED, id, 0, 0, 0, caller);
     t_inner++;
     REAL(virObjectRWUnlock)(obj);
@@ -949,6 +1088,7 @@ LS_EXPORT void virMutexLock(void *m)
     REAL(virMutexLock)(m);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    held_push(m, id);
 }
 
 /* VIR_LOCK_GUARD: interposed so that the caller frame is the function taking the lock (for
@@ -964,6 +1104,7 @@ LS_EXPORT void *virLockGuardLock(void *m)
     void *guard = REAL(virLockGuardLock)(m);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    held_push(m, id);
     return guard;
 }
 
@@ -974,7 +1115,9 @@ LS_EXPORT void virMutexUnlock(void *m)
         return;
     }
     void *caller = CALLER;
-    uint32_t id = mutex_id(m, ENTRY_MUTEX, caller);
+    uint32_t id = held_pop(m);
+    if (!id)
+        id = mutex_id(m, ENTRY_MUTEX, caller);
     emit(LS_LOCK_RELEASED, id, 0, 0, 0, caller);
     t_inner++;
     REAL(virMutexUnlock)(m);
@@ -994,6 +1137,7 @@ LS_EXPORT void virRWLockRead(void *m)
     REAL(virRWLockRead)(m);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 1, 0, 0, caller);
+    held_push(m, id);
 }
 
 LS_EXPORT void virRWLockWrite(void *m)
@@ -1009,6 +1153,7 @@ LS_EXPORT void virRWLockWrite(void *m)
     REAL(virRWLockWrite)(m);
     t_inner--;
     emit(LS_LOCK_ACQUIRED, id, 0, 0, 0, caller);
+    held_push(m, id);
 }
 
 LS_EXPORT void virRWLockUnlock(void *m)
@@ -1018,7 +1163,9 @@ LS_EXPORT void virRWLockUnlock(void *m)
         return;
     }
     void *caller = CALLER;
-    uint32_t id = mutex_id(m, ENTRY_RWLOCK, caller);
+    uint32_t id = held_pop(m);
+    if (!id)
+        id = mutex_id(m, ENTRY_RWLOCK, caller);
     emit(LS_LOCK_RELEASED, id, 0, 0, 0, caller);
     t_inner++;
     REAL(virRWLockUnlock)(m);

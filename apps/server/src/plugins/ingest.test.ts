@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FrameEncoder, Trace, validateTrace } from '@lockscope/trace';
 import { checkPrerequisites } from '@lockscope/tracer';
 import { buildApp, type LockscopeApp } from '../app.js';
+import type { ServerConfig } from '../config.js';
 import { testConfig } from '../test-support.js';
 
 let current: LockscopeApp | undefined;
@@ -46,8 +47,8 @@ describe('ingest of a remote tracer', () => {
     const second = encoder.encode(trace);
     const post = (body: Uint8Array, end = false) =>
       a.inject({ method: 'POST', url: `${ingest}${end ? '?end=1' : ''}`, headers: { 'content-type': 'application/octet-stream' }, payload: frameBody(body) });
-    expect((await post(first)).json()).toEqual({ events: 3, done: false });
-    expect((await post(second, true)).json()).toEqual({ events: 5, done: true });
+    expect((await post(first)).json()).toEqual({ events: 3, done: false, acked: 1 });
+    expect((await post(second, true)).json()).toEqual({ events: 5, done: true, acked: 2 });
     const run = (await a.inject(`/api/runs/${id}`)).json() as { source: string; events: number };
     expect(run).toMatchObject({ source: 'traced', events: 5 });
     expect((await post(second)).statusCode).toBe(409);
@@ -70,6 +71,63 @@ describe('ingest of a remote tracer', () => {
 
     const unknown = await a.inject({ method: 'POST', url: '/api/runs/AAAAAAAAAAAAAAAAAAAAAA/ingest', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from([]) });
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it('acknowledges numbered frames, drops a frame it already holds and refuses a gap (409 with acked)', async () => {
+    const a = app();
+    const { ingest } = (await a.inject({ method: 'POST', url: '/api/ingest' })).json() as { ingest: string };
+    const trace = sampleTrace();
+    const encoder = new FrameEncoder();
+    const frames = [encoder.encode(trace, 0, 2), encoder.encode(trace, 2, 4), encoder.encode(trace)];
+    const post = (seq: number, body: Uint8Array, end = false) =>
+      a.inject({ method: 'POST', url: `${ingest}?seq=${seq}${end ? '&end=1' : ''}`, headers: { 'content-type': 'application/octet-stream' }, payload: frameBody(body) });
+    expect((await post(0, frames[0])).json()).toEqual({ events: 2, done: false, acked: 1 });
+    // The acknowledgement of frame 0 was lost: the agent sends it again; it is not applied twice.
+    expect((await post(0, frames[0])).json()).toEqual({ events: 2, done: false, acked: 1, duplicate: true });
+    const gap = await post(2, frames[2]);
+    expect(gap.statusCode).toBe(409);
+    expect(gap.json()).toMatchObject({ error: 'conflict', acked: 1 });
+    expect((await post(1, frames[1])).json()).toEqual({ events: 4, done: false, acked: 2 });
+    expect((await post(2, frames[2], true)).json()).toEqual({ events: 5, done: true, acked: 3 });
+    // The end's acknowledgement lost too: still acknowledged.
+    expect((await post(2, frames[2], true)).json()).toMatchObject({ acked: 3, duplicate: true });
+  });
+
+  it('refuses an agent without the token, or with a wrong one, when the server has a token (LOCKSCOPE_TOKEN, 401)', async () => {
+    const token = 'a-token-of-32-characters-or-so-x';
+    const a = (current = buildApp(testConfig({ token })));
+    const none = await a.inject({ method: 'POST', url: '/api/ingest' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ error: 'unauthorized' });
+    const wrong = await a.inject({ method: 'POST', url: '/api/ingest', headers: { authorization: 'Bearer not-the-token-at-all-nope' } });
+    expect(wrong.statusCode).toBe(401);
+    const ok = await a.inject({ method: 'POST', url: '/api/ingest', headers: { authorization: `Bearer ${token}` } });
+    expect(ok.statusCode).toBe(201);
+    const { ingest } = ok.json() as { ingest: string };
+    const frame = frameBody(new FrameEncoder().encode(sampleTrace()));
+    const frameless = await a.inject({ method: 'POST', url: `${ingest}?seq=0`, headers: { 'content-type': 'application/octet-stream' }, payload: frame });
+    expect(frameless.statusCode).toBe(401);
+    expect(a.lockscope.runs.list()[0].source.trace.length).toBe(0);
+    const sent = await a.inject({ method: 'POST', url: `${ingest}?seq=0`, headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${token}` }, payload: frame });
+    expect(sent.json()).toMatchObject({ events: 5, acked: 1 });
+  });
+
+  it('keeps an unfinished ingest run across a restart of the server: same id, same events, resumes at the next frame', async () => {
+    const config: ServerConfig = testConfig({ idleGraceMs: 300_000 });
+    const first = buildApp(config);
+    const { id, ingest } = (await first.inject({ method: 'POST', url: '/api/ingest', payload: { title: 'host-9' } })).json() as { id: string; ingest: string };
+    const trace = sampleTrace();
+    const encoder = new FrameEncoder();
+    const post = (a: LockscopeApp, seq: number, body: Uint8Array, end = false) =>
+      a.inject({ method: 'POST', url: `${ingest}?seq=${seq}${end ? '&end=1' : ''}`, headers: { 'content-type': 'application/octet-stream' }, payload: frameBody(body) });
+    expect((await post(first, 0, encoder.encode(trace, 0, 3))).json()).toMatchObject({ acked: 1 });
+    await first.close();
+
+    const second = (current = buildApp(config));
+    const restored = (await second.inject(`/api/runs/${id}`)).json() as { state: string; events: number; config: { title: string } };
+    expect(restored).toMatchObject({ state: 'running', events: 3, config: { title: 'host-9' } });
+    expect((await post(second, 1, encoder.encode(trace), true)).json()).toEqual({ events: 5, done: true, acked: 2 });
+    expect(validateTrace(second.lockscope.runs.get(id)!.source.trace)).toEqual({ ok: true });
   });
 
   it('says whether this host can run a traced libvirtd', async () => {

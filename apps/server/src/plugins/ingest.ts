@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
+import { forwardIngest, relayable, remoteRun } from '../cluster/relay.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
 import { readBody } from '../trace-io.js';
 import { createdRun, reserveRun } from '../runs/http.js';
@@ -84,7 +85,9 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
     async (request, reply) => {
       const body = request.body ?? {};
       reserveRun(ctx);
-      const run = ctx.runs.create(new IngestSource(), { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' }, 1);
+      const config = { scenario: body.workload ?? 'traced', params: body.params ?? {}, title: body.title ?? 'traced libvirtd (remote)', source: 'ingest' };
+      const run = ctx.runs.create(new IngestSource(), config, 1);
+      ctx.ingestJournal.open(run.id, config);
       request.log.info({ run: run.id }, 'ingest run created');
       return reply.code(201).send({ ...createdRun(run), ingest: `/api/runs/${run.id}/ingest` });
     },
@@ -94,21 +97,44 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
   await app.register(async (frames) => {
     frames.removeAllContentTypeParsers();
     frames.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
-    frames.post<{ Params: { id: string }; Querystring: { end?: string }; Body: Readable | undefined }>(
+    frames.post<{ Params: { id: string }; Querystring: { end?: string; seq?: number }; Body: Readable | undefined }>(
       '/api/runs/:id/ingest',
       {
-        schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { end: { type: 'string', enum: ['0', '1'] } } } },
+        schema: {
+          params: idParams,
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { end: { type: 'string', enum: ['0', '1'] }, seq: { type: 'integer', minimum: 0, maximum: 2 ** 31 } },
+          },
+        },
       },
-      async (request) => {
-        const run = ctx.runs.get(request.params.id);
-        if (!run || !(run.source instanceof IngestSource)) throw notFound(`ingest run ${request.params.id}`);
-        const source = run.source;
-        if (!run.live || source.done) throw new HttpError(409, 'conflict', `run is ${run.state}`);
+      async (request, reply) => {
         const parts: Uint8Array[] = [];
         if (request.body) for await (const chunk of readBody(request.body, { maxBytes: ctx.config.uploadLimit, idleMs: ctx.config.bodyIdleTimeoutMs })) parts.push(chunk);
         const body = Buffer.concat(parts);
+        const run = ctx.runs.get(request.params.id);
+        if (!run) {
+          // Behind a proxy an agent's frames may reach another instance than the run's: forwarded to it.
+          const remote = await remoteRun(ctx, request.params.id);
+          if (remote && relayable(remote)) {
+            const forwarded = await forwardIngest(remote, request.raw.url ?? '', ctx.config.token, body);
+            return reply.code(forwarded.status).type('application/json; charset=utf-8').send(forwarded.body);
+          }
+        }
+        if (!run || !(run.source instanceof IngestSource)) throw notFound(`ingest run ${request.params.id}`);
+        const source = run.source;
+        const { seq } = request.query;
+        // A frame the server already holds (its acknowledgement was lost): acknowledged again, not applied twice.
+        if (seq !== undefined && seq < source.received) return { events: source.trace.length, done: source.done, acked: source.received, duplicate: true };
+        if (!run.live || source.done) throw new HttpError(409, 'conflict', `run is ${run.state}`);
+        if (seq !== undefined && seq > source.received) {
+          throw new HttpError(409, 'conflict', `frame ${seq} does not follow the ${source.received} frame(s) received; resend from frame ${source.received}`, { acked: source.received });
+        }
+        const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+        const end = request.query.end === '1';
         try {
-          source.ingest(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), request.query.end === '1');
+          source.ingest(bytes, end);
         } catch (error) {
           if (error instanceof TraceError) {
             if (error.eventIndex !== undefined) throw new HttpError(422, 'invalid_trace', error.message, { index: error.eventIndex });
@@ -116,7 +142,10 @@ export const ingestRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
           }
           throw error;
         }
-        return { events: source.trace.length, done: source.done };
+        // On disk before the acknowledgement; the journal goes when the run ends (RunManager's onEnd).
+        ctx.ingestJournal.append(run.id, bytes);
+        run.touch();
+        return { events: source.trace.length, done: source.done, acked: source.received };
       },
     );
   });

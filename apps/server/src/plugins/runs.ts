@@ -1,7 +1,8 @@
 // Runs over HTTP: create one, describe it, control it, stop it. The stream is in stream.ts.
 import type { FastifyPluginAsync } from 'fastify';
+import { describeRemote, remoteRun } from '../cluster/relay.js';
 import type { AppContext } from '../context.js';
-import { HttpError, badInput } from '../errors.js';
+import { HttpError, badInput, notFound } from '../errors.js';
 import { CONTROL_TYPES, ControlMessageError, applyControl, parseControl, parseSpeed } from '../runs/control.js';
 import { createdRun, findRun, reserveRun, resolveRunConfig } from '../runs/http.js';
 import { SimulationSource } from '../runs/sim-source.js';
@@ -29,7 +30,14 @@ export const runsRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
 
   app.get('/api/runs', async () => ({ runs: ctx.runs.list().map((r) => r.describe()) }));
 
-  app.get<{ Params: { id: string } }>('/api/runs/:id', { schema: { params: idParams } }, async (request) => findRun(ctx, request.params.id).describe());
+  app.get<{ Params: { id: string } }>('/api/runs/:id', { schema: { params: idParams } }, async (request) => {
+    const local = ctx.runs.get(request.params.id);
+    if (local) return local.describe();
+    // Hosted by another instance of the deployment: its description, relayed.
+    const remote = await remoteRun(ctx, request.params.id);
+    if (remote) return describeRemote(remote, ctx.config.token);
+    throw notFound(`run ${request.params.id}`);
+  });
 
   /** The stream's control messages over HTTP, for scripts: same body, same errors (as 400s). */
   // The schema checks the envelope; parseControl checks each message type exactly as on the socket.

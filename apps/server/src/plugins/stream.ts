@@ -9,6 +9,8 @@ import { HttpError } from '../errors.js';
 import { ControlMessageError, applyControl, parseControl } from '../runs/control.js';
 import { ControlError } from '../runs/source.js';
 import { Viewer, type StreamFormat } from '../runs/viewer.js';
+import { relayStream, relayable, remoteRun } from '../cluster/relay.js';
+import type { RegisteredRun } from '../cluster/registry.js';
 import { originAllowed } from './access.js';
 import { findRun } from '../runs/http.js';
 import { idParams } from './schemas.js';
@@ -26,6 +28,8 @@ function errorMessage(error: string, message: string, field?: string): Record<st
 }
 
 export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => {
+  /** Upgrades found by preHandler to be for another instance's run. */
+  const relayed = new WeakMap<object, RegisteredRun>();
   app.route<StreamRequest>({
     method: 'GET',
     url: '/api/runs/:id/stream',
@@ -41,6 +45,15 @@ export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
       if (origin !== undefined && !originAllowed(origin, request.headers.host, ctx.config.allowedOrigins)) {
         throw new HttpError(403, 'forbidden', `WebSocket connections from ${origin} are not accepted`);
       }
+      if (!ctx.runs.get(request.params.id)) {
+        // A live run of another instance of the deployment: relayed (wsHandler).
+        const remote = await remoteRun(ctx, request.params.id);
+        if (remote) {
+          if (!relayable(remote)) throw new HttpError(409, 'conflict', `run ${remote.id} ${!remote.hostAlive ? 'ended with its instance' : `is ${remote.state}`}: nothing to stream`);
+          relayed.set(request, remote);
+          return;
+        }
+      }
       const run = findRun(ctx, request.params.id);
       if (run.viewers.size >= ctx.config.maxViewersPerRun) throw new HttpError(503, 'too_many_viewers', `run ${run.id} already has ${run.viewers.size} viewers`);
     },
@@ -48,6 +61,12 @@ export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
       throw new HttpError(426, 'upgrade_required', 'this is a WebSocket endpoint: connect with a WebSocket client');
     },
     wsHandler: (socket: WebSocket, request) => {
+      const remote = relayed.get(request);
+      if (remote) {
+        relayed.delete(request);
+        relayStream(socket, remote, request.query.format ? `?format=${request.query.format}` : '', ctx.config.token);
+        return;
+      }
       const run = ctx.runs.get(request.params.id);
       if (!run) {
         socket.close(1011, 'run vanished');

@@ -15,6 +15,9 @@ export interface RunManagerOptions extends RunLimits {
   maxRuns: number;
   /** An ended run stays readable (and recordable) this long (ms). */
   retainMs: number;
+  /** Called when a run is created, and when it ends (after its last status went out). */
+  onCreate?: (run: Run) => void;
+  onEnd?: (run: Run) => void;
 }
 
 export class RunManager {
@@ -39,11 +42,15 @@ export class RunManager {
     throw new TooManyRunsError(this.options.maxRuns);
   }
 
-  create(source: RunSource, config: Record<string, unknown>, speed: Speed): Run {
+  /** A new run; `id` is given only to re-create a run under its old id (an ingest run after a restart). */
+  create(source: RunSource, config: Record<string, unknown>, speed: Speed, id: string = newId()): Run {
     this.reserve();
-    const id = newId();
-    const run = new Run(id, source, config, speed, this.options, (ended) => this.scheduleForget(ended));
+    const run = new Run(id, source, config, speed, this.options, (ended) => {
+      this.options.onEnd?.(ended);
+      this.scheduleForget(ended);
+    });
     this.runs.set(id, run);
+    this.options.onCreate?.(run);
     return run;
   }
 

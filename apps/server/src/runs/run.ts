@@ -289,6 +289,14 @@ export class Run {
     this.onEnd(this);
   }
 
+  /** Activity of the run's producer (a remote tracer posting): an unwatched run stays alive while it lasts. */
+  touch(): void {
+    if (!this.idleTimer) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.armIdleTimer();
+  }
+
   private armIdleTimer(): void {
     if (!this.live || this.idleTimer) return;
     this.idleTimer = setTimeout(() => this.stop('idle'), this.limits.idleGraceMs);

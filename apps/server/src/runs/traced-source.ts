@@ -69,6 +69,8 @@ export class IngestSource extends TracedSource {
   private readonly frames = new FrameDecoder();
   private readonly validator = new TraceValidator();
   private ended = false;
+  /** Frames accepted so far: the sequence number the remote tracer sends next. */
+  received = 0;
 
   get now(): number {
     return this.trace.endTime;
@@ -79,20 +81,46 @@ export class IngestSource extends TracedSource {
   }
 
   /**
-   * Appends the frames in `bytes` (one or more, back to back). A malformed frame throws
-   * TraceError before anything of it is kept; an invariant broken by the new events throws
-   * TraceError with the index, and the stream ends there.
+   * Appends the frames in `bytes` (one or more, back to back) and returns how many. A malformed
+   * frame throws TraceError before anything of it is kept; an invariant broken by the new events
+   * throws TraceError with the index, and the stream ends there.
    */
-  ingest(bytes: Uint8Array, end: boolean): void {
+  ingest(bytes: Uint8Array, end: boolean): number {
     if (this.ended) throw new Error('this ingest stream has ended');
     let offset = 0;
-    while (offset < bytes.length) offset = this.frames.decodeAt(bytes, offset, this.trace, 'ingested frame');
+    let count = 0;
+    while (offset < bytes.length) {
+      offset = this.frames.decodeAt(bytes, offset, this.trace, 'ingested frame');
+      count++;
+    }
     const check = this.validator.check(this.trace);
     if (!check.ok) {
       this.ended = true;
       throw new TraceError(check.reason, check.index);
     }
+    this.received += count;
     if (end) this.ended = true;
+    return count;
+  }
+
+  /**
+   * Re-applies journalled frames (after a restart) and returns the length of the good prefix:
+   * a frame torn by a crash mid-write, and what follows it, are not kept.
+   */
+  restore(bytes: Uint8Array): number {
+    let offset = 0;
+    while (offset < bytes.length) {
+      let next: number;
+      try {
+        next = this.frames.decodeAt(bytes, offset, this.trace, 'journalled frame');
+      } catch (error) {
+        if (error instanceof TraceError) break;
+        throw error;
+      }
+      offset = next;
+      this.received++;
+    }
+    return offset;
   }
 
   stop(): void {

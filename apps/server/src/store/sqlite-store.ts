@@ -8,28 +8,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  DuplicateRecordingError,
-  type NewRecording,
-  type RecordingMeta,
-  type RecordingPage,
-  type RecordingSource,
-  type RecordingStore,
-  type RecordingWriter,
-} from './recording-store.js';
+import { chunkedWriter, toMeta, type MetaRow } from './chunks.js';
+import { DuplicateRecordingError, type RecordingMeta, type RecordingPage, type RecordingStore, type RecordingWriter } from './recording-store.js';
 
 const SQLITE_FILE_NAME = 'lockscope.sqlite';
 /** Chunks are gathered up to this size before they are inserted (and read back in this size). */
 export const CHUNK_BYTES = 1 << 20;
-
-interface MetaRow {
-  id: string;
-  title: string;
-  created_at: string;
-  events: number;
-  source: string;
-  bytes: number;
-}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS recordings (
@@ -51,17 +35,6 @@ CREATE TABLE IF NOT EXISTS trace_chunks (
   PRIMARY KEY (blob, seq)
 ) WITHOUT ROWID;
 `;
-
-function toMeta(row: MetaRow): RecordingMeta {
-  return {
-    id: row.id,
-    title: row.title,
-    createdAt: row.created_at,
-    events: row.events,
-    source: row.source as RecordingSource,
-    bytes: row.bytes,
-  };
-}
 
 const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const parseConfig = (config: string | null): unknown => (config === null ? null : (JSON.parse(config) as unknown));
@@ -110,54 +83,21 @@ export class SqliteRecordingStore implements RecordingStore {
     const s = this.statements;
     const blob = s.newBlob.get()!.blob;
     let seq = 0;
-    let size = 0;
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    let state: 'open' | 'committed' | 'aborted' = 'open';
-    const flush = (): void => {
-      if (pendingBytes === 0) return;
-      const data = Buffer.allocUnsafe(pendingBytes);
-      let at = 0;
-      for (const p of pending) {
-        data.set(p, at);
-        at += p.byteLength;
-      }
-      s.insertChunk.run(blob, seq++, data);
-      pending = [];
-      pendingBytes = 0;
-    };
-    const drop = (): void => {
-      s.dropChunks.run(blob);
-      s.dropBlob.run(blob);
-    };
-    return {
-      write: async (chunk) => {
-        if (state !== 'open') throw new Error(`recording ${id} is ${state}`);
-        if (chunk.byteLength === 0) return;
-        // Copy: the caller may reuse its buffer once the promise resolves.
-        pending.push(new Uint8Array(chunk));
-        pendingBytes += chunk.byteLength;
-        size += chunk.byteLength;
-        if (pendingBytes >= CHUNK_BYTES) flush();
+    return chunkedWriter(id, CHUNK_BYTES, {
+      chunk: (data) => {
+        s.insertChunk.run(blob, seq++, data);
       },
-      commit: async (r: NewRecording) => {
-        if (state !== 'open') throw new Error(`recording ${id} is ${state}`);
-        flush();
-        const createdAt = new Date().toISOString();
-        const config = r.config === null || r.config === undefined ? null : JSON.stringify(r.config);
+      record: (r, row) => {
         if (s.exists.get(id)) throw new DuplicateRecordingError(id);
         // One statement in autocommit mode: the recording appears whole or not at all.
-        s.insert.run(id, r.title, createdAt, r.events, r.source, size, config, blob);
-        state = 'committed';
-        return { id, title: r.title, createdAt, events: r.events, source: r.source, bytes: size };
+        s.insert.run(id, r.title, row.createdAt, r.events, r.source, row.bytes, row.config, blob);
       },
-      abort: async () => {
-        if (state !== 'open') return;
-        state = 'aborted';
-        pending = [];
-        if (this.db.open) drop();
+      drop: () => {
+        if (!this.db.open) return;
+        s.dropChunks.run(blob);
+        s.dropBlob.run(blob);
       },
-    };
+    });
   }
 
   async chunks(id: string): Promise<AsyncIterable<Uint8Array> | undefined> {

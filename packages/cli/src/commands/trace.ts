@@ -2,7 +2,7 @@
 // daemon the user started with it) and writes the trace, optionally streaming it live to a
 // Lockscope server.
 import { existsSync } from 'node:fs';
-import { FrameEncoder, type Trace } from '@lockscope/trace';
+import type { Trace } from '@lockscope/trace';
 import {
   DEFAULT_LIBRARY,
   PrerequisiteError,
@@ -18,10 +18,11 @@ import { outputFormat, parseOptions, parseTracedParams } from '../args.js';
 import { UsageError } from '../errors.js';
 import { say, sayFailedClients, sayMissing } from '../report.js';
 import { encodeAs, writeOutput } from '../io.js';
+import { LiveUploader } from '../live.js';
 import { ms, statsSummary } from '../summary.js';
 
 export const usage =
-  'trace --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL] | trace --check';
+  'trace --workload lifecycle|create-storm|define-during-storm [--param domains=N] [--param probeIntervalMs=MS] [--format summary|chrome|ndjson|binary] [--out FILE] [--live URL [--token T]] [--keep] | trace --follow PREFIX [--pid PID] [--out FILE] [--live URL [--token T]] | trace --check';
 
 /** The JSON printed by default: what ran, and the statistics of the trace, in ms. */
 function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string, unknown>): Record<string, unknown> {
@@ -38,59 +39,6 @@ function traceSummary(trace: Trace, decoder: TraceDecoder, extra: Record<string,
     anomalies: decoder.anomalies,
     heldAtEnd: decoder.openHolds(),
   };
-}
-
-/** Streams a growing trace to a Lockscope server's ingest endpoint, one POST per batch, in order. */
-class LiveUploader {
-  private readonly encoder = new FrameEncoder();
-  private chain: Promise<void> = Promise.resolve();
-  private failure: Error | null = null;
-  private ingestUrl = '';
-  runUrl = '';
-
-  /** `Authorization` for a server with a token (LOCKSCOPE_TOKEN in the environment). */
-  private readonly auth: Record<string, string>;
-
-  constructor(private readonly base: string, token = process.env.LOCKSCOPE_TOKEN?.trim()) {
-    this.auth = token ? { authorization: `Bearer ${token}` } : {};
-  }
-
-  async open(config: Record<string, unknown>): Promise<void> {
-    let res: Response;
-    try {
-      res = await fetch(new URL('/api/ingest', this.base), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.auth },
-        body: JSON.stringify(config),
-      });
-    } catch (err) {
-      throw new Error(`cannot reach the Lockscope server at ${this.base} (--live): ${(err as Error).message}`);
-    }
-    if (res.status !== 201) throw new Error(`the server at ${this.base} refused the live trace: ${res.status} ${await res.text()}`);
-    const answer = (await res.json()) as { id: string; ingest: string };
-    this.ingestUrl = new URL(answer.ingest, this.base).href;
-    this.runUrl = new URL(`/api/runs/${answer.id}`, this.base).href;
-  }
-
-  /** Queues the events added since the last call. */
-  push(trace: Trace, end = false): void {
-    if (this.failure) return;
-    const frame = trace.length > this.encoder.position || end ? this.encoder.encode(trace) : null;
-    this.chain = this.chain.then(async () => {
-      if (this.failure) return;
-      const url = end ? `${this.ingestUrl}?end=1` : this.ingestUrl;
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...this.auth }, body: frame ?? new Uint8Array(0) });
-      if (!res.ok) this.failure = new Error(`live upload failed: ${res.status} ${await res.text()}`);
-    }).catch((err: unknown) => {
-      this.failure = err instanceof Error ? err : new Error(String(err));
-    });
-  }
-
-  async close(trace: Trace): Promise<void> {
-    this.push(trace, true);
-    await this.chain;
-    if (this.failure) throw this.failure;
-  }
 }
 
 function alive(pid: number): boolean {
@@ -133,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     format: { type: 'string' },
     out: { type: 'string' },
     live: { type: 'string' },
+    token: { type: 'string' },
     keep: { type: 'boolean', default: false },
     follow: { type: 'string' },
     pid: { type: 'string' },
@@ -156,6 +105,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (liveUrl.protocol !== 'http:' && liveUrl.protocol !== 'https:') throw new UsageError(`--live expects an http(s) URL, got '${values.live}'`);
   }
+  if (values.token !== undefined && liveUrl === undefined) throw new UsageError('--token goes with --live URL');
+  // The token may also come from the environment, to keep it out of the process list.
+  const token = values.token ?? process.env.LOCKSCOPE_TOKEN;
   let pid: number | undefined;
   if (values.pid !== undefined) {
     if (!/^\d+$/.test(values.pid)) throw new UsageError(`--pid expects a process id, got '${values.pid}'`);
@@ -165,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   let trace: Trace;
   let decoder: TraceDecoder;
   let extra: Record<string, unknown>;
-  const live = liveUrl ? new LiveUploader(liveUrl.href) : null;
+  const live = liveUrl ? new LiveUploader(liveUrl.href, { ...(token ? { token } : {}), log: say }) : null;
 
   if (values.follow !== undefined) {
     if (values.param.length > 0) throw new UsageError('--param applies to --workload runs only');
