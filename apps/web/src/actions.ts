@@ -40,14 +40,7 @@ function connect(slot: TraceSlot, runId: string, trace: Trace): void {
       if (run.strategy && typeof run.strategy === 'object') app().setStrategy(run.strategy as Record<string, unknown>);
     },
     onStatus: (s) => {
-      const status: RunStatusView = {
-        state: String(s.state),
-        simTimeNs: Number(s.simTimeNs ?? 0),
-        events: Number(s.events ?? 0),
-        speed: s.speed === 'max' ? 'max' : Number(s.speed ?? 1),
-      };
-      if (typeof s.reason === 'string') status.reason = s.reason;
-      if (s.strategy && typeof s.strategy === 'object') status.strategy = s.strategy as Record<string, unknown>;
+      const status: RunStatusView = { state: s.state, reason: s.reason, simTimeNs: s.simTimeNs, events: s.events, speed: s.speed, strategy: s.strategy };
       if (slot === 'main') {
         app().setStatus(status);
         if (status.reason === 'event-limit' && !app().truncated) app().setTruncated({ events: status.events, simTimeNs: status.simTimeNs });
