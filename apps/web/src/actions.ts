@@ -40,14 +40,7 @@ function connect(slot: TraceSlot, runId: string, trace: Trace): void {
       if (run.strategy && typeof run.strategy === 'object') app().setStrategy(run.strategy as Record<string, unknown>);
     },
     onStatus: (s) => {
-      const status: RunStatusView = {
-        state: String(s.state),
-        simTimeNs: Number(s.simTimeNs ?? 0),
-        events: Number(s.events ?? 0),
-        speed: s.speed === 'max' ? 'max' : Number(s.speed ?? 1),
-      };
-      if (typeof s.reason === 'string') status.reason = s.reason;
-      if (s.strategy && typeof s.strategy === 'object') status.strategy = s.strategy as Record<string, unknown>;
+      const status: RunStatusView = { state: s.state, reason: s.reason, simTimeNs: s.simTimeNs, events: s.events, speed: s.speed, strategy: s.strategy };
       if (slot === 'main') {
         app().setStatus(status);
         if (status.reason === 'event-limit' && !app().truncated) app().setTruncated({ events: status.events, simTimeNs: status.simTimeNs });
@@ -196,8 +189,12 @@ export interface UploadProgress {
 
 /** Uploads a file; on success opens the stored recording. Throws with the server's message. */
 export async function uploadAndOpen(file: File, onProgress: UploadProgress): Promise<void> {
-  const { id } = await uploadRecording(file, file.name, onProgress);
+  const { id, warnings } = await uploadRecording(file, file.name, onProgress);
   await openRecording(id);
+  // A trace from another recorder was repaired on import: say what was changed.
+  if (warnings.length > 0 && useApp.getState().connection === 'done') {
+    useApp.getState().setConnection('done', `opened with repairs: ${warnings.map((w) => `${w.count} x ${w.kind} (e.g. ${w.examples[0] ?? ''})`).join('; ')}`);
+  }
 }
 
 /** Starts the same workload and seed under another strategy, streamed into the compare slot. */

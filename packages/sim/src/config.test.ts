@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, knobs, presets, resolveConfig, scenarios } from './index.js';
+import { ConfigError, applyChange, knobs, presets, resolveConfig, scenarios } from './index.js';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -64,5 +64,28 @@ describe('resolveConfig', () => {
       expect(s.params.some((p) => p.name === 'domains')).toBe(true);
       for (const p of s.params) expect(p.default).toBeGreaterThanOrEqual(p.min);
     }
+  });
+});
+
+describe('applyChange', () => {
+  const base = resolveConfig({ scenario: 'create-storm' }).strategy;
+
+  it('takes a knob map, a preset, or one knob as the stream protocol sends it', () => {
+    expect(applyChange(base, { 'security.lock': 'domain', workers: 5 })).toMatchObject({
+      strategy: { 'security.lock': 'domain', workers: 5 },
+      description: 'security.lock=domain workers=5',
+    });
+    expect(applyChange(base, { preset: 'libvirt-9.0' }).strategy).toEqual(presets.find((p) => p.name === 'libvirt-9.0')?.knobs);
+    expect(applyChange(base, { knob: 'list.lookup', value: 'name-copy' })).toEqual({
+      strategy: { ...base, 'list.lookup': 'name-copy' },
+      description: 'list.lookup=name-copy',
+    });
+  });
+
+  it('names the bad input and leaves the base alone', () => {
+    expect(errorOf(() => applyChange(base, { knob: 'no.such.knob', value: 1 })).field).toBe('set.no.such.knob');
+    expect(errorOf(() => applyChange(base, { knob: 'security.lock', value: 'nowhere' })).field).toBe('set.security.lock');
+    expect(errorOf(() => applyChange(base, { preset: 'libvirt-1999' })).field).toBe('preset');
+    expect(base['security.lock']).toBe('manager');
   });
 });

@@ -267,6 +267,33 @@ export class Engine {
     return p;
   }
 
+  /** Starts `gen` on `thread` after a work phase of `ns` drawn as a `phase` span labelled `label`:
+   * the same as a generator whose first step is `work`, without a wrapping generator (every step
+   * of a wrapped one would pass through the wrapper). */
+  spawnAfterWork(thread: number, ns: number, label: string, gen: Gen<number | void>, onDone: (p: Process, result: number) => void): Process {
+    const p = this.free.pop() ?? new Process();
+    p.gen = gen;
+    p.thread = thread;
+    p.resumeValue = 1;
+    p.onDone = onDone;
+    const trace = this.trace;
+    trace.push(this.now, thread, EventKind.SpanBegin, trace.label(label), PHASE_SPAN, NONE);
+    p.endSpanOnWake = true;
+    this.schedule(p, this.now + Math.max(0, Math.round(ns)));
+    return p;
+  }
+
+  /** A work phase of `ns` on `thread` (a `phase` span labelled `label`), then `then()`: work a
+   * thread does after its process has ended. */
+  workThen(thread: number, ns: number, label: string, then: () => void): void {
+    const trace = this.trace;
+    trace.push(this.now, thread, EventKind.SpanBegin, trace.label(label), PHASE_SPAN, NONE);
+    this.callAt(this.now + ns, () => {
+      trace.endSpan(this.now, thread);
+      then();
+    });
+  }
+
   /** Calls `fn` at absolute time `t` (a timer that belongs to no thread). */
   callAt(t: number, fn: () => void): void {
     const p = new Process();

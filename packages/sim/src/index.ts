@@ -4,6 +4,7 @@ export {
   presets,
   knobs,
   ConfigError,
+  applyChange,
   type Strategy,
   type KnobInfo,
   type KnobName,

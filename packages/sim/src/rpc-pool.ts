@@ -13,7 +13,7 @@
 //   the reply after it (`rpcDispatch`, `rpcReply` in the cost table).
 import type { Costs } from './costs.js';
 import type { CallServer, Engine, Gen, Process, SerialThread, Step } from './engine.js';
-import { callStep, work } from './engine.js';
+import { callStep } from './engine.js';
 
 /** max_client_requests: calls of one connection that the daemon processes at once. */
 export const MAX_CLIENT_REQUESTS = 5;
@@ -173,26 +173,23 @@ export class RpcPool implements CallServer {
     this.openQueueSpan(req);
   }
 
+  /** virNetServerProgramDispatch: decode and dispatch the call, run the driver's code, reply. */
   private startCall(w: Worker, req: CallRequest): void {
     w.busy = true;
     this.engine.trace.beginSpan(this.engine.now, w.thread, 'api', req.api, req.subject);
-    const p = this.engine.spawn(w.thread, this.serve(req), this.callDone);
+    const p = this.engine.spawnAfterWork(w.thread, this.costs.ns('rpcDispatch'), 'RPC: decode + dispatch', req.run(), this.callDone);
     this.running.set(p, { req, worker: w });
-  }
-
-  /** virNetServerProgramDispatch: decode and dispatch the call, run the driver's code, reply. */
-  private *serve(req: CallRequest): Gen<number> {
-    yield work(this.costs.ns('rpcDispatch'), 'RPC: decode + dispatch');
-    const result = yield* req.run();
-    yield work(this.costs.ns('rpcReply'), 'RPC: encode + send reply');
-    return result;
   }
 
   private readonly callDone = (p: Process, result: number): void => {
     const entry = this.running.get(p);
     if (entry === undefined) throw new Error('a call finished that no worker ran');
     this.running.delete(p);
-    const { req, worker: w } = entry;
+    const { req, worker } = entry;
+    this.engine.workThen(worker.thread, this.costs.ns('rpcReply'), 'RPC: encode + send reply', () => this.replied(req, worker, result));
+  };
+
+  private replied(req: CallRequest, w: Worker, result: number): void {
     this.engine.trace.endSpan(this.engine.now, w.thread);
     req.result = result;
     this.engine.resume(req.client as Process, result);
@@ -207,7 +204,7 @@ export class RpcPool implements CallServer {
       }
     }
     this.dispatchTo(w);
-  };
+  }
 
   private dispatchTo(w: Worker): void {
     if (w.busy || w.retired || this.callQueue.length === 0) return;

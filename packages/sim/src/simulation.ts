@@ -116,10 +116,10 @@ function capacityHint(config: SimConfig): number {
   const p = config.params;
   let guess = 1 << 14;
   if (config.scenario === 'fleet') {
-    // Per polling round: ListAll (6 events per domain in 1.0.5) and one GetInfo (10 events) per
-    // domain, plus a lookup per domain that may walk every domain.
-    const scan = p.lookupByName !== 1 ? 0 : config.strategy['list.lookup'] === 'lock-objects' ? 3 * p.domains + 8 : 8;
-    guess = Math.ceil(p.durationS / p.pollIntervalS) * p.domains * (16 + scan);
+    // Per polling round: ListAll (6 events per domain in 1.0.5) and one GetInfo (14 events, its
+    // RPC dispatch and reply included) per domain, plus a lookup per domain that may walk every domain.
+    const scan = p.lookupByName !== 1 ? 0 : config.strategy['list.lookup'] === 'lock-objects' ? 3 * p.domains + 12 : 12;
+    guess = Math.ceil(p.durationS / p.pollIntervalS) * p.domains * (20 + scan);
   } else {
     guess = p.domains * 300;
   }

@@ -1,5 +1,6 @@
 // Strategies are data: a strategy says which lock a step takes and which code path runs, never a
 // different shape of code. Knob names are relied on by URLs, scripts and the UI: keep them.
+import type { StrategyChange as LiveChange } from '@lockscope/trace/protocol';
 import { COST_PROFILES, type CostProfile } from './costs.js';
 
 export const SECURITY_LOCKS = ['manager', 'driver', 'domain'] as const;
@@ -191,16 +192,20 @@ export function applyKnobs(base: Strategy, set: Record<string, unknown>, prefix 
   return out;
 }
 
-/** The change a live strategy switch describes: a knob map or a preset. */
-export type StrategyChange = Partial<Record<KnobName, string | number>> | { preset: string };
+/** The change a live strategy switch describes: a knob map, a preset, or one knob as the stream
+ * protocol sends it (`{knob, value}`, @lockscope/trace/protocol). */
+export type StrategyChange = Partial<Record<KnobName, string | number>> | { preset: string } | LiveChange;
 
+/** The one place a change is validated and applied: the simulation itself (setStrategy) and the
+ * server's sources, which check a viewer's change before handing it to a simulation thread. */
 export function applyChange(base: Strategy, change: StrategyChange): { strategy: Strategy; description: string } {
   if (change === null || typeof change !== 'object') throw new ConfigError('strategy', 'expected a knob map or { preset }');
   if ('preset' in change && typeof change.preset === 'string') {
     const p = findPreset(change.preset);
     return { strategy: { ...p.knobs }, description: `preset=${p.name}` };
   }
-  const set = change as Record<string, unknown>;
+  const set: Record<string, unknown> =
+    'knob' in change && typeof change.knob === 'string' ? { [change.knob]: (change as { value: unknown }).value } : (change as Record<string, unknown>);
   if (Object.keys(set).length === 0) throw new ConfigError('set', 'no knob to change');
   const strategy = applyKnobs(base, set);
   const description = Object.keys(set)

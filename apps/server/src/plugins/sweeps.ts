@@ -8,7 +8,7 @@ import { ConfigError } from '@lockscope/sim';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { HttpError, badInput, notFound } from '../errors.js';
-import { nameSchema, seedSchema } from './runs.js';
+import { nameSchema, seedSchema } from './schemas.js';
 
 /** Most points one sweep may have, and sweeps running at once. */
 export const MAX_SWEEP_POINTS = 200;

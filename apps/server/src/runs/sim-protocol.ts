@@ -1,5 +1,5 @@
 // Messages between a simulation worker thread and the run's WorkerSimulationSource.
-import type { SimConfig } from '@lockscope/sim';
+import type { SimConfig, Strategy } from '@lockscope/sim';
 import type { LockInfo, ThreadInfo, Trace, TraceMeta } from '@lockscope/trace';
 import type { StrategyChange } from './source.js';
 
@@ -21,7 +21,7 @@ export interface Batch extends EventColumns {
   type: 'batch';
   now: number;
   done: boolean;
-  strategy: Record<string, unknown>;
+  strategy: Strategy;
   /** Strategy changes applied so far (the run's thread knows how many it sent). */
   changes: number;
   threads: ThreadInfo[];

@@ -1,5 +1,5 @@
 // The simulator as a run's source: the run's clock asks it for the events up to a simulated time.
-import { ConfigError, createSimulation, type SimConfig, type Simulation, type StrategyChange as SimStrategyChange } from '@lockscope/sim';
+import { ConfigError, createSimulation, type SimConfig, type Simulation, type Strategy } from '@lockscope/sim';
 import type { Trace } from '@lockscope/trace';
 import { ControlError, type RunSource, type StrategyChange } from './source.js';
 
@@ -52,10 +52,14 @@ export class SimulationSource implements RunSource {
     return { ...this.sim.strategy };
   }
 
+  /** The strategy in effect, as the simulator types it (`strategy()` is every source's view). */
+  get currentStrategy(): Strategy {
+    return this.sim.strategy;
+  }
+
   change(change: StrategyChange): void {
-    const arg: SimStrategyChange = 'preset' in change ? { preset: change.preset } : { [change.knob]: change.value };
     try {
-      this.sim.setStrategy(arg);
+      this.sim.setStrategy(change);
     } catch (error) {
       if (error instanceof ConfigError) throw new ControlError(error.field, error.message);
       throw error;

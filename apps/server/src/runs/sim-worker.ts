@@ -30,7 +30,7 @@ function flush(): void {
     type: 'batch',
     now: source.now,
     done: source.done,
-    strategy: source.strategy(),
+    strategy: source.currentStrategy,
     changes: changesApplied,
     threads: trace.threads.slice(sent.threads),
     locks: trace.locks.slice(sent.locks),

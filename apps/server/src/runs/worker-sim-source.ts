@@ -1,7 +1,7 @@
 // The simulator as a run's source, running in a worker thread (sim-worker.ts). The run's thread
 // keeps its own copy of the trace, appended from the worker's batches, which its viewers read.
 import { Worker } from 'node:worker_threads';
-import { ConfigError, resolveConfig, type SimConfig } from '@lockscope/sim';
+import { ConfigError, applyChange, type SimConfig, type Strategy } from '@lockscope/sim';
 import { Trace, type EventKind } from '@lockscope/trace';
 import type { FromWorker, ToWorker, WorkerInit } from './sim-protocol.js';
 import { ControlError, type RunSource, type StrategyChange } from './source.js';
@@ -24,7 +24,7 @@ export class WorkerSimulationSource implements RunSource {
   failure: Error | undefined;
   private nowNs = 0;
   private finished = false;
-  private current: Record<string, unknown>;
+  private current: Strategy;
   private readonly worker: Worker;
   private asked = { untilNs: -1, allowance: -1 };
   private stopped = false;
@@ -63,14 +63,8 @@ export class WorkerSimulationSource implements RunSource {
 
   /** Validated here, at once (the caller answers the client); applied by the worker. */
   change(change: StrategyChange): void {
-    const { scenario, params, preset } = this.config;
     try {
-      if ('preset' in change) {
-        this.current = { ...resolveConfig({ scenario, params, preset: change.preset }).strategy };
-      } else {
-        const set = { ...(this.current as Record<string, string | number>), [change.knob]: change.value };
-        this.current = { ...resolveConfig({ scenario, params, preset, set }).strategy };
-      }
+      this.current = applyChange(this.current, change).strategy;
     } catch (error) {
       if (error instanceof ConfigError) throw new ControlError(error.field, error.message);
       throw error;

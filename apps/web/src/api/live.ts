@@ -3,22 +3,18 @@
 // so a burst of frames costs one derivation pass and one redraw.
 
 import { FrameDecoder, type Trace } from '@lockscope/trace';
+import type { ControlMessage, RunDescription, RunStatus, ServerMessage } from '@lockscope/trace/protocol';
 
 export interface LiveHandlers {
-  onHello(run: Record<string, unknown>): void;
-  onStatus(status: Record<string, unknown>): void;
+  onHello(run: RunDescription): void;
+  onStatus(status: RunStatus): void;
   onError(message: string, field?: string): void;
   /** New events were decoded into the trace (called at most once per animation frame). */
   onEvents(): void;
   onClose(clean: boolean, reason: string): void;
 }
 
-export type ControlMessage =
-  | { type: 'set'; knob: string; value: string | number }
-  | { type: 'preset'; name: string }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'speed'; value: number | 'max' };
+export type { ControlMessage };
 
 export class LiveConnection {
   private socket: WebSocket;
@@ -44,16 +40,16 @@ export class LiveConnection {
 
   private onMessage(data: string | ArrayBuffer): void {
     if (typeof data === 'string') {
-      let msg: Record<string, unknown>;
+      let msg: ServerMessage;
       try {
-        msg = JSON.parse(data) as Record<string, unknown>;
+        msg = JSON.parse(data) as ServerMessage;
       } catch {
         this.handlers.onError('the server sent a message that is not JSON');
         return;
       }
-      if (msg.type === 'hello') this.handlers.onHello((msg.run as Record<string, unknown>) ?? {});
+      if (msg.type === 'hello') this.handlers.onHello(msg.run);
       else if (msg.type === 'status') this.handlers.onStatus(msg);
-      else if (msg.type === 'error') this.handlers.onError(String(msg.message ?? msg.error ?? 'error'), typeof msg.field === 'string' ? msg.field : undefined);
+      else if (msg.type === 'error') this.handlers.onError(msg.message || msg.error || 'error', msg.field);
       return;
     }
     try {

@@ -3,6 +3,7 @@
 
 import { create, type StateCreator } from 'zustand';
 import type { TraceSlot } from './traces.js';
+import type { RunStatus } from '@lockscope/trace/protocol';
 import { clampWindow, followWindow, panWindow, zoomWindow, type TimeWindow } from './viewMath.js';
 
 // ---- run / connection ----
@@ -30,14 +31,8 @@ export interface RunConfig {
 
 export type Connection = 'idle' | 'loading' | 'connecting' | 'live' | 'paused' | 'done' | 'error';
 
-export interface RunStatusView {
-  state: string;
-  reason?: string;
-  simTimeNs: number;
-  events: number;
-  speed: number | 'max';
-  strategy?: Record<string, unknown>;
-}
+/** What the dashboard keeps of the server's last `status` message. */
+export type RunStatusView = Pick<RunStatus, 'state' | 'reason' | 'simTimeNs' | 'events' | 'speed' | 'strategy'>;
 
 export interface RunSlice {
   source: Source;
