@@ -2,12 +2,16 @@
 // disk): a recording uploaded to one downloads identically from the other, share links work on
 // both, a live run hosted by one streams to a viewer of the other (relayed), and after `kill -9`
 // of the first the second still serves the recording and reports the run ended (source-error).
+// Sweeps are jobs of a PostgreSQL queue: one posted to an instance runs on both and reads the same
+// from each; the points a killed instance held run again on another.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSweep, type SweepInput, type SweepJob } from '@lockscope/cli';
 import { FrameDecoder, FrameEncoder, Trace, encodeTrace } from '@lockscope/trace';
 import { tempDir } from '../test-support.js';
 import { postgresMissing, startPostgres, type PgCluster } from '../test-postgres.js';
@@ -27,10 +31,10 @@ const HEARTBEAT_MS = 500;
 let cluster: PgCluster | undefined;
 const instances: Instance[] = [];
 
-async function startInstance(databaseUrl: string): Promise<Instance> {
+async function startInstance(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<Instance> {
   const dir = tempDir();
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dir, DATABASE_URL: databaseUrl, LOCKSCOPE_HEARTBEAT_MS: String(HEARTBEAT_MS), LOCKSCOPE_LOG_LEVEL: 'info', LOCKSCOPE_IDLE_GRACE_MS: '300000' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dir, DATABASE_URL: databaseUrl, LOCKSCOPE_HEARTBEAT_MS: String(HEARTBEAT_MS), LOCKSCOPE_LOG_LEVEL: 'info', LOCKSCOPE_IDLE_GRACE_MS: '300000', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -148,6 +152,90 @@ describe('two instances on one PostgreSQL', () => {
       expect(Buffer.from(again).equals(Buffer.from(fromA))).toBe(true);
       const stream = await fetch(`${b.base}/api/runs/${run}/stream`);
       expect(stream.status).toBe(409);
+    },
+    120_000,
+  );
+
+  // Small sweeps (create-storm, domains 2 and 3): what matters is who runs the points, not their size.
+  const sweepOf = (presets: string[]): SweepInput => ({ scenario: 'create-storm', params: { domains: [2, 3] }, presets, seed: 3 });
+  const postSweep = async (base: string, input: SweepInput): Promise<string> => {
+    const res = await fetch(`${base}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const getSweep = async (base: string, id: string): Promise<SweepJob> => (await fetch(`${base}/api/sweeps/${id}`)).json() as Promise<SweepJob>;
+  const sweepDone = async (base: string, id: string): Promise<SweepJob> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const job = await getSweep(base, id);
+      if (job.status !== 'running') return job;
+      if (Date.now() > deadline) throw new Error(`the sweep is still running: ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const sweepEnv = { LOCKSCOPE_SWEEP_WORKERS: '1', LOCKSCOPE_SWEEP_EXPIRE_S: '4' };
+
+  it.skipIf(missing !== null)(
+    'run a sweep posted to one instance on the workers of both, and answer its progress and points the same on each',
+    async () => {
+      const url = await cluster!.createDatabase('sweeps');
+      const a = await startInstance(url, sweepEnv);
+      const b = await startInstance(url, sweepEnv);
+      const input = sweepOf(['libvirt-2013', 'feiner-both']);
+      const id = await postSweep(a.base, input);
+      const early = await getSweep(b.base, id);
+      expect(early).toMatchObject({ id, total: 4 });
+      const fromB = await sweepDone(b.base, id);
+      expect(fromB).toMatchObject({ status: 'done', done: 4, total: 4 });
+      expect(await getSweep(a.base, id)).toEqual(fromB);
+      // The points are those of the same sweep run in one process.
+      expect(fromB.result).toEqual(await runSweep(input, { workers: 0 }));
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        const ran = await db.query<{ n: number }>('SELECT count(DISTINCT instance)::int AS n FROM sweep_points WHERE sweep = $1', [id]);
+        expect(ran.rows[0].n).toBe(2);
+      } finally {
+        await db.end();
+      }
+      expect((await fetch(`${b.base}/api/sweeps/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+      expect((await fetch(`${b.base}/api/sweeps/------------------------------------`)).status).toBe(400);
+    },
+    120_000,
+  );
+
+  it.skipIf(missing !== null)(
+    'retry on another instance the points of an instance killed mid-sweep, and complete the sweep there',
+    async () => {
+      const url = await cluster!.createDatabase('sweeps_kill');
+      const a = await startInstance(url, sweepEnv);
+      const input = sweepOf(['libvirt-2013', 'feiner-security', 'feiner-name-copy', 'feiner-both']);
+      const id = await postSweep(a.base, input);
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        const active = async (): Promise<number> =>
+          (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'sweep' = $1 AND state = 'active'`, [id])).rows[0].n;
+        const deadline = Date.now() + 30_000;
+        while ((await active()) === 0) {
+          if (Date.now() > deadline) throw new Error('instance A took no point');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        a.child.kill('SIGKILL');
+        await new Promise<void>((r) => (a.child.exitCode !== null || a.child.signalCode !== null ? r() : a.child.once('exit', () => r())));
+        // A point was in A's hands when it died (one at most: one worker): only a retry finishes it.
+        expect(await active()).toBe(1);
+        const before = (await getSweep((await startInstance(url, sweepEnv)).base, id)).done;
+        expect(before).toBeLessThan(8);
+        const b = instances[instances.length - 1];
+        const job = await sweepDone(b.base, id);
+        expect(job).toMatchObject({ status: 'done', done: 8, total: 8 });
+        expect(job.result).toEqual(await runSweep(input, { workers: 0 }));
+        const retried = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'sweep' = $1 AND retry_count > 0`, [id]);
+        expect(retried.rows[0].n).toBeGreaterThan(0);
+      } finally {
+        await db.end();
+      }
     },
     120_000,
   );
