@@ -13,7 +13,10 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSweep, type SweepInput, type SweepJob } from '@lockscope/cli';
 import { FrameDecoder, FrameEncoder, Trace, encodeTrace } from '@lockscope/trace';
-import { tempDir } from '../test-support.js';
+import { buildApp } from '../app.js';
+import { PostgresRecordingStore } from '../store/postgres-store.js';
+import { tempDir, testConfig } from '../test-support.js';
+import { SweepQueue } from './sweep-queue.js';
 import { postgresMissing, startPostgres, type PgCluster } from '../test-postgres.js';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
@@ -225,9 +228,8 @@ describe('two instances on one PostgreSQL', () => {
         await new Promise<void>((r) => (a.child.exitCode !== null || a.child.signalCode !== null ? r() : a.child.once('exit', () => r())));
         // A point was in A's hands when it died (one at most: one worker): only a retry finishes it.
         expect(await active()).toBe(1);
-        const before = (await getSweep((await startInstance(url, sweepEnv)).base, id)).done;
-        expect(before).toBeLessThan(8);
-        const b = instances[instances.length - 1];
+        const b = await startInstance(url, sweepEnv);
+        expect((await getSweep(b.base, id)).done).toBeLessThan(8);
         const job = await sweepDone(b.base, id);
         expect(job).toMatchObject({ status: 'done', done: 8, total: 8 });
         expect(job.result).toEqual(await runSweep(input, { workers: 0 }));
@@ -238,5 +240,39 @@ describe('two instances on one PostgreSQL', () => {
       }
     },
     120_000,
+  );
+
+  it.skipIf(missing !== null)(
+    'queue nothing for a bad sweep, and fail a sweep whose point cannot run rather than retry it',
+    async () => {
+      const url = await cluster!.createDatabase('sweeps_bad');
+      const store = new PostgresRecordingStore(url, { max: 3 });
+      await store.ready;
+      const queue = new SweepQueue(store.pool, url, { instanceId: 'here', workers: 1, expireSeconds: 30 });
+      const app = buildApp(testConfig(), { store, sweeps: queue });
+      try {
+        await queue.start();
+        const bad = await app.inject({ method: 'POST', url: '/api/sweeps', payload: { scenario: 'create-storm', params: { domains: [2] }, presets: ['nope'] } });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json()).toMatchObject({ error: 'invalid_input', field: 'preset' });
+        expect((await store.pool.query('SELECT count(*)::int AS n FROM sweeps')).rows[0]).toEqual({ n: 0 });
+        // A sweep recorded with more points than its input has: the extra one throws where it runs.
+        const id = '11111111-2222-4333-8444-555555555555';
+        expect(await queue.create(id, sweepOf(['libvirt-2013']), 3)).toBe('queued');
+        const deadline = Date.now() + 30_000;
+        let job = (await app.inject({ method: 'GET', url: `/api/sweeps/${id}` })).json() as SweepJob;
+        while (job.status === 'running' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          job = (await app.inject({ method: 'GET', url: `/api/sweeps/${id}` })).json() as SweepJob;
+        }
+        expect(job).toMatchObject({ status: 'failed', total: 3, error: 'the sweep has no point 2' });
+        expect(job.result).toBeUndefined();
+        const retries = await store.pool.query(`SELECT max(retry_count)::int AS n FROM pgboss.job WHERE data->>'sweep' = $1`, [id]);
+        expect(retries.rows[0]).toEqual({ n: 0 });
+      } finally {
+        await app.close();
+      }
+    },
+    60_000,
   );
 });
