@@ -111,7 +111,13 @@ describe('two instances on one PostgreSQL', () => {
       const post = (seq: number, from: number, to: number, base = a.base) =>
         fetch(`${base}${ingest}?seq=${seq}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encoder.encode(trace, from, to) });
       expect((await post(0, 0, 300)).status).toBe(200);
-      const described = (await (await fetch(`${b.base}/api/runs/${run}`)).json()) as { state: string; events: number; config: { title: string } };
+      // The run registry is written just after A answers: B knows the run a moment later.
+      let described: { state?: string; events?: number; config?: { title: string } } = {};
+      for (const deadline = Date.now() + 10_000; described.state === undefined && Date.now() < deadline; ) {
+        const res = await fetch(`${b.base}/api/runs/${run}`);
+        if (res.status !== 404) described = (await res.json()) as typeof described;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
       expect(described).toMatchObject({ state: 'running', events: 300, config: { title: 'host-3' } });
 
       const viewer = new WebSocket(`${b.base.replace('http', 'ws')}/api/runs/${run}/stream`);
