@@ -8,13 +8,14 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   echo "check-compose: skipped (docker-compose is not installed; apt-get install docker-compose)"
   exit 0
 fi
-out="$(docker-compose -f "$root/docker-compose.yml" --project-directory "$root" config 2>&1)" || {
+out="$(LOCKSCOPE_TOKEN=check-compose-token-0123456789 docker-compose -f "$root/docker-compose.yml" --project-directory "$root" config 2>&1)" || {
   echo "check-compose: docker-compose.yml is invalid:" >&2
   echo "$out" >&2
   exit 1
 }
 grep -q 'lockscope-data' <<<"$out" || { echo "check-compose: the data volume is missing" >&2; exit 1; }
 grep -q 'LOCKSCOPE_DATA_DIR: /data' <<<"$out" || { echo "check-compose: LOCKSCOPE_DATA_DIR is not the volume" >&2; exit 1; }
+grep -q 'LOCKSCOPE_TOKEN: check-compose-token-0123456789' <<<"$out" || { echo "check-compose: the token is not passed on" >&2; exit 1; }
 echo "check-compose: docker-compose.yml is valid"
 
 # The team deployment: PostgreSQL, two instances, a reverse proxy, secrets from an env file.

@@ -225,6 +225,22 @@ describe('streaming exports', () => {
   });
 });
 
+describe('abandoned downloads', () => {
+  it('gives back the job slot and the client\'s transfer when the client goes away mid-download', async () => {
+    const { a, port } = await listening({ maxJobs: 1, maxQueuedJobs: 0 });
+    const { id } = (await upload(a, encodeTrace(sample(200_000, 5)))).json() as { id: string };
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/api/recordings/${id}?format=chrome`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect(a.lockscope.jobs.running).toBe(1);
+    controller.abort();
+    for (let i = 0; i < 100 && a.lockscope.jobs.running > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(a.lockscope.jobs.running).toBe(0);
+    expect((await a.inject(`/api/recordings/${id}?format=ndjson`)).statusCode).toBe(200);
+  });
+});
+
 describe('foreign traces and truncation', () => {
   it('opens a foreign Chrome trace with a job wait interrupted by other locking, with warnings (422 before)', async () => {
     const doc = {

@@ -22,6 +22,7 @@ export function jobHttpError(error: unknown): unknown {
   if (f.kind === 'unsupported') return new HttpError(415, 'unsupported_media_type', f.message);
   if (f.kind === 'malformed') return new HttpError(400, 'malformed_trace', `malformed trace: ${f.message}`);
   if (f.kind === 'invalid') return new HttpError(422, 'invalid_trace', f.message, f.index === undefined ? {} : { index: f.index });
+  if (f.kind === 'too-large') return new HttpError(413, 'body_too_large', f.message);
   return error;
 }
 
@@ -106,8 +107,18 @@ export function exportTrace(chunks: AsyncIterable<Uint8Array>, format: TraceForm
   }
   async function* text(textFormat: 'chrome' | 'ndjson'): AsyncGenerator<Uint8Array> {
     const job = new TraceJob({ kind: 'export', format: textFormat });
+    // One piece converts while the output of the one before is written out.
+    let inflight: Promise<Uint8Array[]> | null = null;
     try {
-      for await (const chunk of chunks) for (const piece of pieces(chunk)) yield* await job.send(piece);
+      for await (const chunk of chunks) {
+        for (const piece of pieces(chunk)) {
+          const next = job.send(piece);
+          next.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+          if (inflight) yield* await inflight;
+          inflight = next;
+        }
+      }
+      if (inflight) yield* await inflight;
       yield* (await job.end()).chunks;
     } finally {
       job.stop();

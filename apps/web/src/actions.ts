@@ -196,8 +196,12 @@ export interface UploadProgress {
 
 /** Uploads a file; on success opens the stored recording. Throws with the server's message. */
 export async function uploadAndOpen(file: File, onProgress: UploadProgress): Promise<void> {
-  const { id } = await uploadRecording(file, file.name, onProgress);
+  const { id, warnings } = await uploadRecording(file, file.name, onProgress);
   await openRecording(id);
+  // A trace from another recorder was repaired on import: say what was changed.
+  if (warnings.length > 0 && useApp.getState().connection === 'done') {
+    useApp.getState().setConnection('done', `opened with repairs: ${warnings.map((w) => `${w.count} x ${w.kind} (e.g. ${w.examples[0] ?? ''})`).join('; ')}`);
+  }
 }
 
 /** Starts the same workload and seed under another strategy, streamed into the compare slot. */

@@ -106,7 +106,7 @@ export class TraceImporter {
       this.ndjson.finish();
       reader = this.ndjson;
     } else {
-      const bytes = concat(this.chromeParts);
+      const bytes = concatBytes(this.chromeParts);
       this.chromeParts = [];
       reader = { trace: fromChromeJson(bytes, { repairs }), dropped: 0 };
     }
@@ -116,7 +116,7 @@ export class TraceImporter {
   }
 
   private start(): Uint8Array[] {
-    const head = concat(this.head);
+    const head = concatBytes(this.head);
     this.head = [];
     this.format = detectFormat(head);
     if (this.format === 'binary') this.binary = new BinaryFileReader();
@@ -147,7 +147,8 @@ export class TraceImporter {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The parts as one buffer (the part itself when there is only one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
   let size = 0;
   for (const p of parts) size += p.length;

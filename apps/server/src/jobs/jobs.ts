@@ -68,6 +68,9 @@ export class JobQueue {
   }
 }
 
+/** Heap of one job's thread: windows of events need little; a Chrome JSON upload is parsed whole. */
+export const JOB_HEAP_MB = 1024;
+
 /** A job failed on its input (or, for `internal`, on a bug): see JobFailure. */
 export class JobError extends Error {
   constructor(readonly failure: JobFailure) {
@@ -82,29 +85,37 @@ export class JobError extends Error {
  */
 function startWorker(init: JobInit): Worker {
   const file = import.meta.url.endsWith('.ts') ? './worker-dev.mjs' : './worker.js';
-  return new Worker(new URL(file, import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+  return new Worker(new URL(file, import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: JOB_HEAP_MB } });
 }
 
-/** One job in its own worker thread. Send the input in order; each call resolves with its output. */
+/**
+ * One job in its own worker thread. Send the input in order; each call resolves with its output,
+ * in order. Calls may overlap (the next input is sent while the last output is written out), so
+ * the worker and the server's thread work at the same time.
+ */
 export class TraceJob {
   private readonly worker: Worker;
-  private waiter: { resolve: (m: FromJob) => void; reject: (e: Error) => void } | null = null;
+  private readonly waiters: { resolve: (m: FromJob) => void; reject: (e: Error) => void }[] = [];
   private dead: Error | null = null;
 
   constructor(init: JobInit) {
     this.worker = startWorker(init);
     this.worker.on('message', (m: FromJob) => {
-      const w = this.waiter;
-      this.waiter = null;
-      w?.resolve(m);
+      if (m.type === 'error') return die(new JobError(m.failure));
+      this.waiters.shift()?.resolve(m);
     });
+    // After a failure the worker answers nothing more: every call still waiting fails with it.
     const die = (error: Error) => {
       this.dead ??= error;
-      const w = this.waiter;
-      this.waiter = null;
-      w?.reject(this.dead);
+      for (const w of this.waiters.splice(0)) w.reject(this.dead);
     };
-    this.worker.on('error', die);
+    this.worker.on('error', (error: Error & { code?: string }) =>
+      die(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new JobError({ kind: 'too-large', message: `the trace needs more than the ${JOB_HEAP_MB} MB a job may use; upload it as Lockscope binary or NDJSON, which are read in windows` })
+          : error,
+      ),
+    );
     this.worker.on('exit', (code) => die(new Error(`the trace job's thread exited with code ${code}`)));
   }
 
@@ -113,7 +124,7 @@ export class TraceJob {
     // A copy of its own, so that it can move to the worker (input buffers may share a pool).
     const own = new Uint8Array(bytes);
     const m = await this.call({ type: 'chunk', bytes: own }, [own]);
-    return m.type === 'error' ? [] : m.chunks;
+    return m.type === 'out' ? m.chunks : [];
   }
 
   /** The end of the input: the last output and, for imports, what was imported. */
@@ -131,12 +142,8 @@ export class TraceJob {
 
   private call(message: ToJob, transfer: Uint8Array[]): Promise<FromJob> {
     if (this.dead) return Promise.reject(this.dead);
-    if (this.waiter) return Promise.reject(new Error('a trace job takes one message at a time'));
     return new Promise<FromJob>((resolve, reject) => {
-      this.waiter = {
-        resolve: (m) => (m.type === 'error' ? reject(new JobError(m.failure)) : resolve(m)),
-        reject,
-      };
+      this.waiters.push({ resolve, reject });
       this.worker.postMessage(message, transfer.map((b) => b.buffer as ArrayBuffer));
     });
   }

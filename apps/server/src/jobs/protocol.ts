@@ -9,8 +9,12 @@ export type ToJob = { type: 'chunk'; bytes: Uint8Array } | { type: 'end' };
 
 /** Why a job failed, in terms the server maps to HTTP statuses. */
 export interface JobFailure {
-  /** unsupported -> 415; malformed -> 400; invalid (an event breaks the model) -> 422; internal -> 500. */
-  kind: 'unsupported' | 'malformed' | 'invalid' | 'internal';
+  /**
+   * unsupported -> 415; malformed -> 400; invalid (an event breaks the model) -> 422; too-large
+   * (the job ran out of its memory, e.g. a huge Chrome JSON, which is parsed whole) -> 413;
+   * internal -> 500.
+   */
+  kind: 'unsupported' | 'malformed' | 'invalid' | 'too-large' | 'internal';
   message: string;
   index?: number;
 }

@@ -1,8 +1,17 @@
 // A trace job's thread: parsing, validating, encoding and converting traces happen here, never on
 // the server's event loop. It answers each input message with the output it produced.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BinaryToTextConverter, TraceError, TraceImporter, UnsupportedFormatError } from '@lockscope/trace';
 import type { FromJob, JobFailure, JobInit, ToJob } from './protocol.js';
+
+// Background work: on Linux this lowers only this thread's priority (a thread is a task), so
+// that the server's thread, answering everyone else, gets the CPU first when cores are short.
+try {
+  setPriority(10);
+} catch {
+  // Not permitted here: the job runs at the normal priority.
+}
 
 const init = workerData as JobInit;
 const port = parentPort!;

@@ -9,7 +9,8 @@ import { HttpError, notFound } from '../errors.js';
 import { forwardIngest, relayable, remoteRun } from '../cluster/relay.js';
 import { IngestSource, TracedWorkloadSource } from '../runs/traced-source.js';
 import { readBody } from '../trace-io.js';
-import { createdRun, idParams, nameSchema, reserveRun, titleSchema } from './runs.js';
+import { createdRun, reserveRun } from '../runs/http.js';
+import { idParams, nameSchema, titleSchema } from './schemas.js';
 
 const MAX_TRACED_DOMAINS = 50;
 

@@ -9,7 +9,8 @@ import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { putRecording } from '../store/recording-store.js';
 import { CONTENT_TYPES, exportTrace, importTrace, readBody } from '../trace-io.js';
-import { findRun, idParams, titleSchema } from './runs.js';
+import { findRun } from '../runs/http.js';
+import { idParams, pageQuery, titleSchema } from './schemas.js';
 
 /** Content types accepted for uploads; the format itself is detected from the content. */
 export const UPLOAD_TYPES = ['application/octet-stream', 'application/json', 'application/x-ndjson'];
@@ -92,11 +93,7 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
     '/api/recordings',
     {
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } },
-        },
+        querystring: pageQuery,
       },
     },
     async (request) => {
@@ -138,6 +135,3 @@ export const recordingRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) 
     return { ...info.meta, url: shareUrl(info.meta.id), config: info.config };
   });
 };
-
-/** Largest list offset accepted (beyond any store's row count; SQLite takes 64-bit offsets). */
-export const MAX_OFFSET = 1_000_000_000;

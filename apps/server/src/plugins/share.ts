@@ -5,7 +5,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { idParams, nameSchema, resolveRunConfig, seedSchema, speedSchema } from './runs.js';
+import { resolveRunConfig } from '../runs/http.js';
+import { idParams, nameSchema, seedSchema, speedSchema } from './schemas.js';
 
 type ShareQuery = Record<string, string | number | undefined>;
 

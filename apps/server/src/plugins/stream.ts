@@ -1,6 +1,7 @@
 // /api/runs/:id/stream: a run over WebSocket. The server sends a JSON `hello`, then binary
 // frames of the trace codec (or NDJSON text with ?format=ndjson), JSON `status` and `error`
 // messages; the client sends JSON control messages (see README: HTTP API and WebSocket protocol).
+import { PROTOCOL_VERSION, type Hello } from '@lockscope/trace/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
@@ -11,9 +12,9 @@ import { Viewer, type StreamFormat } from '../runs/viewer.js';
 import { relayStream, relayable, remoteRun } from '../cluster/relay.js';
 import type { RegisteredRun } from '../cluster/registry.js';
 import { originAllowed } from './access.js';
-import { findRun, idParams } from './runs.js';
+import { findRun } from '../runs/http.js';
+import { idParams } from './schemas.js';
 
-const PROTOCOL_VERSION = 1;
 /** Control messages are small; anything longer is refused without parsing. */
 const MAX_CONTROL_BYTES = 4096;
 
@@ -73,7 +74,7 @@ export const streamRoutes: FastifyPluginAsync<AppContext> = async (app, ctx) => 
       }
       const format = request.query.format ?? 'binary';
       const viewer = new Viewer(socket, () => run.source.trace, format, () => run.events, run.frames);
-      viewer.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, format, run: run.describe() });
+      viewer.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, format, run: run.describe() } satisfies Hello);
       run.attach(viewer);
 
       socket.on('message', (data: RawData, isBinary: boolean) => {

@@ -11,7 +11,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { MAX_QUEUED_SWEEPS } from '../cluster/sweep-queue.js';
 import { HttpError, badInput, notFound } from '../errors.js';
-import { nameSchema, seedSchema } from './runs.js';
+import { nameSchema, seedSchema } from './schemas.js';
 
 /** Most points one sweep may have, and sweeps running at once. */
 export const MAX_SWEEP_POINTS = 200;

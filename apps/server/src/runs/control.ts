@@ -1,13 +1,8 @@
 // Control messages a viewer sends over the stream socket (or POSTs to /api/runs/:id/control).
-import type { Run, Speed } from './run.js';
+import { CONTROL_TYPES, MAX_SPEED, type ControlMessage, type Speed } from '@lockscope/trace/protocol';
+import type { Run } from './run.js';
 
-export type ControlMessage =
-  | { type: 'set'; knob: string; value: string | number }
-  | { type: 'preset'; name: string }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'speed'; value: Speed }
-  | { type: 'stop' };
+export { CONTROL_TYPES, MAX_SPEED, type ControlMessage };
 
 /** A control message that cannot be understood; `field` names the offending part. */
 export class ControlMessageError extends Error {
@@ -20,8 +15,6 @@ export class ControlMessageError extends Error {
   }
 }
 
-export const MAX_SPEED = 1_000_000;
-export const CONTROL_TYPES = ['set', 'preset', 'pause', 'resume', 'speed', 'stop'] as const;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

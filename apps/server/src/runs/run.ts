@@ -3,22 +3,14 @@ import { FrameLog } from './frame-log.js';
 import type { RunSource, StrategyChange } from './source.js';
 import type { Viewer } from './viewer.js';
 
-export type RunState = 'running' | 'paused' | 'done' | 'stopped';
-/** Why a run ended: its source finished, it reached the event cap, nobody watched, or it was asked to. */
-export type EndReason = 'finished' | 'event-limit' | 'idle' | 'requested' | 'shutdown' | 'source-error';
-/** Simulated seconds per wall second, or as fast as the viewers take them. */
-export type Speed = number | 'max';
+import type { AppliedChange, EndReason, RunDescription, RunState, RunStatus, Speed } from '@lockscope/trace/protocol';
+
+export type { AppliedChange, EndReason, RunState, RunStatus, Speed };
 
 export interface RunLimits {
   maxEvents: number;
   tickMs: number;
   idleGraceMs: number;
-}
-
-/** A live change as recorded with the run (and with recordings made from it). */
-export interface AppliedChange {
-  simTimeNs: number;
-  change: StrategyChange;
 }
 
 /** At "max" speed the source may run this many events ahead of its furthest viewer. */
@@ -27,19 +19,6 @@ const MAX_LEAD_EVENTS = 1_000_000;
 const MAX_SPEED_SLICE_MS = 8;
 const STATUS_EVERY_MS = 1000;
 const MAX_EVENTS_PER_TICK = 500_000;
-
-export interface RunStatus {
-  type: 'status';
-  state: RunState;
-  reason?: EndReason;
-  simTimeNs: number;
-  speed: Speed;
-  events: number;
-  strategy: Record<string, unknown> | undefined;
-  viewers: number;
-  /** Wall time (ms since epoch) at which simulated time was `simTimeNs`: a viewer derives each event's due time from it. */
-  clock: { wallMs: number; simTimeNs: number };
-}
 
 export class Run {
   state: RunState = 'running';
@@ -85,7 +64,7 @@ export class Run {
     return Math.min(this.source.trace.length, this.limits.maxEvents);
   }
 
-  describe(): Record<string, unknown> {
+  describe(): RunDescription {
     return {
       id: this.id,
       source: this.source.kind,

@@ -9,8 +9,10 @@
 import type { Trace } from '@lockscope/trace';
 import type { RecordingSource } from '../store/recording-store.js';
 
+import type { StrategyChange } from '@lockscope/trace/protocol';
+
 /** A live strategy change sent by a viewer: one knob, or a whole preset. */
-export type StrategyChange = { knob: string; value: string | number } | { preset: string };
+export type { StrategyChange };
 
 /** A change refused by the source; `field` names the offending input (e.g. `set.list.lock`). */
 export class ControlError extends Error {

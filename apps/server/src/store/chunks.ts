@@ -34,7 +34,7 @@ export class ChunkGatherer {
 
   /** Adds `chunk`; returns a full chunk to store when there is one. */
   add(chunk: Uint8Array): Buffer | null {
-    this.pending.push(chunk.slice());
+    this.pending.push(new Uint8Array(chunk)); // a copy even of a Buffer (Buffer#slice is a view)
     this.pendingBytes += chunk.byteLength;
     this.total += chunk.byteLength;
     return this.pendingBytes >= this.size ? this.take() : null;

@@ -14,19 +14,10 @@
 // - `chunks` returns an async iterable that reads lazily: the consumer's pace (backpressure)
 //   decides how much is read. Breaking out of the loop releases what the store holds.
 
-/** Where a recording came from. */
-export type RecordingSource = 'simulated' | 'traced' | 'upload';
+import { concatBytes } from '@lockscope/trace';
+import type { RecordingMeta, RecordingSource } from '@lockscope/trace/protocol';
 
-export interface RecordingMeta {
-  id: string;
-  title: string;
-  /** ISO 8601 creation time. */
-  createdAt: string;
-  events: number;
-  source: RecordingSource;
-  /** Size of the stored binary trace, in bytes. */
-  bytes: number;
-}
+export type { RecordingMeta, RecordingSource };
 
 /** What `commit` records beside the chunks written. */
 export interface NewRecording {
@@ -98,16 +89,6 @@ export async function readRecording(store: RecordingStore, id: string): Promise<
   const chunks = await store.chunks(id);
   if (!chunks) return undefined;
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of chunks) {
-    parts.push(c);
-    size += c.byteLength;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  for await (const c of chunks) parts.push(c);
+  return concatBytes(parts);
 }

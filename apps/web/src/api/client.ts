@@ -4,6 +4,7 @@
 import type { KnobInfo, PresetInfo } from '@lockscope/sim';
 import { decodeBinaryTrace, type Trace } from '@lockscope/trace';
 import type { RunConfig } from '../store/app.js';
+import type { RecordingEntry, RepairWarning, UploadResult } from '@lockscope/trace/protocol';
 
 export interface ParamEntry {
   name: string;
@@ -26,14 +27,7 @@ export interface Catalogue {
   knobs: KnobInfo[];
 }
 
-export interface RecordingEntry {
-  id: string;
-  title: string;
-  events: number;
-  source: string;
-  createdAt?: string;
-  url: string;
-}
+export type { RecordingEntry };
 
 export class ApiError extends Error {
   constructor(
@@ -157,7 +151,7 @@ export async function fetchRecording(id: string, onProgress?: (fraction: number)
 }
 
 /** Uploads a trace file; progress 0..1 while sending. Rejects with the server's message. */
-export function uploadRecording(file: Blob, name: string, onProgress: (fraction: number) => void): Promise<{ id: string; url: string }> {
+export function uploadRecording(file: Blob, name: string, onProgress: (fraction: number) => void): Promise<Pick<UploadResult, 'id' | 'url' | 'warnings'>> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     const title = name.slice(0, 200) || 'uploaded trace';
@@ -169,13 +163,13 @@ export function uploadRecording(file: Blob, name: string, onProgress: (fraction:
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload failed: the server could not be reached'));
     xhr.onload = () => {
-      let body: { id?: string; url?: string; error?: string; message?: string } = {};
+      let body: { id?: string; url?: string; warnings?: RepairWarning[]; error?: string; message?: string } = {};
       try {
         body = JSON.parse(xhr.responseText) as typeof body;
       } catch {
         // fall through with an empty body
       }
-      if (xhr.status >= 200 && xhr.status < 300 && body.id && body.url) resolve({ id: body.id, url: body.url });
+      if (xhr.status >= 200 && xhr.status < 300 && body.id && body.url) resolve({ id: body.id, url: body.url, warnings: body.warnings ?? [] });
       else reject(new ApiError(xhr.status, body.error ?? 'http_error', body.message ?? `upload refused (${xhr.status})`));
     };
     xhr.send(file);

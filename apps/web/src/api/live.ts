@@ -3,6 +3,7 @@
 // so a burst of frames costs one derivation pass and one redraw.
 
 import { FrameDecoder, type Trace } from '@lockscope/trace';
+import type { ControlMessage } from '@lockscope/trace/protocol';
 
 export interface LiveHandlers {
   onHello(run: Record<string, unknown>): void;
@@ -13,12 +14,7 @@ export interface LiveHandlers {
   onClose(clean: boolean, reason: string): void;
 }
 
-export type ControlMessage =
-  | { type: 'set'; knob: string; value: string | number }
-  | { type: 'preset'; name: string }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'speed'; value: number | 'max' };
+export type { ControlMessage };
 
 export class LiveConnection {
   private socket: WebSocket;
