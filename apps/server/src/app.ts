@@ -21,6 +21,7 @@ import { staticRoutes } from './plugins/static.js';
 import { streamRoutes } from './plugins/stream.js';
 import { sweepRoutes } from './plugins/sweeps.js';
 import type { RunRegistry } from './cluster/registry.js';
+import type { SweepQueue } from './cluster/sweep-queue.js';
 import { IngestJournal } from './runs/ingest-journal.js';
 import { SharedBudgetStore } from './rate-budget.js';
 import { RunManager } from './runs/manager.js';
@@ -34,6 +35,8 @@ export interface BuildOptions {
   store?: RecordingStore;
   /** Register runs here (several instances on one PostgreSQL); started by the caller once listening. */
   registry?: RunRegistry;
+  /** Run sweeps as jobs of this PostgreSQL queue (several instances); started by the caller. */
+  sweeps?: SweepQueue;
 }
 
 declare module 'fastify' {
@@ -96,6 +99,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
     jobs,
     rateLimit: rateLimitPolicy,
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.sweeps ? { sweeps: options.sweeps } : {}),
   };
   restoreIngestRuns(ctx);
   app.decorate('lockscope', ctx);
@@ -125,6 +129,7 @@ export function buildApp(config: ServerConfig, options: BuildOptions = {}): Lock
 
   app.addHook('onClose', async () => {
     runs.closeAll();
+    await options.sweeps?.stop();
     await options.registry?.stop();
     await store.close();
   });

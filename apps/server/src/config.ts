@@ -51,6 +51,10 @@ export interface ServerConfig {
   instanceUrl: string | undefined;
   /** With DATABASE_URL: how often this instance beats in the run registry (ms); three missed beats end its runs. */
   heartbeatMs: number;
+  /** With DATABASE_URL: sweep points this instance runs at once (LOCKSCOPE_SWEEP_WORKERS). */
+  sweepWorkers: number;
+  /** With DATABASE_URL: a sweep point unfinished after this many seconds (its instance died) runs again elsewhere. */
+  sweepExpireSeconds: number;
   /** Heavy trace jobs (upload parsing, download conversion) at once, each in a worker thread. */
   maxJobs: number;
   /** Jobs that may wait for a free slot; beyond, 503 with Retry-After. */
@@ -114,6 +118,8 @@ export function defaultConfig(): ServerConfig {
     databaseUrl: undefined,
     instanceUrl: undefined,
     heartbeatMs: 5000,
+    sweepWorkers: 2,
+    sweepExpireSeconds: 300,
     maxJobs: 2,
     maxQueuedJobs: 8,
     maxTransfersPerClient: 4,
@@ -224,7 +230,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * LOCKSCOPE_RATE_LIMIT, LOCKSCOPE_ALLOWED_ORIGINS, LOCKSCOPE_SIM_THREAD, LOCKSCOPE_MAX_JOBS,
  * LOCKSCOPE_MAX_QUEUED_JOBS, LOCKSCOPE_MAX_TRANSFERS_PER_CLIENT, LOCKSCOPE_BODY_IDLE_TIMEOUT_MS,
  * LOCKSCOPE_REQUEST_TIMEOUT_MS, LOCKSCOPE_ALLOWED_HOSTS, LOCKSCOPE_TOKEN, LOCKSCOPE_AUTH,
- * LOCKSCOPE_PUBLIC_LINKS, DATABASE_URL, LOCKSCOPE_INSTANCE_URL, LOCKSCOPE_HEARTBEAT_MS, LOCKSCOPE_LOG_LEVEL.
+ * LOCKSCOPE_PUBLIC_LINKS, DATABASE_URL, LOCKSCOPE_INSTANCE_URL, LOCKSCOPE_HEARTBEAT_MS, LOCKSCOPE_SWEEP_WORKERS,
+ * LOCKSCOPE_SWEEP_EXPIRE_S, LOCKSCOPE_LOG_LEVEL.
  * Relative folders resolve against the current directory.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -254,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: databaseUrl(env.DATABASE_URL),
     instanceUrl: instanceUrl(env.LOCKSCOPE_INSTANCE_URL),
     heartbeatMs: int(env, 'LOCKSCOPE_HEARTBEAT_MS', d.heartbeatMs, 100, 600_000),
+    sweepWorkers: int(env, 'LOCKSCOPE_SWEEP_WORKERS', d.sweepWorkers, 1, 64),
+    sweepExpireSeconds: int(env, 'LOCKSCOPE_SWEEP_EXPIRE_S', d.sweepExpireSeconds, 2, 24 * 3600),
     maxJobs: int(env, 'LOCKSCOPE_MAX_JOBS', d.maxJobs, 1, 64),
     maxQueuedJobs: int(env, 'LOCKSCOPE_MAX_QUEUED_JOBS', d.maxQueuedJobs, 0, 10_000),
     maxTransfersPerClient: int(env, 'LOCKSCOPE_MAX_TRANSFERS_PER_CLIENT', d.maxTransfersPerClient, 1, 1000),

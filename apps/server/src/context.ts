@@ -1,6 +1,7 @@
 // What every route plugin receives: the configuration and the server's long-lived parts.
 import type { ServerConfig } from './config.js';
 import type { RunRegistry } from './cluster/registry.js';
+import type { SweepQueue } from './cluster/sweep-queue.js';
 import type { JobQueue } from './jobs/jobs.js';
 import type { IngestJournal } from './runs/ingest-journal.js';
 import type { RunManager } from './runs/manager.js';
@@ -25,6 +26,8 @@ export interface AppContext {
   ingestJournal: IngestJournal;
   /** With several instances on one PostgreSQL: which instance hosts which run. */
   registry?: RunRegistry;
+  /** With several instances on one PostgreSQL: sweeps as jobs any instance's workers take. */
+  sweeps?: SweepQueue;
   web: WebApp;
   jobs: JobQueue;
   rateLimit: RateLimitPolicy;

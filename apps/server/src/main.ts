@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { hostname } from 'node:os';
 import { RunRegistry } from './cluster/registry.js';
+import { SweepQueue } from './cluster/sweep-queue.js';
 import { PostgresRecordingStore } from './store/postgres-store.js';
 
 let config: ServerConfig;
@@ -40,10 +41,20 @@ const registry = store
       () => app.lockscope.runs.list().filter((r) => r.live).map((r) => r.id),
     )
   : undefined;
+// ... and sweeps are jobs of a queue there, taken by any instance's workers.
+const sweeps =
+  store && registry && config.databaseUrl
+    ? new SweepQueue(store.pool, config.databaseUrl, {
+        instanceId: registry.instanceId,
+        workers: config.sweepWorkers,
+        expireSeconds: config.sweepExpireSeconds,
+        log: (message, error) => app.log.warn({ err: error }, message),
+      })
+    : undefined;
 
 let app: ReturnType<typeof buildApp>;
 try {
-  app = buildApp(config, { ...(store ? { store } : {}), ...(registry ? { registry } : {}) });
+  app = buildApp(config, { ...(store ? { store } : {}), ...(registry ? { registry } : {}), ...(sweeps ? { sweeps } : {}) });
 } catch (error) {
   // Typically the data folder: not writable, or the SQLite file is not a database.
   process.stderr.write(`lockscope server: cannot start with LOCKSCOPE_DATA_DIR=${config.dataDir}: ${(error as Error).message}\n`);
@@ -66,6 +77,12 @@ if (registry) {
     await registry.start(url);
   } catch (error) {
     process.stderr.write(`lockscope server: cannot register in the run registry: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  try {
+    await sweeps?.start();
+  } catch (error) {
+    process.stderr.write(`lockscope server: cannot start the sweep queue: ${(error as Error).message}\n`);
     process.exit(1);
   }
   app.log.info({ instance: registry.instanceId, url }, 'registered in the run registry');

@@ -130,8 +130,12 @@ export async function runPoints(configs: SimConfig[], opts: SweepOptions = {}): 
 
 /** A whole sweep: validates every point first, then runs them. */
 export async function runSweep(input: SweepInput, opts: SweepOptions = {}): Promise<SweepResult> {
+  return sweepResult(input, await runPoints(sweepConfigs(input).configs, opts));
+}
+
+/** A sweep's result from its points' summaries (in the order of `sweepConfigs`), wherever they ran. */
+export function sweepResult(input: SweepInput, summaries: PointSummary[]): SweepResult {
   const { configs, swept } = sweepConfigs(input);
-  const summaries = await runPoints(configs, opts);
   const set = input.set ?? {};
   return {
     scenario: configs[0].scenario,

@@ -2,14 +2,21 @@
 // disk): a recording uploaded to one downloads identically from the other, share links work on
 // both, a live run hosted by one streams to a viewer of the other (relayed), and after `kill -9`
 // of the first the second still serves the recording and reports the run ended (source-error).
+// Sweeps are jobs of a PostgreSQL queue: one posted to an instance runs on both and reads the same
+// from each; the points a killed instance held run again on another.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSweep, type SweepInput, type SweepJob } from '@lockscope/cli';
 import { FrameDecoder, FrameEncoder, Trace, encodeTrace } from '@lockscope/trace';
-import { tempDir } from '../test-support.js';
+import { buildApp } from '../app.js';
+import { PostgresRecordingStore } from '../store/postgres-store.js';
+import { tempDir, testConfig } from '../test-support.js';
+import { SweepQueue } from './sweep-queue.js';
 import { postgresMissing, startPostgres, type PgCluster } from '../test-postgres.js';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
@@ -27,10 +34,10 @@ const HEARTBEAT_MS = 500;
 let cluster: PgCluster | undefined;
 const instances: Instance[] = [];
 
-async function startInstance(databaseUrl: string): Promise<Instance> {
+async function startInstance(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<Instance> {
   const dir = tempDir();
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dir, DATABASE_URL: databaseUrl, LOCKSCOPE_HEARTBEAT_MS: String(HEARTBEAT_MS), LOCKSCOPE_LOG_LEVEL: 'info', LOCKSCOPE_IDLE_GRACE_MS: '300000' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOCKSCOPE_DATA_DIR: dir, DATABASE_URL: databaseUrl, LOCKSCOPE_HEARTBEAT_MS: String(HEARTBEAT_MS), LOCKSCOPE_LOG_LEVEL: 'info', LOCKSCOPE_IDLE_GRACE_MS: '300000', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -104,7 +111,13 @@ describe('two instances on one PostgreSQL', () => {
       const post = (seq: number, from: number, to: number, base = a.base) =>
         fetch(`${base}${ingest}?seq=${seq}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encoder.encode(trace, from, to) });
       expect((await post(0, 0, 300)).status).toBe(200);
-      const described = (await (await fetch(`${b.base}/api/runs/${run}`)).json()) as { state: string; events: number; config: { title: string } };
+      // The run registry is written just after A answers: B knows the run a moment later.
+      let described: { state?: string; events?: number; config?: { title: string } } = {};
+      for (const deadline = Date.now() + 10_000; described.state === undefined && Date.now() < deadline; ) {
+        const res = await fetch(`${b.base}/api/runs/${run}`);
+        if (res.status !== 404) described = (await res.json()) as typeof described;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
       expect(described).toMatchObject({ state: 'running', events: 300, config: { title: 'host-3' } });
 
       const viewer = new WebSocket(`${b.base.replace('http', 'ws')}/api/runs/${run}/stream`);
@@ -150,5 +163,122 @@ describe('two instances on one PostgreSQL', () => {
       expect(stream.status).toBe(409);
     },
     120_000,
+  );
+
+  // Small sweeps (create-storm, domains 2 and 3): what matters is who runs the points, not their size.
+  const sweepOf = (presets: string[]): SweepInput => ({ scenario: 'create-storm', params: { domains: [2, 3] }, presets, seed: 3 });
+  const postSweep = async (base: string, input: SweepInput): Promise<string> => {
+    const res = await fetch(`${base}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const getSweep = async (base: string, id: string): Promise<SweepJob> => (await fetch(`${base}/api/sweeps/${id}`)).json() as Promise<SweepJob>;
+  const sweepDone = async (base: string, id: string): Promise<SweepJob> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const job = await getSweep(base, id);
+      if (job.status !== 'running') return job;
+      if (Date.now() > deadline) throw new Error(`the sweep is still running: ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const sweepEnv = { LOCKSCOPE_SWEEP_WORKERS: '1', LOCKSCOPE_SWEEP_EXPIRE_S: '4' };
+
+  it.skipIf(missing !== null)(
+    'run a sweep posted to one instance on the workers of both, and answer its progress and points the same on each',
+    async () => {
+      const url = await cluster!.createDatabase('sweeps');
+      const a = await startInstance(url, sweepEnv);
+      const b = await startInstance(url, sweepEnv);
+      const input = sweepOf(['libvirt-2013', 'feiner-both']);
+      const id = await postSweep(a.base, input);
+      const early = await getSweep(b.base, id);
+      expect(early).toMatchObject({ id, total: 4 });
+      const fromB = await sweepDone(b.base, id);
+      expect(fromB).toMatchObject({ status: 'done', done: 4, total: 4 });
+      expect(await getSweep(a.base, id)).toEqual(fromB);
+      // The points are those of the same sweep run in one process.
+      expect(fromB.result).toEqual(await runSweep(input, { workers: 0 }));
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        const ran = await db.query<{ n: number }>('SELECT count(DISTINCT instance)::int AS n FROM sweep_points WHERE sweep = $1', [id]);
+        expect(ran.rows[0].n).toBe(2);
+      } finally {
+        await db.end();
+      }
+      expect((await fetch(`${b.base}/api/sweeps/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+      expect((await fetch(`${b.base}/api/sweeps/------------------------------------`)).status).toBe(400);
+    },
+    120_000,
+  );
+
+  it.skipIf(missing !== null)(
+    'retry on another instance the points of an instance killed mid-sweep, and complete the sweep there',
+    async () => {
+      const url = await cluster!.createDatabase('sweeps_kill');
+      const a = await startInstance(url, sweepEnv);
+      const input = sweepOf(['libvirt-2013', 'feiner-security', 'feiner-name-copy', 'feiner-both']);
+      const id = await postSweep(a.base, input);
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        const active = async (): Promise<number> =>
+          (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'sweep' = $1 AND state = 'active'`, [id])).rows[0].n;
+        const deadline = Date.now() + 30_000;
+        while ((await active()) === 0) {
+          if (Date.now() > deadline) throw new Error('instance A took no point');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        a.child.kill('SIGKILL');
+        await new Promise<void>((r) => (a.child.exitCode !== null || a.child.signalCode !== null ? r() : a.child.once('exit', () => r())));
+        // A point was in A's hands when it died (one at most: one worker): only a retry finishes it.
+        expect(await active()).toBe(1);
+        const b = await startInstance(url, sweepEnv);
+        expect((await getSweep(b.base, id)).done).toBeLessThan(8);
+        const job = await sweepDone(b.base, id);
+        expect(job).toMatchObject({ status: 'done', done: 8, total: 8 });
+        expect(job.result).toEqual(await runSweep(input, { workers: 0 }));
+        const retried = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'sweep' = $1 AND retry_count > 0`, [id]);
+        expect(retried.rows[0].n).toBeGreaterThan(0);
+      } finally {
+        await db.end();
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(missing !== null)(
+    'queue nothing for a bad sweep, and fail a sweep whose point cannot run rather than retry it',
+    async () => {
+      const url = await cluster!.createDatabase('sweeps_bad');
+      const store = new PostgresRecordingStore(url, { max: 3 });
+      await store.ready;
+      const queue = new SweepQueue(store.pool, url, { instanceId: 'here', workers: 1, expireSeconds: 30 });
+      const app = buildApp(testConfig(), { store, sweeps: queue });
+      try {
+        await queue.start();
+        const bad = await app.inject({ method: 'POST', url: '/api/sweeps', payload: { scenario: 'create-storm', params: { domains: [2] }, presets: ['nope'] } });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json()).toMatchObject({ error: 'invalid_input', field: 'preset' });
+        expect((await store.pool.query('SELECT count(*)::int AS n FROM sweeps')).rows[0]).toEqual({ n: 0 });
+        // A sweep recorded with more points than its input has: the extra one throws where it runs.
+        const id = '11111111-2222-4333-8444-555555555555';
+        expect(await queue.create(id, sweepOf(['libvirt-2013']), 3)).toBe('queued');
+        const deadline = Date.now() + 30_000;
+        let job = (await app.inject({ method: 'GET', url: `/api/sweeps/${id}` })).json() as SweepJob;
+        while (job.status === 'running' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          job = (await app.inject({ method: 'GET', url: `/api/sweeps/${id}` })).json() as SweepJob;
+        }
+        expect(job).toMatchObject({ status: 'failed', total: 3, error: 'the sweep has no point 2' });
+        expect(job.result).toBeUndefined();
+        const retries = await store.pool.query(`SELECT max(retry_count)::int AS n FROM pgboss.job WHERE data->>'sweep' = $1`, [id]);
+        expect(retries.rows[0]).toEqual({ n: 0 });
+      } finally {
+        await app.close();
+      }
+    },
+    60_000,
   );
 });

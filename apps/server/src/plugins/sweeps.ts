@@ -2,11 +2,14 @@
 // naming the field otherwise), GET /api/sweeps/:id gives its progress and, once done, its points
 // (the same as `lockscope sweep` prints). The points run on worker threads, never on the event
 // loop; a few sweeps at once at most (503 beyond), the last finished ones kept for a while.
+// With several instances on one PostgreSQL (`ctx.sweeps`), a sweep's points are jobs of a queue
+// there instead, taken by any instance's workers, and every instance answers GET the same.
 import { randomUUID } from 'node:crypto';
 import { runSweep, sweepConfigs, type SweepInput, type SweepJob } from '@lockscope/cli';
 import { ConfigError } from '@lockscope/sim';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
+import { MAX_QUEUED_SWEEPS } from '../cluster/sweep-queue.js';
 import { HttpError, badInput, notFound } from '../errors.js';
 import { nameSchema, seedSchema } from './schemas.js';
 
@@ -44,7 +47,7 @@ const createSweepSchema = {
 const sweepIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[0-9a-f-]{36}$' } },
+  properties: { id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
 } as const;
 
 export interface SweepPluginOptions {
@@ -74,6 +77,13 @@ export const sweepRoutes: FastifyPluginAsync<AppContext & SweepPluginOptions> = 
       throw error;
     }
     if (total > MAX_SWEEP_POINTS) throw badInput('params', `a sweep has at most ${MAX_SWEEP_POINTS} points, this one ${total}`);
+    if (opts.sweeps) {
+      const id = randomUUID();
+      if ((await opts.sweeps.create(id, input, total)) === 'full') {
+        throw new HttpError(503, 'too_many_runs', `at most ${MAX_QUEUED_SWEEPS} sweeps wait or run at once; retry when one is done`);
+      }
+      return reply.code(202).send({ id, url: `/api/sweeps/${id}` });
+    }
     if (active >= MAX_ACTIVE_SWEEPS) throw new HttpError(503, 'too_many_runs', `at most ${MAX_ACTIVE_SWEEPS} sweeps run at once; retry when one is done`);
     const job: SweepJob = { id: randomUUID(), status: 'running', done: 0, total };
     jobs.set(job.id, job);
@@ -97,7 +107,7 @@ export const sweepRoutes: FastifyPluginAsync<AppContext & SweepPluginOptions> = 
   });
 
   app.get<{ Params: { id: string } }>('/api/sweeps/:id', { schema: { params: sweepIdParams } }, async (request) => {
-    const job = jobs.get(request.params.id);
+    const job = opts.sweeps ? await opts.sweeps.get(request.params.id) : jobs.get(request.params.id);
     if (!job) throw notFound(`sweep ${request.params.id}`);
     return job;
   });

@@ -64,6 +64,24 @@ export const MIGRATIONS: readonly string[] = [
      ended_at TIMESTAMPTZ
    );
    CREATE INDEX runs_instance_live ON runs (instance) WHERE ended_at IS NULL;`,
+  // Sweeps run as jobs of a PostgreSQL queue (cluster/sweep-queue.ts): progress and points here.
+  `CREATE TABLE sweeps (
+     id UUID PRIMARY KEY,
+     input JSONB NOT NULL,
+     total INTEGER NOT NULL,
+     done INTEGER NOT NULL DEFAULT 0,
+     status TEXT NOT NULL DEFAULT 'running',
+     error TEXT,
+     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+     finished_at TIMESTAMPTZ
+   );
+   CREATE TABLE sweep_points (
+     sweep UUID NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+     idx INTEGER NOT NULL,
+     summary JSONB NOT NULL,
+     instance TEXT NOT NULL,
+     PRIMARY KEY (sweep, idx)
+   );`,
 ];
 
 const META_COLUMNS = 'id, title, created_at, events, source, bytes';
