@@ -43,9 +43,18 @@ interface BenchApi {
   heapBytes(): number;
 }
 
-const bench: Bench = async ({ quick, options }) => {
+interface Measured {
+  loads: LoadResult[];
+  frameTimes: number[];
+  heap: number;
+  usage: { usedSize: number; backingStorageSize?: number };
+  pageReportedHeap: number;
+  svg: { firstDrawMs: number; frames: number[] };
+}
+
+/** Loads the bench page of one build (`dist`) in a fresh Chromium and measures it. */
+async function measure(dist: string, intervals: number, quick: boolean, shot: string | null): Promise<Measured> {
   if (!existsSync(join(dist, 'bench.html'))) throw new Error(`${dist}/bench.html is missing: run pnpm --filter @lockscope/web build first`);
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
   const { server, url } = await serve(dist);
   const profile = mkdtempSync(join(tmpdir(), 'lockscope-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -58,9 +67,6 @@ const bench: Bench = async ({ quick, options }) => {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${url}/bench.html`);
     await page.waitForFunction(() => document.title === 'bench ready');
-    // `--intervals N` (default 1 M; 200 000 with --quick).
-    const intervals = options?.intervals ? Number(options.intervals) : quick ? 200_000 : 1_000_000;
-    if (!Number.isInteger(intervals) || intervals < 1000) throw new Error(`--intervals must be a whole number >= 1000, not ${options?.intervals}`);
     const frames = quick ? 60 : 240;
     // Warm up the JIT on a small trace, then measure on the big one.
     await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(20_000, 1600, 900));
@@ -70,12 +76,12 @@ const bench: Bench = async ({ quick, options }) => {
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       loads.push(await page.evaluate((n) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.load(n, 1600, 900), intervals));
     }
-    const loaded = loads[loads.length - 1];
     // What the loaded trace looks like, for a human to check (the view of the first draw).
-    const artifacts = join(here, '..', '.ci', 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, `web-bench-${intervals}-intervals.png`) });
-    const firstDraws = loads.map((l) => l.firstDrawMs);
+    if (shot) {
+      const artifacts = join(here, '..', '.ci', 'artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, shot) });
+    }
     // What the page retains after the load: collect garbage first (the earlier loads' traces are
     // garbage by now), then read V8's own figures, array-buffer backing stores included (the
     // trace columns live there, not in the JS heap proper).
@@ -89,52 +95,87 @@ const bench: Bench = async ({ quick, options }) => {
       ({ f }) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.svgBaseline(20_000, f),
       { f: quick ? 20 : 40 },
     );
-    const results: BenchResult[] = [
-      {
-        name: `timeline first complete draw, ${loaded.intervals.toLocaleString()} intervals (generate excluded; index + draw)`,
-        unit: 'ms',
-        median: median(firstDraws),
-        p95: Math.max(...firstDraws),
-        baseline: { name: 'D3-SVG first draw, 20 000 intervals', median: svg.firstDrawMs },
-        floor: { op: '<=', value: 1500 },
-        extra: { loads: firstDraws.map((x) => x.toFixed(0)).join(', ') + ' ms', events: loaded.events, 'drawn wait runs': loaded.summary.waits, 'drawn hold runs': loaded.summary.holds, 'lanes from LOD pyramid': loaded.summary.lodLanes, 'synthetic trace generation ms': Math.round(loaded.generateMs) },
-      },
-      {
-        name: 'timeline pan/zoom frame time at 1600x900 (draw + raster flush)',
-        unit: 'ms',
-        median: median(frameTimes),
-        p95: percentile(frameTimes, 95),
-        baseline: { name: 'D3-SVG re-render per frame, 20 000 intervals', median: median(svg.frames) },
-        extra: { frames: frameTimes.length, 'p95 ms': percentile(frameTimes, 95), 'baseline p95 ms': percentile(svg.frames, 95), gpu: 'none (headless Chromium, software raster)' },
-      },
-      {
-        // The acceptance floor is on the 95th percentile, so it gets its own line.
-        name: 'timeline pan/zoom frame time p95 at 1600x900',
-        unit: 'ms',
-        median: percentile(frameTimes, 95),
-        baseline: { name: 'D3-SVG re-render per frame p95, 20 000 intervals', median: percentile(svg.frames, 95) },
-        floor: { op: '<=', value: 16 },
-      },
-      {
-        name: 'JS heap after loading the trace (after GC, array buffers included)',
-        unit: 'MB',
-        median: heap / 2 ** 20,
-        floor: { op: '<=', value: 300 },
-        extra: {
-          intervals: loaded.intervals,
-          'bytes per interval': Math.round(heap / loaded.intervals),
-          'V8 used heap (MB)': usage.usedSize / 2 ** 20,
-          'array buffer backing stores (MB)': (usage.backingStorageSize ?? 0) / 2 ** 20,
-          'performance.memory used, without waiting for GC (MB)': pageReportedHeap / 2 ** 20,
-        },
-      },
-    ];
-    return results;
+    return { loads, frameTimes, heap, usage, pageReportedHeap, svg };
   } finally {
     await context.close();
     server.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+const bench: Bench = async ({ quick, options }) => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+  // `--intervals N` (default 1 M; 200 000 with --quick).
+  const intervals = options?.intervals ? Number(options.intervals) : quick ? 200_000 : 1_000_000;
+  if (!Number.isInteger(intervals) || intervals < 1000) throw new Error(`--intervals must be a whole number >= 1000, not ${options?.intervals}`);
+  // `--baseline-dist DIR`: another build of the web app (e.g. main's), measured in the same run,
+  // alternating with this one (`--pairs N` rounds, default 2), for a ratio against it.
+  const baselineDist = options?.['baseline-dist'];
+  const pairs = baselineDist ? Math.max(1, Number(options?.pairs ?? 2)) : 1;
+  const runs: Measured[] = [];
+  const baseRuns: Measured[] = [];
+  for (let r = 0; r < pairs; r++) {
+    runs.push(await measure(dist, intervals, quick, r === 0 ? `web-bench-${intervals}-intervals.png` : null));
+    if (baselineDist) baseRuns.push(await measure(baselineDist, intervals, quick, null));
+  }
+  const firstDraws = runs.flatMap((m) => m.loads.map((l) => l.firstDrawMs));
+  const frameTimes = runs.flatMap((m) => m.frameTimes);
+  const heaps = runs.map((m) => m.heap);
+  const last = runs[runs.length - 1];
+  const loaded = last.loads[last.loads.length - 1];
+  const { usage, pageReportedHeap } = last;
+  const heap = median(heaps);
+  const svg = { firstDrawMs: median(runs.map((m) => m.svg.firstDrawMs)), frames: runs.flatMap((m) => m.svg.frames) };
+  const results: BenchResult[] = [
+    {
+      name: `timeline first complete draw, ${loaded.intervals.toLocaleString()} intervals (generate excluded; index + draw)`,
+      unit: 'ms',
+      median: median(firstDraws),
+      p95: Math.max(...firstDraws),
+      baseline: { name: 'D3-SVG first draw, 20 000 intervals', median: svg.firstDrawMs },
+      floor: { op: '<=', value: 1500 },
+      extra: { loads: firstDraws.map((x) => x.toFixed(0)).join(', ') + ' ms', events: loaded.events, 'drawn wait runs': loaded.summary.waits, 'drawn hold runs': loaded.summary.holds, 'lanes from LOD pyramid': loaded.summary.lodLanes, 'synthetic trace generation ms': Math.round(loaded.generateMs) },
+    },
+    {
+      name: 'timeline pan/zoom frame time at 1600x900 (draw + raster flush)',
+      unit: 'ms',
+      median: median(frameTimes),
+      p95: percentile(frameTimes, 95),
+      baseline: { name: 'D3-SVG re-render per frame, 20 000 intervals', median: median(svg.frames) },
+      extra: { frames: frameTimes.length, 'p95 ms': percentile(frameTimes, 95), 'baseline p95 ms': percentile(svg.frames, 95), gpu: 'none (headless Chromium, software raster)' },
+    },
+    {
+      // The acceptance floor is on the 95th percentile, so it gets its own line.
+      name: 'timeline pan/zoom frame time p95 at 1600x900',
+      unit: 'ms',
+      median: percentile(frameTimes, 95),
+      baseline: { name: 'D3-SVG re-render per frame p95, 20 000 intervals', median: percentile(svg.frames, 95) },
+      floor: { op: '<=', value: 16 },
+    },
+    {
+      name: 'JS heap after loading the trace (after GC, array buffers included)',
+      unit: 'MB',
+      median: heap / 2 ** 20,
+      floor: { op: '<=', value: 300 },
+      extra: {
+        intervals: loaded.intervals,
+        'bytes per interval': Math.round(heap / loaded.intervals),
+        'V8 used heap (MB)': usage.usedSize / 2 ** 20,
+        'array buffer backing stores (MB)': (usage.backingStorageSize ?? 0) / 2 ** 20,
+        'performance.memory used, without waiting for GC (MB)': pageReportedHeap / 2 ** 20,
+      },
+    },
+  ];
+  if (baselineDist) {
+    const base = (f: (m: Measured) => number[]): number => median(baseRuns.flatMap(f));
+    const baseDraws = baseRuns.flatMap((m) => m.loads.map((l) => l.firstDrawMs));
+    results.push(
+      { name: 'first complete draw against the baseline build', unit: 'ms', median: median(firstDraws), baseline: { name: `baseline build ${baselineDist} (loads ${baseDraws.map((x) => x.toFixed(0)).join(', ')} ms)`, median: median(baseDraws) } },
+      { name: 'frame time p95 against the baseline build', unit: 'ms', median: percentile(frameTimes, 95), baseline: { name: 'baseline build', median: percentile(baseRuns.flatMap((m) => m.frameTimes), 95) } },
+      { name: 'bytes per interval against the baseline build', unit: 'B', median: heap / loaded.intervals, baseline: { name: 'baseline build', median: base((m) => [m.heap]) / loaded.intervals } },
+    );
+  }
+  return results;
 };
 
 export default bench;

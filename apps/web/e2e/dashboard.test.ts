@@ -202,7 +202,7 @@ describe.skipIf(reason !== null)('dashboard in Chromium', () => {
     let wait = -1;
     let longest = -1;
     for (let id = 0; id < ix.size; id++) {
-      if (ix.kind.data[id] !== IntervalKind.Wait || ix.aux.data[id] === NONE) continue;
+      if (ix.kindOf(id) !== IntervalKind.Wait || ix.blockerOf(id) === NONE) continue;
       const steps = ix.chain(id).filter((step) => step.holder !== NONE).length;
       if (steps > longest) {
         longest = steps;

@@ -81,24 +81,24 @@ describe.skipIf(reason !== null)('the timeline tells the truth, in Chromium', ()
     let inner = -1;
     let outer = -1;
     for (let id = 0; id < ix.size; id++) {
-      if (ix.kind.data[id] !== IntervalKind.Hold || ix.lockClassOf(ix.ref.data[id]) !== sec || ix.depth.data[id] === 0) continue;
-      if (inner >= 0 && ix.endOf(id) - ix.start.data[id] <= ix.endOf(inner) - ix.start.data[inner]) continue;
-      const lane = ix.threadLanes[ix.thread.data[id]];
+      if (ix.kindOf(id) !== IntervalKind.Hold || ix.lockClassOf(ix.refOf(id)) !== sec || ix.depth.data[id] === 0) continue;
+      if (inner >= 0 && ix.endOf(id) - ix.startOf(id) <= ix.endOf(inner) - ix.startOf(inner)) continue;
+      const lane = ix.threadLanes[ix.threadOf(id)];
       // The hold one depth up that covers it.
-      lane.holds.forEachInSlot(ix.depth.data[id] - 1, ix.times(), ix.start.data[id], ix.start.data[id], (h) => {
-        if (ix.start.data[h] <= ix.start.data[id] && ix.endOf(h) >= ix.endOf(id)) {
+      lane.holds.forEachInSlot(ix.depth.data[id] - 1, ix.times(), ix.startOf(id), ix.startOf(id), (h) => {
+        if (ix.startOf(h) <= ix.startOf(id) && ix.endOf(h) >= ix.endOf(id)) {
           inner = id;
           outer = h;
         }
       });
     }
     expect(inner, 'the run holds the security manager inside another lock').toBeGreaterThanOrEqual(0);
-    const outerClass = LOCK_CLASSES[ix.lockClassOf(ix.ref.data[outer])];
+    const outerClass = LOCK_CLASSES[ix.lockClassOf(ix.refOf(outer))];
     expect(outerClass).not.toBe('security-manager');
-    const s = ix.start.data[inner];
+    const s = ix.startOf(inner);
     const e = ix.endOf(inner);
     // The nested hold over about a quarter of the plot.
-    const t0 = Math.max(ix.start.data[outer], s - 1.5 * (e - s));
+    const t0 = Math.max(ix.startOf(outer), s - 1.5 * (e - s));
     const t1 = Math.min(ix.endOf(outer), e + 1.5 * (e - s));
     // Selected by the link: its lane is scrolled into view.
     await page.goto(`${server.url}${rec.url}?t0=${t0}&t1=${t1}&sel=${inner}`);

@@ -146,19 +146,19 @@ describe.skipIf(browserReason !== null)('traced runs in the dashboard', () => {
       // API-call spans named virDomainDefineXML, one per domain, all on worker threads: the page
       // matched exactly these and drew them.
       const defines = searchIntervals(ix, 'virDomainDefineXML');
-      const defineSpans = Array.from(defines).filter((id) => ix.kind.data[id] === IntervalKind.Span);
+      const defineSpans = Array.from(defines).filter((id) => ix.kindOf(id) === IntervalKind.Span);
       expect(defineSpans.length).toBeGreaterThanOrEqual(2);
-      const where = defineSpans.map((id) => `${tr.threads[ix.thread.data[id]]?.name}:${tr.threads[ix.thread.data[id]]?.role}:${ix.mode.data[id]}:${tr.labels[ix.ref.data[id]]}`);
+      const where = defineSpans.map((id) => `${tr.threads[ix.threadOf(id)]?.name}:${tr.threads[ix.threadOf(id)]?.role}:${ix.modeOf(id)}:${tr.labels[ix.refOf(id)]}`);
       // (the recorder names a thread's role from its libvirt name; a thread it has not named yet is 'other')
-      expect(defineSpans.some((id) => /^(worker|priority-worker)$/.test(tr.threads[ix.thread.data[id]]?.role ?? '')), where.join(', ')).toBe(true);
+      expect(defineSpans.some((id) => /^(worker|priority-worker)$/.test(tr.threads[ix.threadOf(id)]?.role ?? '')), where.join(', ')).toBe(true);
       await searchDrawn(page, 'virDomainDefineXML', defines.length);
       await screenshot(page, '08-traced-run-defines');
 
       // Holds of the domains' object locks (class domain-object, named "domain vm-01"...).
       const domainLocks = searchIntervals(ix, 'domain-object');
-      const domainHolds = Array.from(domainLocks).filter((id) => ix.kind.data[id] === IntervalKind.Hold);
+      const domainHolds = Array.from(domainLocks).filter((id) => ix.kindOf(id) === IntervalKind.Hold);
       expect(domainHolds.length).toBeGreaterThan(0);
-      const heldNames = new Set(domainHolds.map((id) => tr.locks[ix.ref.data[id]]?.name ?? ''));
+      const heldNames = new Set(domainHolds.map((id) => tr.locks[ix.refOf(id)]?.name ?? ''));
       expect([...heldNames].some((n) => /^domain vm-0[12]$/.test(n))).toBe(true);
       await searchDrawn(page, 'domain-object', domainLocks.length);
       await page.fill('input[type="search"]', '');

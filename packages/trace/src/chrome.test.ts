@@ -16,9 +16,9 @@ function namedIntervals(trace: Trace, shift = 0): string[] {
   const iv = b.intervals;
   const rows: string[] = [];
   for (let i = 0; i < iv.length; i++) {
-    const type = iv.type[i];
-    const what = type === IntervalType.Span ? trace.labels[iv.ref[i]] : trace.locks[iv.ref[i]].name;
-    rows.push(JSON.stringify([type, trace.threads[iv.thread[i]].name, what, iv.mode[i], iv.start[i] - shift, iv.end[i] - shift]));
+    const type = iv.type(i);
+    const what = type === IntervalType.Span ? trace.labels[iv.ref(i)] : trace.locks[iv.ref(i)].name;
+    rows.push(JSON.stringify([type, trace.threads[iv.thread(i)].name, what, iv.mode(i), iv.start(i) - shift, iv.end(i) - shift]));
   }
   return rows.sort();
 }

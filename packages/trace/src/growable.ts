@@ -5,9 +5,10 @@
 // cost no allocation.
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 
 /** An append-only typed array that doubles when full; `data` beyond `length` is spare room. */
-export abstract class Growable<A extends Float64Array | Uint32Array> {
+export abstract class Growable<A extends Float64Array | Uint32Array | Uint8Array> {
   length = 0;
   constructor(public data: A) {}
   protected abstract allocate(capacity: number): A;
@@ -19,6 +20,14 @@ export abstract class Growable<A extends Float64Array | Uint32Array> {
     }
     this.data[this.length] = v;
     return this.length++;
+  }
+  /** Makes room for `extra` more values in one allocation (bulk loads). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.data.length) return;
+    const next = this.allocate(Math.max(need, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
   }
   /** Drops the spare room (after a bulk load); the next push grows it again. */
   trim(): void {
@@ -45,6 +54,15 @@ export class GrowableU32 extends Growable<Uint32Array> {
   }
   protected allocate(capacity: number): Uint32Array {
     return new Uint32Array(capacity);
+  }
+}
+
+export class GrowableU8 extends Growable<Uint8Array> {
+  constructor(capacity = 0) {
+    super(capacity > 0 ? new Uint8Array(capacity) : EMPTY_U8);
+  }
+  protected allocate(capacity: number): Uint8Array {
+    return new Uint8Array(capacity);
   }
 }
 

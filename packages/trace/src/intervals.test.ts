@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd } from './intervals.js';
+import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd, type IntervalListener } from './intervals.js';
 import { Mode, NONE, Trace } from './model.js';
 import { computeStats } from './stats.js';
 import { eventsOf, withEvents } from './test-helpers.js';
@@ -19,6 +19,18 @@ function threeThreads(): Trace {
   return t;
 }
 
+/** Every column of every interval, read through the trace. */
+function columns(b: IntervalBuilder): number[][] {
+  const iv = b.intervals;
+  return [...Array(iv.length).keys()].map((i) => [iv.start(i), iv.end(i), iv.thread(i), iv.ref(i), iv.type(i), iv.mode(i), iv.subject(i), iv.startEvent[i], iv.endEvent[i]]);
+}
+
+/** A listener that logs what it hears. */
+function heard(): IntervalListener & { log: Array<[string, number, number]> } {
+  const log: Array<[string, number, number]> = [];
+  return { log, opened: (id, e) => log.push(['opened', id, e]), closed: (id, e) => log.push(['closed', id, e]) };
+}
+
 describe('IntervalBuilder', () => {
   it('derives waits, holds, spans, queue depth and blocked-by edges', () => {
     const t = threeThreads();
@@ -32,7 +44,7 @@ describe('IntervalBuilder', () => {
     t.endSpan(40, 0);
     const b = deriveIntervals(t);
     const iv = b.intervals;
-    const rows = [...Array(iv.length).keys()].map((i) => [iv.type[i], iv.thread[i], iv.ref[i], iv.start[i], iv.end[i]]);
+    const rows = [...Array(iv.length).keys()].map((i) => [iv.type(i), iv.thread(i), iv.ref(i), iv.start(i), iv.end(i)]);
     expect(rows).toEqual([
       [IntervalType.Span, 0, t.label('virDomainCreateXML'), 0, 40],
       [IntervalType.Wait, 0, 0, 0, 0],
@@ -41,7 +53,7 @@ describe('IntervalBuilder', () => {
       [IntervalType.Wait, 2, 0, 12, NaN],
       [IntervalType.Hold, 1, 0, 30, NaN],
     ]);
-    expect(iv.subject[0]).toBe(t.label('vm-1'));
+    expect(iv.subject(0)).toBe(t.label('vm-1'));
     expect(intervalEnd(iv, 4, t.endTime)).toBe(40);
     expect([...b.queueDepth[0].time.view()]).toEqual([0, 10, 12, 30]);
     expect([...b.queueDepth[0].waiters.view()]).toEqual([0, 1, 2, 1]);
@@ -49,6 +61,9 @@ describe('IntervalBuilder', () => {
       { time: 10, waiter: 1, holder: 0, lock: 0, waitInterval: 3, holdInterval: 2 },
       { time: 12, waiter: 2, holder: 0, lock: 0, waitInterval: 4, holdInterval: 2 },
     ]);
+    expect([3, 4, 1].map((w) => b.firstBlocker(w))).toEqual([0, 0, NONE]);
+    expect(b.pendingWaitOf(2)).toBe(4);
+    expect(b.openSpans(0)).toEqual([]);
     expect(b.blockingChain(4)).toEqual({ steps: [{ waitInterval: 4, waiter: 2, lock: 0, holdInterval: 2, holder: 0 }], root: 0, cycle: false });
   });
 
@@ -71,7 +86,7 @@ describe('IntervalBuilder', () => {
     expect(chain).toMatchObject({ root: 1, cycle: false });
     // b now asks for the list: a cycle.
     t.request(4, 1, 0);
-    b.update(t);
+    b.update();
     const bWait = b.waitsByThread[1].data[1];
     expect(b.blockingChain(bWait)).toMatchObject({ root: 1, cycle: true });
   });
@@ -89,7 +104,7 @@ describe('IntervalBuilder', () => {
     t.request(2, 2, 0, Mode.Exclusive);
     const b = deriveIntervals(t);
     expect(b.edges.length).toBe(2);
-    expect([...b.edges.holder.view()]).toEqual([0, 1]);
+    expect([0, 1].map((k) => b.edge(k).holder)).toEqual([0, 1]);
     expect(b.holdsAt(0, 1.5).length).toBe(2);
   });
 
@@ -101,16 +116,16 @@ describe('IntervalBuilder', () => {
         const iv = b.intervals;
         for (let th = 0; th < trace.threads.length; th++) {
           for (const w of b.waitsByThread[th].view()) {
-            const t = iv.start[w];
+            const t = iv.start(w);
             const chain = b.blockingChain(w);
             expect(chain.steps.length).toBeLessThanOrEqual(trace.threads.length);
             let waiter = th;
             for (const step of chain.steps) {
               expect(step.waiter).toBe(waiter);
-              expect(iv.thread[step.waitInterval]).toBe(waiter);
-              expect(iv.start[step.holdInterval]).toBeLessThanOrEqual(t);
+              expect(iv.thread(step.waitInterval)).toBe(waiter);
+              expect(iv.start(step.holdInterval)).toBeLessThanOrEqual(t);
               expect(intervalEnd(iv, step.holdInterval, Infinity)).toBeGreaterThan(t);
-              expect([iv.thread[step.holdInterval], iv.ref[step.holdInterval]]).toEqual([step.holder, step.lock]);
+              expect([iv.thread(step.holdInterval), iv.ref(step.holdInterval)]).toEqual([step.holder, step.lock]);
               waiter = step.holder;
             }
             if (chain.steps.length > 0 && !chain.cycle) {
@@ -118,7 +133,7 @@ describe('IntervalBuilder', () => {
               // The root holder was not itself blocked by a holder then.
               const rootWait = b.waitAt(chain.root, t);
               if (rootWait !== NONE) {
-                const blockers = b.holdsAt(iv.ref[rootWait], t).filter((h) => iv.thread[h] !== chain.root && !(iv.mode[h] === Mode.Shared && iv.mode[rootWait] === Mode.Shared));
+                const blockers = b.holdsAt(iv.ref(rootWait), t).filter((h) => iv.thread(h) !== chain.root && !(iv.mode(h) === Mode.Shared && iv.mode(rootWait) === Mode.Shared));
                 expect(blockers).toEqual([]);
               }
             }
@@ -135,19 +150,17 @@ describe('IntervalBuilder', () => {
         const full = randomValidTrace(mulberry32(s), { events: 400 });
         const events = eventsOf(full);
         const growing = withEvents(full, []);
-        const inc = new IntervalBuilder();
+        const inc = new IntervalBuilder(growing);
+        const incHeard = heard();
         for (const cut of [...cuts].sort((a, b) => a - b).concat(events.length)) {
           while (growing.length < cut) growing.append(events[growing.length]);
-          inc.update(growing);
+          inc.update(incHeard);
         }
-        const one = deriveIntervals(full);
-        const cols = (b: IntervalBuilder) => {
-          const iv = b.intervals;
-          const n = iv.length;
-          return [iv.start, iv.end, iv.thread, iv.ref, iv.type, iv.mode, iv.depth, iv.subject, iv.startEvent, iv.endEvent].map((c) => [...c.subarray(0, n)]);
-        };
-        expect(cols(inc)).toEqual(cols(one));
-        expect([...inc.closed.view()]).toEqual([...one.closed.view()]);
+        const one = new IntervalBuilder(full);
+        const oneHeard = heard();
+        one.update(oneHeard);
+        expect(columns(inc)).toEqual(columns(one));
+        expect(incHeard.log).toEqual(oneHeard.log);
         expect([...Array(inc.edges.length).keys()].map((k) => inc.edge(k))).toEqual([...Array(one.edges.length).keys()].map((k) => one.edge(k)));
       }),
       { numRuns: 60 },
@@ -159,22 +172,17 @@ describe('IntervalBuilder', () => {
       fc.property(seed, (s) => {
         const trace = randomValidTrace(mulberry32(s), { events: 300 });
         const all = deriveIntervals(trace);
-        const lean = new IntervalBuilder({ byThread: false, waitsByLock: false, queueDepth: false });
-        lean.update(trace);
+        const lean = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false });
+        lean.update();
         lean.trim();
         expect(lean.byThread).toEqual([]);
         expect(lean.waitsByLock).toEqual([]);
         expect(lean.queueDepth).toEqual([]);
-        expect(lean.closed.data.length).toBe(lean.closed.length);
+        expect(lean.intervals.startEvent.length).toBe(lean.intervals.length);
         const a = all.intervals;
-        const b = lean.intervals;
-        expect(b.length).toBe(a.length);
-        for (const col of ['start', 'end', 'thread', 'ref', 'type', 'mode', 'depth', 'subject', 'startEvent', 'endEvent'] as const) {
-          expect([...b[col].subarray(0, b.length)]).toEqual([...a[col].subarray(0, a.length)]);
-        }
-        expect([...lean.closed.view()]).toEqual([...all.closed.view()]);
+        expect(columns(lean)).toEqual(columns(all));
         expect([...Array(lean.edges.length).keys()].map((k) => lean.edge(k))).toEqual([...Array(all.edges.length).keys()].map((k) => all.edge(k)));
-        for (let i = 0; i < a.length; i++) if (a.type[i] === IntervalType.Wait) expect(lean.blockingChain(i)).toEqual(all.blockingChain(i));
+        for (let i = 0; i < a.length; i++) if (a.type(i) === IntervalType.Wait) expect(lean.blockingChain(i)).toEqual(all.blockingChain(i));
       }),
       { numRuns: 40 },
     );
@@ -191,7 +199,7 @@ describe('IntervalBuilder', () => {
           let waitTotal = 0;
           let closedWaits = 0;
           for (const w of b.waitsByLock[l.lock].view()) {
-            if (!Number.isNaN(iv.end[w])) (waitTotal += iv.end[w] - iv.start[w]), closedWaits++;
+            if (!Number.isNaN(iv.end(w))) (waitTotal += iv.end(w) - iv.start(w)), closedWaits++;
           }
           expect(closedWaits).toBe(l.acquisitions);
           expect(waitTotal).toBeCloseTo(l.wait.total, 6);
@@ -204,26 +212,28 @@ describe('IntervalBuilder', () => {
           for (let x = 0; x < holds.length; x++) {
             const p = holds[x];
             const pEnd = intervalEnd(iv, p, Infinity);
-            for (let y = x + 1; y < holds.length && iv.start[holds[y]] < pEnd; y++) {
-              expect(iv.mode[p] === Mode.Shared && iv.mode[holds[y]] === Mode.Shared).toBe(true);
+            for (let y = x + 1; y < holds.length && iv.start(holds[y]) < pEnd; y++) {
+              expect(iv.mode(p) === Mode.Shared && iv.mode(holds[y]) === Mode.Shared).toBe(true);
             }
           }
         }
         for (let i = 0; i < iv.length; i++) {
-          if (!Number.isNaN(iv.end[i])) expect(iv.end[i]).toBeGreaterThanOrEqual(iv.start[i]);
+          if (!Number.isNaN(iv.end(i))) expect(iv.end(i)).toBeGreaterThanOrEqual(iv.start(i));
           else expect(iv.endEvent[i]).toBe(NONE);
         }
-        // `closed` lists every closed interval once, in the order of their ending events.
-        const closed = [...b.closed.view()];
-        expect([...closed].sort((x, y) => x - y)).toEqual([...Array(iv.length).keys()].filter((i) => !Number.isNaN(iv.end[i])));
+        // The listener hears every closed interval once, in the order of their ending events.
+        const listened = heard();
+        new IntervalBuilder(trace).update(listened);
+        const closed = listened.log.filter(([what]) => what === 'closed').map(([, id]) => id);
+        expect([...closed].sort((x, y) => x - y)).toEqual([...Array(iv.length).keys()].filter((i) => !Number.isNaN(iv.end(i))));
         for (let k = 1; k < closed.length; k++) expect(iv.endEvent[closed[k]]).toBeGreaterThan(iv.endEvent[closed[k - 1]]);
         // Every edge's holder really holds the lock when the wait begins (it may release it at
         // that same ns, later in the log).
         for (let k = 0; k < b.edges.length; k++) {
           const e = b.edge(k);
           const h = e.holdInterval;
-          expect([iv.type[h], iv.thread[h], iv.ref[h]]).toEqual([IntervalType.Hold, e.holder, e.lock]);
-          expect(iv.start[h]).toBeLessThanOrEqual(e.time);
+          expect([iv.type(h), iv.thread(h), iv.ref(h)]).toEqual([IntervalType.Hold, e.holder, e.lock]);
+          expect(iv.start(h)).toBeLessThanOrEqual(e.time);
           expect(intervalEnd(iv, h, Infinity)).toBeGreaterThanOrEqual(e.time);
           if (intervalEnd(iv, h, Infinity) > e.time) expect(b.holdsAt(e.lock, e.time)).toContain(h);
         }

@@ -1,13 +1,16 @@
-// Derived views of a trace: wait, hold and span intervals in typed-array columns, per-thread and
-// per-lock indexes, queue depth over time, blocked-by edges and blocking chains.
+// Derived views of a trace: wait, hold and span intervals, per-thread and per-lock indexes, queue
+// depth over time, blocked-by edges and blocking chains.
 //
 // - A wait runs from lock.request to lock.acquired; every acquisition has one (an uncontended
 //   acquisition has a wait of length 0). A hold runs from lock.acquired to lock.released.
-//   A span runs from span.begin to span.end; depth 0 is the outermost span of its thread.
-// - An interval still open at the end of the events read so far has `end = NaN` (use
-//   `intervalEnd(i, trace.endTime)` to draw it up to the current end). It is closed in place
-//   when its ending event arrives, so an index stays valid as the trace grows.
-// - Intervals are stored in the order of their starting events, hence by start time.
+//   A span runs from span.begin to span.end.
+// - An interval is the pair of events that open and close it, nothing more: its time, thread,
+//   lock or label and mode are read from the trace's own columns (one copy of each fact, and
+//   8 bytes per interval). An interval still open at the end of the events read so far has no
+//   closing event and `end(i) = NaN` (use `intervalEnd(columns, i, trace.endTime)` to draw it up to
+//   the current end); it is closed in place when its ending event arrives, so an index stays valid
+//   as the trace grows.
+// - Intervals are numbered in the order of their opening events, hence by start time.
 // - Blocked-by edge: when a request finds the lock held in a conflicting mode (exclusive request:
 //   any holder; shared request: an exclusive holder) by other threads, one edge per holder
 //   waiter -> holder, at the request's time.
@@ -17,56 +20,70 @@ import { GrowableF64, GrowableU32 } from './growable.js';
 export const IntervalType = { Wait: 0, Hold: 1, Span: 2 } as const;
 export type IntervalType = (typeof IntervalType)[keyof typeof IntervalType];
 
-/** Intervals as columns; arrays may be longer than `length` (capacity). */
+/** The interval type an opening event starts, by EventKind (NONE for events that open none). */
+const TYPE_OPENED_BY: readonly number[] = [IntervalType.Wait, IntervalType.Hold, NONE, IntervalType.Span, NONE, NONE];
+
+/**
+ * Intervals as the events that open and close them; `startEvent`/`endEvent` may be longer than
+ * `length` (capacity). Every other fact is read through the trace.
+ */
 export class IntervalColumns {
   length = 0;
-  /** ns */
-  start: Float64Array;
-  /** ns; NaN while open */
-  end: Float64Array;
-  thread: Uint32Array;
-  /** lock id for waits and holds, label id for spans */
-  ref: Uint32Array;
-  type: Uint8Array;
-  /** Mode for waits and holds, SPAN_KINDS index for spans */
-  mode: Uint8Array;
-  /** nesting depth of a span on its thread (0 = outermost); 0 for waits and holds */
-  depth: Uint16Array;
-  /** subject label of a span, NONE otherwise */
-  subject: Uint32Array;
-  /** index of the event that opened / closed the interval (NONE while open) */
+  /** Index of the event that opened each interval. */
   startEvent: Uint32Array;
+  /** Index of the event that closed it, NONE while open. */
   endEvent: Uint32Array;
 
-  constructor(capacity = 1024) {
-    this.start = new Float64Array(capacity);
-    this.end = new Float64Array(capacity);
-    this.thread = new Uint32Array(capacity);
-    this.ref = new Uint32Array(capacity);
-    this.type = new Uint8Array(capacity);
-    this.mode = new Uint8Array(capacity);
-    this.depth = new Uint16Array(capacity);
-    this.subject = new Uint32Array(capacity);
+  constructor(
+    readonly trace: Trace,
+    capacity = 1024,
+  ) {
     this.startEvent = new Uint32Array(capacity);
     this.endEvent = new Uint32Array(capacity);
   }
 
-  /** The `ref` column under the name waits and holds give it. */
-  get lock(): Uint32Array {
-    return this.ref;
+  /** Start, ns. */
+  start(i: number): number {
+    return this.trace.time[this.startEvent[i]];
   }
 
-  open(type: IntervalType, start: number, thread: number, ref: number, mode: number, depth: number, subject: number, event: number): number {
-    if (this.length === this.start.length) this.grow(this.length * 2);
+  /** End, ns; NaN while open. */
+  end(i: number): number {
+    const e = this.endEvent[i];
+    return e === NONE ? NaN : this.trace.time[e];
+  }
+
+  isOpen(i: number): boolean {
+    return this.endEvent[i] === NONE;
+  }
+
+  type(i: number): IntervalType {
+    return TYPE_OPENED_BY[this.trace.kind[this.startEvent[i]]] as IntervalType;
+  }
+
+  thread(i: number): number {
+    return this.trace.thread[this.startEvent[i]];
+  }
+
+  /** Lock id of a wait or hold, label id of a span. */
+  ref(i: number): number {
+    return this.trace.ref[this.startEvent[i]];
+  }
+
+  /** Mode of a wait or hold, SPAN_KINDS index of a span. */
+  mode(i: number): number {
+    return this.trace.mode[this.startEvent[i]];
+  }
+
+  /** Subject label of a span, NONE otherwise. */
+  subject(i: number): number {
+    const e = this.startEvent[i];
+    return this.trace.kind[e] === EventKind.SpanBegin ? this.trace.arg[e] : NONE;
+  }
+
+  open(event: number): number {
+    if (this.length === this.startEvent.length) this.grow(this.length * 2);
     const i = this.length++;
-    this.start[i] = start;
-    this.end[i] = NaN;
-    this.thread[i] = thread;
-    this.ref[i] = ref;
-    this.type[i] = type;
-    this.mode[i] = mode;
-    this.depth[i] = depth;
-    this.subject[i] = subject;
     this.startEvent[i] = event;
     this.endEvent[i] = NONE;
     return i;
@@ -75,60 +92,85 @@ export class IntervalColumns {
   /** Makes room for `extra` more intervals with at most one reallocation. */
   reserve(extra: number): void {
     const need = this.length + extra;
-    if (need > this.start.length) this.grow(Math.max(need, this.start.length * 2));
+    if (need > this.startEvent.length) this.grow(Math.max(need, this.startEvent.length * 2));
   }
 
-  close(i: number, end: number, event: number): void {
-    this.end[i] = end;
+  close(i: number, event: number): void {
     this.endEvent[i] = event;
+  }
+
+  /** Drops the spare room (after a bulk load). */
+  trim(): void {
+    if (this.startEvent.length > this.length) this.grow(this.length);
   }
 
   private grow(capacity: number): void {
     const n = this.length;
-    const copy = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, make: (c: number) => T): T => {
-      const b = make(capacity);
-      b.set(a.subarray(0, n) as never);
-      return b;
-    };
-    this.start = copy(this.start, (c) => new Float64Array(c));
-    this.end = copy(this.end, (c) => new Float64Array(c));
-    this.thread = copy(this.thread, (c) => new Uint32Array(c));
-    this.ref = copy(this.ref, (c) => new Uint32Array(c));
-    this.type = copy(this.type, (c) => new Uint8Array(c));
-    this.mode = copy(this.mode, (c) => new Uint8Array(c));
-    this.depth = copy(this.depth, (c) => new Uint16Array(c));
-    this.subject = copy(this.subject, (c) => new Uint32Array(c));
-    this.startEvent = copy(this.startEvent, (c) => new Uint32Array(c));
-    this.endEvent = copy(this.endEvent, (c) => new Uint32Array(c));
+    const s = new Uint32Array(Math.max(1, capacity));
+    s.set(this.startEvent.subarray(0, n));
+    const e = new Uint32Array(Math.max(1, capacity));
+    e.set(this.endEvent.subarray(0, n));
+    this.startEvent = s;
+    this.endEvent = e;
   }
 }
 
-/** Events in [from, to) that open an interval (lock request, lock acquired, span begin). */
-function countOpening(kind: Uint8Array, from: number, to: number): number {
-  let n = 0;
+/**
+ * How many intervals a batch of events opens, by lane: what a bulk load needs to allocate every
+ * column and list once, at its final size.
+ */
+export interface OpeningCounts {
+  /** Intervals opened in all. */
+  intervals: number;
+  /** Per thread: waits (lock requests), holds (acquisitions) and spans begun. */
+  waitsByThread: Int32Array;
+  holdsByThread: Int32Array;
+  spansByThread: Int32Array;
+  /** Per lock: waits and holds. */
+  waitsByLock: Int32Array;
+  holdsByLock: Int32Array;
+}
+
+/** Counts the intervals events [from, to) open, by thread and by lock. Branch-free: event kinds
+ * come in no order a predictor could learn. */
+function countOpening(trace: Trace, from: number, to: number): OpeningCounts {
+  const nt = trace.threads.length;
+  const nl = trace.locks.length;
+  // Row k of `byThread` / `byLock` counts events of EventKind k.
+  const byThread = new Int32Array(6 * nt);
+  const byLock = new Int32Array(6 * nl);
+  const { kind, thread, ref } = trace;
   for (let i = from; i < to; i++) {
     const k = kind[i];
-    if (k === EventKind.LockRequest || k === EventKind.LockAcquired || k === EventKind.SpanBegin) n++;
+    byThread[k * nt + thread[i]]++;
+    // Only lock events' ref is a lock; other kinds land in the rows nobody reads, at index 0.
+    byLock[k * nl + (k <= EventKind.LockReleased ? ref[i] : 0)]++;
   }
-  return n;
+  const row = (a: Int32Array, k: number, n: number): Int32Array => a.slice(k * n, (k + 1) * n);
+  const counts: OpeningCounts = {
+    intervals: 0,
+    waitsByThread: row(byThread, EventKind.LockRequest, nt),
+    holdsByThread: row(byThread, EventKind.LockAcquired, nt),
+    spansByThread: row(byThread, EventKind.SpanBegin, nt),
+    waitsByLock: row(byLock, EventKind.LockRequest, nl),
+    holdsByLock: row(byLock, EventKind.LockAcquired, nl),
+  };
+  for (const a of [counts.waitsByThread, counts.holdsByThread, counts.spansByThread]) for (let i = 0; i < nt; i++) counts.intervals += a[i];
+  return counts;
 }
 
 /** End of interval i, or `now` while it is open. */
 export function intervalEnd(columns: IntervalColumns, i: number, now: number): number {
-  const e = columns.end[i];
-  return Number.isNaN(e) ? now : e;
+  const e = columns.endEvent[i];
+  return e === NONE ? now : columns.trace.time[e];
 }
 
-/** Blocked-by edges as columns. */
+/** Blocked-by edges as the wait and the hold they join (time, threads and lock are theirs). */
 export class EdgeColumns {
-  readonly time = new GrowableF64();
-  readonly waiter = new GrowableU32();
-  readonly holder = new GrowableU32();
-  readonly lock = new GrowableU32();
   readonly waitInterval = new GrowableU32();
   readonly holdInterval = new GrowableU32();
   get length(): number {
-    return this.time.length;
+    return this.waitInterval.length;
   }
 }
 
@@ -167,6 +209,10 @@ export interface BlockingChain {
   cycle: boolean;
 }
 
+/** Events read at once above which `update` first counts what they open (one quick pass) to
+ * allocate everything at its final size. */
+const BULK_EVENTS = 4096;
+
 /** Which optional indexes an IntervalBuilder keeps (all by default). */
 export interface IntervalBuilderOptions {
   /** Keep `byThread` (every interval of each thread). Default true; when false it stays empty. */
@@ -179,12 +225,25 @@ export interface IntervalBuilderOptions {
 }
 
 /**
- * Builds the derived views incrementally: `update(trace)` reads only the events added since the
- * previous call. Expects a valid trace (see validate.ts). A reader that does not use `byThread`
- * or `waitsByLock` can turn them off (`new IntervalBuilder({ byThread: false, waitsByLock: false })`).
+ * What an incremental reader hears during `update`: each interval as its opening event is read,
+ * and again as its closing event is read, in event order (an acquisition closes its wait, then
+ * opens its hold). Lets a reader build its own indexes in the builder's single pass.
+ */
+export interface IntervalListener {
+  opened(interval: number, event: number): void;
+  closed(interval: number, event: number): void;
+  /** Before a batch of many events is read: what it will open, to size what the listener
+   * builds (the builder counts them anyway for its own columns). */
+  willOpen?(counts: OpeningCounts): void;
+}
+
+/**
+ * Builds the derived views incrementally: `update()` reads only the events of its trace added
+ * since the previous call. Expects a valid trace (see validate.ts). A reader that does not use
+ * `byThread` or `waitsByLock` can turn them off (`new IntervalBuilder(trace, { byThread: false })`).
  */
 export class IntervalBuilder {
-  readonly intervals = new IntervalColumns();
+  readonly intervals: IntervalColumns;
   readonly edges = new EdgeColumns();
   /** Per thread: indexes of all its intervals, in start order. */
   readonly byThread: GrowableU32[] = [];
@@ -195,9 +254,6 @@ export class IntervalBuilder {
   /** Per lock: indexes of its waits, in start order. */
   readonly waitsByLock: GrowableU32[] = [];
   readonly queueDepth: QueueDepth[] = [];
-  /** Indexes of the intervals closed so far, in the order they closed (by their ending event):
-   * an incremental reader takes the entries after the length it saw last. */
-  readonly closed = new GrowableU32();
   private next = 0;
   private pendingWait: number[] = [];
   private spanStack: number[][] = [];
@@ -208,17 +264,22 @@ export class IntervalBuilder {
   private readonly keepWaitsByLock: boolean;
   private readonly keepQueueDepth: boolean;
 
-  constructor(options: IntervalBuilderOptions = {}) {
+  constructor(
+    readonly trace: Trace,
+    options: IntervalBuilderOptions = {},
+  ) {
+    this.intervals = new IntervalColumns(trace);
     this.keepByThread = options.byThread ?? true;
     this.keepWaitsByLock = options.waitsByLock ?? true;
     this.keepQueueDepth = options.queueDepth ?? true;
   }
 
-  /** Drops the spare room of the growing indexes, edges and queue depths (after a bulk load:
+  /** Drops the spare room of the columns, indexes, edges and queue depths (after a bulk load:
    * up to half of each is room a doubling left). */
   trim(): void {
+    this.intervals.trim();
     const e = this.edges;
-    for (const g of [e.time, e.waiter, e.holder, e.lock, e.waitInterval, e.holdInterval, this.closed]) g.trim();
+    for (const g of [e.waitInterval, e.holdInterval]) g.trim();
     for (const list of [this.byThread, this.waitsByThread, this.holdsByLock, this.waitsByLock]) for (const g of list) g.trim();
     for (const q of this.queueDepth) {
       q.time.trim();
@@ -231,7 +292,15 @@ export class IntervalBuilder {
     return this.next;
   }
 
-  update(trace: Trace): void {
+  /** The wait of `thread` still open (requested, not yet acquired), or NONE. */
+  pendingWaitOf(thread: number): number {
+    return this.pendingWait[thread] ?? NONE;
+  }
+
+  /** Reads the events appended to the trace since the last call; `listener` hears each
+   * interval open and close. */
+  update(listener?: IntervalListener): void {
+    const trace = this.trace;
     while (this.waitsByThread.length < trace.threads.length) {
       if (this.keepByThread) this.byThread.push(new GrowableU32());
       this.waitsByThread.push(new GrowableU32());
@@ -247,51 +316,62 @@ export class IntervalBuilder {
       this.waiting.push(0);
     }
     const iv = this.intervals;
-    // Room for exactly the intervals the new events open (request, acquired, span begin): a
-    // bulk load then allocates its columns once, without the spare room of a doubling.
-    iv.reserve(countOpening(trace.kind, this.next, trace.length));
-    const { time, thread, kind, ref, mode, arg } = trace;
+    // A bulk load: room for exactly what the new events open, allocated once, without the
+    // spare room of a doubling.
+    if (trace.length - this.next > BULK_EVENTS) {
+      const counts = countOpening(trace, this.next, trace.length);
+      iv.reserve(counts.intervals);
+      for (let th = 0; th < counts.waitsByThread.length; th++) {
+        this.waitsByThread[th].reserve(counts.waitsByThread[th]);
+        if (this.keepByThread) this.byThread[th].reserve(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]);
+      }
+      for (let l = 0; l < counts.holdsByLock.length; l++) {
+        this.holdsByLock[l].reserve(counts.holdsByLock[l]);
+        if (this.keepWaitsByLock) this.waitsByLock[l].reserve(counts.waitsByLock[l]);
+      }
+      listener?.willOpen?.(counts);
+    }
+    const { time, thread, kind, ref, mode } = trace;
     const n = trace.length;
-    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, closed, keepByThread, keepWaitsByLock } = this;
+    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock } = this;
+    const edges = this.edges;
     for (let i = this.next; i < n; i++) {
-      const t = time[i];
       const th = thread[i];
       switch (kind[i]) {
         case EventKind.LockRequest: {
           const lock = ref[i];
-          const w = iv.open(IntervalType.Wait, t, th, lock, mode[i], 0, NONE, i);
+          const w = iv.open(i);
           pendingWait[th] = w;
           if (keepByThread) byThread[th].push(w);
           waitsByThread[th].push(w);
           if (keepWaitsByLock) waitsByLock[lock].push(w);
-          this.setQueue(lock, t, ++waiting[lock]);
+          this.setQueue(lock, time[i], ++waiting[lock]);
           const open = openHolds[lock];
           for (let k = 0; k < open.length; k++) {
             const h = open[k];
-            if (iv.thread[h] === th) continue;
-            if (mode[i] === Mode.Shared && iv.mode[h] === Mode.Shared) continue;
-            this.edges.time.push(t);
-            this.edges.waiter.push(th);
-            this.edges.holder.push(iv.thread[h]);
-            this.edges.lock.push(lock);
-            this.edges.waitInterval.push(w);
-            this.edges.holdInterval.push(h);
+            const he = iv.startEvent[h];
+            if (thread[he] === th) continue;
+            if (mode[i] === Mode.Shared && mode[he] === Mode.Shared) continue;
+            edges.waitInterval.push(w);
+            edges.holdInterval.push(h);
           }
+          listener?.opened(w, i);
           break;
         }
         case EventKind.LockAcquired: {
           const lock = ref[i];
           const w = pendingWait[th];
           if (w !== NONE) {
-            iv.close(w, t, i);
-            closed.push(w);
+            iv.close(w, i);
             pendingWait[th] = NONE;
-            this.setQueue(lock, t, --waiting[lock]);
+            this.setQueue(lock, time[i], --waiting[lock]);
+            listener?.closed(w, i);
           }
-          const h = iv.open(IntervalType.Hold, t, th, lock, mode[i], 0, NONE, i);
+          const h = iv.open(i);
           if (keepByThread) byThread[th].push(h);
           holdsByLock[lock].push(h);
           openHolds[lock].push(h);
+          listener?.opened(h, i);
           break;
         }
         case EventKind.LockReleased: {
@@ -299,29 +379,29 @@ export class IntervalBuilder {
           // The thread's hold of the lock (locks are not recursive: at most one).
           const open = openHolds[lock];
           let k = 0;
-          while (k < open.length && iv.thread[open[k]] !== th) k++;
+          while (k < open.length && thread[iv.startEvent[open[k]]] !== th) k++;
           if (k === open.length) break;
           const h = open[k];
           if (k === open.length - 1) open.pop();
           else open.splice(k, 1);
-          iv.close(h, t, i);
-          closed.push(h);
-          const d = t - iv.start[h];
+          iv.close(h, i);
+          const d = time[i] - time[iv.startEvent[h]];
           if (d > this.longestClosedHold[lock]) this.longestClosedHold[lock] = d;
+          listener?.closed(h, i);
           break;
         }
         case EventKind.SpanBegin: {
-          const stack = spanStack[th];
-          const s = iv.open(IntervalType.Span, t, th, ref[i], mode[i], stack.length, arg[i], i);
-          stack.push(s);
+          const s = iv.open(i);
+          spanStack[th].push(s);
           if (keepByThread) byThread[th].push(s);
+          listener?.opened(s, i);
           break;
         }
         case EventKind.SpanEnd: {
           const s = spanStack[th].pop();
           if (s !== undefined) {
-            iv.close(s, t, i);
-            closed.push(s);
+            iv.close(s, i);
+            listener?.closed(s, i);
           }
           break;
         }
@@ -330,6 +410,11 @@ export class IntervalBuilder {
       }
     }
     this.next = n;
+  }
+
+  /** Spans open on `thread` now, outermost first. */
+  openSpans(thread: number): readonly number[] {
+    return this.spanStack[thread] ?? [];
   }
 
   private setQueue(lock: number, t: number, waiters: number): void {
@@ -345,15 +430,26 @@ export class IntervalBuilder {
 
   /** Blocked-by edge k as an object. */
   edge(k: number): BlockedByEdge {
-    const e = this.edges;
-    return {
-      time: e.time.data[k],
-      waiter: e.waiter.data[k],
-      holder: e.holder.data[k],
-      lock: e.lock.data[k],
-      waitInterval: e.waitInterval.data[k],
-      holdInterval: e.holdInterval.data[k],
-    };
+    const iv = this.intervals;
+    const w = this.edges.waitInterval.data[k];
+    const h = this.edges.holdInterval.data[k];
+    return { time: iv.start(w), waiter: iv.thread(w), holder: iv.thread(h), lock: iv.ref(w), waitInterval: w, holdInterval: h };
+  }
+
+  /** The first thread holding what wait `w` asked for when it began (its first blocked-by
+   * edge), or NONE if it found the lock free. */
+  firstBlocker(w: number): number {
+    const waits = this.edges.waitInterval;
+    const data = waits.data;
+    // Edges are pushed as their waits open: sorted by wait.
+    let lo = 0;
+    let hi = waits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (data[mid] < w) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < waits.length && data[lo] === w ? this.intervals.thread(this.edges.holdInterval.data[lo]) : NONE;
   }
 
   /** Holds of `lock` in progress at time t (start <= t < end, or still open), as interval indexes. */
@@ -366,10 +462,10 @@ export class IntervalBuilder {
     const earliest = t - this.longestClosedHold[lock];
     for (let k = lastStartAtOrBefore(iv, list, t); k >= 0; k--) {
       const h = list.data[k];
-      if (iv.start[h] < earliest) break;
-      if (iv.end[h] > t) out.push(h);
+      if (iv.start(h) < earliest) break;
+      if (iv.end(h) > t) out.push(h);
     }
-    for (const h of this.openHolds[lock]) if (iv.start[h] <= t) out.push(h);
+    for (const h of this.openHolds[lock]) if (iv.start(h) <= t) out.push(h);
     return out.sort((a, b) => a - b);
   }
 
@@ -381,8 +477,7 @@ export class IntervalBuilder {
     const k = lastStartAtOrBefore(iv, list, t);
     if (k < 0) return NONE;
     const w = list.data[k];
-    const end = iv.end[w];
-    return Number.isNaN(end) || end > t ? w : NONE;
+    return iv.isOpen(w) || iv.end(w) > t ? w : NONE;
   }
 
   /**
@@ -392,17 +487,17 @@ export class IntervalBuilder {
    */
   blockingChain(waitInterval: number): BlockingChain {
     const iv = this.intervals;
-    const t = iv.start[waitInterval];
+    const t = iv.start(waitInterval);
     const steps: ChainStep[] = [];
-    const seen = new Set<number>([iv.thread[waitInterval]]);
+    const seen = new Set<number>([iv.thread(waitInterval)]);
     let w = waitInterval;
     for (;;) {
-      const waiter = iv.thread[w];
-      const lock = iv.ref[w];
-      const holders = this.holdsAt(lock, t).filter((h) => iv.thread[h] !== waiter && !(iv.mode[w] === Mode.Shared && iv.mode[h] === Mode.Shared));
+      const waiter = iv.thread(w);
+      const lock = iv.ref(w);
+      const holders = this.holdsAt(lock, t).filter((h) => iv.thread(h) !== waiter && !(iv.mode(w) === Mode.Shared && iv.mode(h) === Mode.Shared));
       if (holders.length === 0) return { steps, root: steps.length ? steps[steps.length - 1].holder : NONE, cycle: false };
       const h = holders[0];
-      const holder = iv.thread[h];
+      const holder = iv.thread(h);
       steps.push({ waitInterval: w, waiter, lock, holdInterval: h, holder });
       if (seen.has(holder)) return { steps, root: holder, cycle: true };
       seen.add(holder);
@@ -418,9 +513,11 @@ function lastStartAtOrBefore(iv: IntervalColumns, list: GrowableU32, t: number):
   let lo = 0;
   let hi = list.length; // first position starting after t
   const data = list.data;
+  const time = iv.trace.time;
+  const startEvent = iv.startEvent;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (iv.start[data[mid]] <= t) lo = mid + 1;
+    if (time[startEvent[data[mid]]] <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
@@ -428,7 +525,7 @@ function lastStartAtOrBefore(iv: IntervalColumns, list: GrowableU32, t: number):
 
 /** All derived views of a whole trace. */
 export function deriveIntervals(trace: Trace): IntervalBuilder {
-  const b = new IntervalBuilder();
-  b.update(trace);
+  const b = new IntervalBuilder(trace);
+  b.update();
   return b;
 }

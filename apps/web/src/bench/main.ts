@@ -97,10 +97,10 @@ const api = {
     ix.update();
     const rows: Array<{ s: number; e: number; y: number; c: string }> = [];
     for (let id = 0; id < ix.size; id++) {
-      const k = ix.kind.data[id];
-      const y = ix.thread.data[id] * THREAD_LANE_H + (k === IntervalKind.Span ? 2 : 13);
-      const c = k === IntervalKind.Wait ? WAIT_COLOUR : k === IntervalKind.Hold ? CLASS_COLOUR_LIST[ix.lockClassOf(ix.ref.data[id])] : '#5B6770';
-      rows.push({ s: ix.start.data[id], e: ix.endOf(id), y, c });
+      const k = ix.kindOf(id);
+      const y = ix.threadOf(id) * THREAD_LANE_H + (k === IntervalKind.Span ? 2 : 13);
+      const c = k === IntervalKind.Wait ? WAIT_COLOUR : k === IntervalKind.Hold ? CLASS_COLOUR_LIST[ix.lockClassOf(ix.refOf(id))] : '#5B6770';
+      rows.push({ s: ix.startOf(id), e: ix.endOf(id), y, c });
     }
     const svg = select('#root').append('svg').attr('id', 'svg').attr('width', width).attr('height', height);
     const end = ix.endTime;

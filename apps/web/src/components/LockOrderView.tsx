@@ -23,7 +23,7 @@ export function jumpTo(o: LockOrderOccurrence): void {
   const interval = intervalOpenedBy(ix, o.event);
   const s = useApp.getState();
   if (interval >= 0) {
-    const t0 = ix.start.data[interval];
+    const t0 = ix.startOf(interval);
     const t1 = ix.endOf(interval);
     const pad = Math.max((t1 - t0) * 2, 1e6);
     s.setWindow({ t0: Math.max(0, t0 - pad), t1: t1 + pad });

@@ -28,10 +28,10 @@ export function DetailsPanel() {
   }
   const ix = entry.index;
   const d = describeInterval(ix, selected);
-  const chain = ix.kind.data[selected] === IntervalKind.Wait ? ix.chain(selected) : [];
+  const chain = ix.kindOf(selected) === IntervalKind.Wait ? ix.chain(selected) : [];
   const verdict = ix.isOpen(selected) ? null : waitVerdict(ix, selected);
   const zoomTo = () => {
-    const s = ix.start.data[selected];
+    const s = ix.startOf(selected);
     const e = ix.endOf(selected);
     const pad = Math.max((e - s) * 0.5, 1000);
     useApp.getState().setWindow({ t0: Math.max(0, s - pad), t1: e + pad });
@@ -51,12 +51,12 @@ export function DetailsPanel() {
         <>
           <h3>Blocking chain</h3>
           <ol className="chain">
-            <li>{ix.source.threads[ix.thread.data[selected]]?.name} waits</li>
+            <li>{ix.source.threads[ix.threadOf(selected)]?.name} waits</li>
             {chain.map((step, i) =>
               step.holder === NONE ? null : (
                 <li key={i}>
                   held by <b>{ix.source.threads[step.holder]?.name}</b>
-                  {i + 1 < chain.length && chain[i + 1].holder !== NONE ? ', itself waiting for ' + (ix.source.locks[ix.ref.data[chain[i + 1].wait]]?.name ?? '?') : ' (root holder)'}
+                  {i + 1 < chain.length && chain[i + 1].holder !== NONE ? ', itself waiting for ' + (ix.source.locks[ix.refOf(chain[i + 1].wait)]?.name ?? '?') : ' (root holder)'}
                 </li>
               ),
             )}
@@ -73,7 +73,7 @@ export function DetailsPanel() {
         <button onClick={zoomTo}>Zoom to it</button>
         <button onClick={() => useApp.getState().select(-1)}>Clear</button>
       </div>
-      <p className="muted small">Starts at {formatNs(ix.start.data[selected])}.</p>
+      <p className="muted small">Starts at {formatNs(ix.startOf(selected))}.</p>
     </section>
   );
 }
@@ -84,7 +84,7 @@ function CallTimeByLock({ index, interval }: { index: TimelineIndex; interval: n
   if (call < 0) return null;
   const rows = timeByLock(index, call).slice(0, 8);
   if (rows.length === 0) return null;
-  const total = index.endOf(call) - index.start.data[call];
+  const total = index.endOf(call) - index.startOf(call);
   return (
     <>
       <h3>Time by lock in this call ({formatNs(total)})</h3>

@@ -9,7 +9,7 @@ const verdicts = new WeakMap<Trace, { length: number; byEvent: Map<number, WaitV
 
 /** The verdict of wait interval `interval` (null if it is not a finished wait). */
 export function waitVerdict(index: TimelineIndex, interval: number): { verdict: WaitVerdict; text: string } | null {
-  if (index.kind.data[interval] !== IntervalKind.Wait) return null;
+  if (index.kindOf(interval) !== IntervalKind.Wait) return null;
   const event = index.builder.intervals.endEvent[interval];
   const trace = index.source;
   let cached = verdicts.get(trace);

@@ -50,7 +50,7 @@ describe('blame and time by lock', () => {
     const ix = chain();
     // Any interval of the call leads to the call.
     let wait = -1;
-    for (let id = 0; id < ix.size; id++) if (ix.thread.data[id] === 0 && ix.kind.data[id] === IntervalKind.Wait) wait = id;
+    for (let id = 0; id < ix.size; id++) if (ix.threadOf(id) === 0 && ix.kindOf(id) === IntervalKind.Wait) wait = id;
     const call = callOf(ix, wait);
     expect(call).toBeGreaterThanOrEqual(0);
     const rows = timeByLock(ix, call);

@@ -34,26 +34,25 @@ function lockName(index: TimelineIndex, lock: number): string {
 export function blameByLock(index: TimelineIndex): BlameRow[] {
   const rows = new Map<number, { waited: number; by: Map<number, number> }>();
   const times = index.times();
-  const { kind, ref, start, thread } = { kind: index.kind.data, ref: index.ref.data, start: index.start.data, thread: index.thread.data };
   for (let w = 0; w < index.size; w++) {
-    if (kind[w] !== IntervalKind.Wait) continue;
-    const s = start[w];
+    if (index.kindOf(w) !== IntervalKind.Wait) continue;
+    const s = index.startOf(w);
     const e = index.endOf(w);
     if (e <= s) continue;
-    const lock = ref[w];
+    const lock = index.refOf(w);
     let r = rows.get(lock);
     if (!r) rows.set(lock, (r = { waited: 0, by: new Map() }));
     r.waited += e - s;
     const row = r;
     index.lockLanes[lock]?.holds.forEachIn(times, s, e, (h) => {
-      const holder = thread[h];
-      if (holder === thread[w]) return;
-      const a = Math.max(s, start[h]);
+      const holder = index.threadOf(h);
+      if (holder === index.threadOf(w)) return;
+      const a = Math.max(s, index.startOf(h));
       const b = Math.min(e, index.endOf(h));
       if (b <= a) return;
       index.threadLanes[holder]?.waits.forEachIn(times, a, b, (hw) => {
-        const overlap = Math.min(b, index.endOf(hw)) - Math.max(a, start[hw]);
-        if (overlap > 0) row.by.set(ref[hw], (row.by.get(ref[hw]) ?? 0) + overlap);
+        const overlap = Math.min(b, index.endOf(hw)) - Math.max(a, index.startOf(hw));
+        if (overlap > 0) row.by.set(index.refOf(hw), (row.by.get(index.refOf(hw)) ?? 0) + overlap);
       });
     });
   }
@@ -77,24 +76,24 @@ export interface CallLockTime {
 /** The API call (outermost span) an interval belongs to, or -1. */
 export function callOf(index: TimelineIndex, id: number): number {
   if (id < 0 || id >= index.size) return -1;
-  if (index.kind.data[id] === IntervalKind.Span && index.api.data[id] === NONE) return id;
-  const api = index.api.data[id];
+  if (index.kindOf(id) === IntervalKind.Span && index.apiOf(id) === NONE) return id;
+  const api = index.apiOf(id);
   return api === NONE ? -1 : api;
 }
 
 /** Time waited for and held per lock by the call's thread within the call, most first. */
 export function timeByLock(index: TimelineIndex, call: number): CallLockTime[] {
-  const th = index.thread.data[call];
+  const th = index.threadOf(call);
   const lane = index.threadLanes[th];
   if (!lane) return [];
-  const s = index.start.data[call];
+  const s = index.startOf(call);
   const e = index.endOf(call);
   const times = index.times();
   const by = new Map<number, CallLockTime>();
   const add = (id: number, field: 'waited' | 'held'): void => {
-    const d = Math.min(e, index.endOf(id)) - Math.max(s, index.start.data[id]);
+    const d = Math.min(e, index.endOf(id)) - Math.max(s, index.startOf(id));
     if (d <= 0) return;
-    const lock = index.ref.data[id];
+    const lock = index.refOf(id);
     let r = by.get(lock);
     if (!r) by.set(lock, (r = { lock, name: lockName(index, lock), lockClass: index.source.locks[lock]?.class ?? 'other', waited: 0, held: 0 }));
     r[field] += d;

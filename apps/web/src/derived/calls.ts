@@ -23,40 +23,55 @@ const API_KIND = SPAN_KINDS.indexOf('api');
  * repeated calls align in order).
  */
 export function callFigures(index: TimelineIndex): Map<string, CallFigures> {
-  const trace = index.source;
+  const { startEvent, endEvent } = index.builder.intervals;
+  // Each thread's waits and calls are in start order and its calls never overlap: one merge
+  // per thread finds the call each wait happened in (the call open when the wait began).
   const waitedBy = new Map<number, Float64Array>();
-  const n = index.size;
-  const kind = index.kind.data;
-  const api = index.api.data;
-  for (let id = 0; id < n; id++) {
-    if (kind[id] !== IntervalKind.Wait || api[id] === NONE || index.isOpen(id)) continue;
-    const d = index.end.data[id] - index.start.data[id];
-    if (d <= 0) continue;
-    let w = waitedBy.get(api[id]);
-    if (!w) waitedBy.set(api[id], (w = new Float64Array(LOCK_CLASSES.length)));
-    w[index.lockClassOf(index.ref.data[id])] += d;
+  for (const lane of index.threadLanes) {
+    const calls = lane.spans[0]?.slots[0];
+    const waits = lane.waits.slots[0];
+    if (!calls || !waits) continue;
+    let c = 0;
+    for (let k = 0; k < waits.length; k++) {
+      const w = waits.data[k];
+      const e = startEvent[w];
+      while (c < calls.length && endEvent[calls.data[c]] !== NONE && endEvent[calls.data[c]] < e) c++;
+      if (c === calls.length) break;
+      const call = calls.data[c];
+      if (startEvent[call] > e || index.isOpen(w)) continue;
+      const d = index.endOf(w) - index.startOf(w);
+      if (d <= 0) continue;
+      let sum = waitedBy.get(call);
+      if (!sum) waitedBy.set(call, (sum = new Float64Array(LOCK_CLASSES.length)));
+      sum[index.lockClassOf(index.refOf(w))] += d;
+    }
   }
   const out = new Map<string, CallFigures>();
+  forEachCall(index, (id, key, label, subject) => {
+    if (index.isOpen(id)) return;
+    const w = waitedBy.get(id);
+    const waitByClass = w ? Array.from(w) : LOCK_CLASSES.map(() => 0);
+    out.set(key, { key, label, subject, latency: index.endOf(id) - index.startOf(id), waited: waitByClass.reduce((s, x) => s + x, 0), waitByClass });
+  });
+  return out;
+}
+
+/** Every API call (outermost span of kind api) in start order, with its key "label subject"
+ * ("#n" for the n-th call of the same key). */
+function forEachCall(index: TimelineIndex, fn: (id: number, key: string, label: string, subject: string) => void): void {
+  const trace = index.source;
   const seen = new Map<string, number>();
-  for (let id = 0; id < n; id++) {
-    if (kind[id] !== IntervalKind.Span || api[id] !== NONE || index.mode.data[id] !== API_KIND || index.isOpen(id)) continue;
-    const label = trace.labels[index.ref.data[id]] ?? '?';
-    const subject = index.aux.data[id] === NONE ? '' : (trace.labels[index.aux.data[id]] ?? '');
+  const depth = index.depth.data;
+  for (let id = 0; id < index.size; id++) {
+    if (depth[id] !== 0 || index.kindOf(id) !== IntervalKind.Span || index.modeOf(id) !== API_KIND) continue;
+    const label = trace.labels[index.refOf(id)] ?? '?';
+    const sub = index.subjectOf(id);
+    const subject = sub === NONE ? '' : (trace.labels[sub] ?? '');
     const base = subject ? `${label} ${subject}` : label;
     const k = (seen.get(base) ?? 0) + 1;
     seen.set(base, k);
-    const w = waitedBy.get(id);
-    const waitByClass = w ? Array.from(w) : LOCK_CLASSES.map(() => 0);
-    out.set(k === 1 ? base : `${base} #${k}`, {
-      key: k === 1 ? base : `${base} #${k}`,
-      label,
-      subject,
-      latency: index.end.data[id] - index.start.data[id],
-      waited: waitByClass.reduce((s, x) => s + x, 0),
-      waitByClass,
-    });
+    fn(id, k === 1 ? base : `${base} #${k}`, label, subject);
   }
-  return out;
 }
 
 /**
@@ -64,18 +79,8 @@ export function callFigures(index: TimelineIndex): Map<string, CallFigures> {
  * compare view aligns across runs while they are still going.
  */
 export function callKeys(index: TimelineIndex): Map<string, number> {
-  const trace = index.source;
   const out = new Map<string, number>();
-  const seen = new Map<string, number>();
-  const { kind, api, mode, ref, aux } = { kind: index.kind.data, api: index.api.data, mode: index.mode.data, ref: index.ref.data, aux: index.aux.data };
-  for (let id = 0; id < index.size; id++) {
-    if (kind[id] !== IntervalKind.Span || api[id] !== NONE || mode[id] !== API_KIND) continue;
-    const label = trace.labels[ref[id]] ?? '?';
-    const base = aux[id] === NONE ? label : `${label} ${trace.labels[aux[id]] ?? ''}`;
-    const k = (seen.get(base) ?? 0) + 1;
-    seen.set(base, k);
-    out.set(k === 1 ? base : `${base} #${k}`, id);
-  }
+  forEachCall(index, (id, key) => out.set(key, id));
   return out;
 }
 

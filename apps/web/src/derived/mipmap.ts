@@ -15,8 +15,11 @@ export class MaxMipmap {
   /** Lowest finest-level bucket written since the coarser levels were last brought up to date. */
   private dirtyFinest = Infinity;
   private shift: number;
-  /** 2 ** shift, cached for the insert path. */
+  /** 2 ** shift and its inverse (exact: a power of two), cached for the insert path. */
   private width: number;
+  private perWidth: number;
+  /** Ends beyond this need a coarser finest level (maxBuckets * width). */
+  private limit: number;
 
   constructor(
     private readonly maxBuckets = DEFAULT_MAX_BUCKETS,
@@ -24,6 +27,8 @@ export class MaxMipmap {
   ) {
     this.shift = initialShift;
     this.width = 2 ** initialShift;
+    this.perWidth = 1 / this.width;
+    this.limit = this.maxBuckets * this.width;
     this.levels.push(new Uint8Array(64));
     this.lengths.push(0);
   }
@@ -38,7 +43,8 @@ export class MaxMipmap {
     let w = this.width;
     while (Math.ceil(end / w) > this.maxBuckets) {
       this.shift++;
-      w = this.width = 2 ** this.shift;
+      w = 2 ** this.shift;
+      this.setWidth(w);
     }
     const need = Math.ceil(end / w);
     if (need > this.levels[0].length) this.grow(0, need);
@@ -69,14 +75,11 @@ export class MaxMipmap {
   insert(start: number, end: number, value: number): void {
     if (!(end >= start) || start < 0) throw new RangeError(`bad interval [${start}, ${end}]`);
     // Keep the finest level within its budget by dropping it: the next level takes over.
-    let w = this.width;
-    while (Math.ceil(end / w) > this.maxBuckets) {
-      this.dropFinest();
-      w = this.width;
-    }
-    const b0 = Math.floor(start / w);
+    while (end > this.limit) this.dropFinest();
+    const k = this.perWidth;
+    const b0 = Math.floor(start * k);
     // Half-open [start, end): an interval ending on a bucket edge does not touch the next one.
-    const b1 = Math.max(b0, Math.ceil(end / w) - 1);
+    const b1 = Math.max(b0, Math.ceil(end * k) - 1);
     let level = this.levels[0];
     if (b1 >= level.length) level = this.grow(0, b1 + 1);
     if (b1 + 1 > this.lengths[0]) this.lengths[0] = b1 + 1;
@@ -104,7 +107,13 @@ export class MaxMipmap {
     this.levels.shift();
     this.lengths.shift();
     this.shift++;
-    this.width = 2 ** this.shift;
+    this.setWidth(2 ** this.shift);
+  }
+
+  private setWidth(w: number): void {
+    this.width = w;
+    this.perWidth = 1 / w;
+    this.limit = this.maxBuckets * w;
   }
 
   /** Brings every coarser level up to date with what changed in the finest since last time. */

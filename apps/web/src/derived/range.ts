@@ -23,25 +23,24 @@ export function clipTrace(index: TimelineIndex, t0: number, t1: number): Trace {
   const iv = index.builder.intervals;
   const cuts: Cut[] = [];
   const n = index.size;
-  const start = index.start.data;
   // Ties: opened at t0 first (outer spans before inner), then the original event order.
   const atStart = (depth: number): number => -1e6 + depth;
   for (let id = 0; id < n; id++) {
-    const s = start[id];
+    const s = index.startOf(id);
     if (s > t1) continue;
     const open = index.isOpen(id);
     const e = index.endOf(id);
-    const kind = index.kind.data[id];
+    const kind = index.kindOf(id);
     // (a wait that ends at t0 still leads to its hold: request and acquisition at t0)
     if (e < t0 || (e === t0 && s < t0 && kind !== IntervalKind.Wait)) continue;
-    const th = index.thread.data[id];
-    const ref = index.ref.data[id];
-    const mode = index.mode.data[id] as Mode;
+    const th = index.threadOf(id);
+    const ref = index.refOf(id);
+    const mode = index.modeOf(id) as Mode;
     const cs = Math.max(s, t0);
-    const sOrder = s < t0 ? atStart(iv.depth[id]) : iv.startEvent[id];
+    const sOrder = s < t0 ? atStart(kind === IntervalKind.Span ? index.depth.data[id] : 0) : iv.startEvent[id];
     if (kind === IntervalKind.Span) {
       const label = src.labels[ref];
-      const sub = index.aux.data[id];
+      const sub = index.subjectOf(id);
       const spanKind = SPAN_KINDS[mode] ?? 'api';
       cuts.push({ t: cs, order: sOrder, emit: (tr) => tr.beginSpan(cs, th, spanKind, label, sub === NONE ? undefined : src.labels[sub]) });
       if (!open && e <= t1) cuts.push({ t: e, order: iv.endEvent[id], emit: (tr) => tr.endSpan(e, th) });

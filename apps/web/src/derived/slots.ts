@@ -3,24 +3,74 @@
 // lowest slot that is free when it opens (nested or hand-over-hand holds on one thread land in
 // different slots).
 
-import { GrowableU32 } from './growable.js';
+import { GrowableU32, NONE } from '@lockscope/trace';
 
+/** Where interval times are read: an interval is its opening and closing events. */
 export interface IntervalTimes {
-  /** Start ns per interval id. */
-  start: Float64Array;
-  /** End ns per interval id; NaN while the interval is open (it sorts after every end: a slot's
-   * open interval is its last). */
-  end: Float64Array;
+  /** The trace's event times, ns. */
+  time: Float64Array;
+  /** Opening event per interval id. */
+  startEvent: Uint32Array;
+  /** Closing event per interval id; NONE while the interval is open (it sorts after every end:
+   * a slot's open interval is its last). */
+  endEvent: Uint32Array;
+}
+
+/** Calls fn for every interval of `list` (non-overlapping, in start order) overlapping [t0, t1],
+ * until fn returns true (then returns true). */
+export function forEachInList(list: GrowableU32, times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): boolean {
+  const { time, startEvent, endEvent } = times;
+  const ids = list.data;
+  const n = list.length;
+  // First interval whose end >= t0 (ends are sorted within a list of non-overlapping intervals).
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const e = endEvent[ids[mid]];
+    if (e !== NONE && time[e] < t0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < n; i++) {
+    const id = ids[i];
+    if (time[startEvent[id]] > t1) break;
+    if (fn(id) === true) return true;
+  }
+  return false;
 }
 
 export class SlotSet {
   readonly slots: GrowableU32[] = [];
   /** Interval open in each slot, or -1. */
   private openIn: number[] = [];
+  /** Slot 0 is a list someone else fills (see `over`). */
+  private external = false;
+
+  /**
+   * A single slot over a list its owner fills, for intervals that never overlap (a thread's
+   * waits: the interval builder's list, not a second copy). `open` and `close` only track which
+   * one is open.
+   */
+  static over(list: GrowableU32): SlotSet {
+    const s = new SlotSet();
+    s.slots.push(list);
+    s.openIn.push(-1);
+    s.external = true;
+    return s;
+  }
 
   /** Drops the slots' spare room (after a bulk load). */
   trim(): void {
     for (const s of this.slots) s.trim();
+  }
+
+  /** Makes room in slot 0 for `extra` more intervals (a bulk load that knows its count). */
+  reserve(extra: number): void {
+    if (this.slots.length === 0) {
+      this.slots.push(new GrowableU32());
+      this.openIn.push(-1);
+    }
+    this.slots[0].reserve(extra);
   }
 
   /** The slot the next interval opened would take. */
@@ -31,6 +81,10 @@ export class SlotSet {
 
   /** Adds an open interval; returns its slot. */
   open(id: number): number {
+    if (this.external) {
+      this.openIn[0] = id;
+      return 0;
+    }
     let s = this.openIn.indexOf(-1);
     if (s < 0) {
       s = this.slots.length;
@@ -40,12 +94,6 @@ export class SlotSet {
     this.slots[s].push(id);
     this.openIn[s] = id;
     return s;
-  }
-
-  /** Adds an interval that is already closed (for example a zero-length wait). */
-  closedAt(id: number): void {
-    const s = this.open(id);
-    this.openIn[s] = -1;
   }
 
   close(id: number): void {
@@ -70,31 +118,14 @@ export class SlotSet {
 
   /** Calls fn for every interval overlapping [t0, t1], until fn returns true. */
   forEachIn(times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): void {
-    for (let s = 0; s < this.slots.length; s++) if (this.forEachInSlot(s, times, t0, t1, fn)) return;
+    for (let s = 0; s < this.slots.length; s++) if (forEachInList(this.slots[s], times, t0, t1, fn)) return;
   }
 
   /** Calls fn for every interval of slot `s` overlapping [t0, t1], until fn returns true (then
    * returns true). */
   forEachInSlot(s: number, times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): boolean {
     const slot = this.slots[s];
-    if (!slot) return false;
-    const { start, end } = times;
-    const ids = slot.data;
-    const n = slot.length;
-    // First interval whose end >= t0 (ends are sorted within a slot).
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (end[ids[mid]] < t0) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < n; i++) {
-      const id = ids[i];
-      if (start[id] > t1) break;
-      if (fn(id) === true) return true;
-    }
-    return false;
+    return slot ? forEachInList(slot, times, t0, t1, fn) : false;
   }
 
   /** The interval covering time t, or -1 (first slot first). */

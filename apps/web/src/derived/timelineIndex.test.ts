@@ -38,8 +38,8 @@ describe('TimelineIndex', () => {
     ix.update();
     const waits: Array<[number, number, number, number]> = [];
     for (let id = 0; id < ix.size; id++) {
-      if (ix.kind.data[id] === IntervalKind.Wait && ix.end.data[id] > ix.start.data[id]) {
-        waits.push([ix.thread.data[id], ix.start.data[id], ix.end.data[id], ix.aux.data[id]]);
+      if (ix.kindOf(id) === IntervalKind.Wait && ix.endOf(id) > ix.startOf(id)) {
+        waits.push([ix.threadOf(id), ix.startOf(id), ix.endOf(id), ix.blockerOf(id)]);
       }
     }
     expect(waits).toEqual([
@@ -56,30 +56,51 @@ describe('TimelineIndex', () => {
     const ix = new TimelineIndex(contended());
     ix.update();
     let w1Wait = -1;
-    for (let id = 0; id < ix.size; id++) if (ix.kind.data[id] === IntervalKind.Wait && ix.thread.data[id] === 1) w1Wait = id;
+    for (let id = 0; id < ix.size; id++) if (ix.kindOf(id) === IntervalKind.Wait && ix.threadOf(id) === 1) w1Wait = id;
     // Worker 1 waits for worker 0, who at that moment... is not yet waiting (its wait starts at 300).
     expect(ix.chain(w1Wait).map((s) => s.holder)).toEqual([0]);
     let w0Wait = -1;
-    for (let id = 0; id < ix.size; id++) if (ix.kind.data[id] === IntervalKind.Wait && ix.thread.data[id] === 0 && ix.ref.data[id] === 1) w0Wait = id;
+    for (let id = 0; id < ix.size; id++) if (ix.kindOf(id) === IntervalKind.Wait && ix.threadOf(id) === 0 && ix.refOf(id) === 1) w0Wait = id;
     expect(ix.chain(w0Wait).map((s) => s.holder)).toEqual([2]);
   });
 
-  it('gives the same result fed in pieces as fed at once (live streaming)', () => {
-    const full = contended();
-    const whole = new TimelineIndex(full);
-    whole.update();
-    const growing = new Trace();
-    growing.threads = full.threads;
-    growing.locks = full.locks;
-    growing.setLabels(full.labels);
-    const live = new TimelineIndex(growing);
-    for (let i = 0; i < full.length; i++) {
-      growing.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
-      if (i % 3 === 0) live.update();
+  it('gives the same result fed in pieces as fed at once (live streaming vs bulk load)', () => {
+    for (const full of [contended(), syntheticTrace({ intervals: 6000, threads: 6, locks: 5, seed: 3 })]) {
+      const whole = new TimelineIndex(full);
+      whole.update();
+      const growing = new Trace();
+      growing.threads = full.threads;
+      growing.locks = full.locks;
+      growing.setLabels(full.labels);
+      const live = new TimelineIndex(growing);
+      for (let i = 0; i < full.length; i++) {
+        growing.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
+        if (i % 997 === 0 || (full.length < 100 && i % 3 === 0)) live.update();
+      }
+      live.update();
+      const facts = (ix: TimelineIndex): number[][] =>
+        [...Array(ix.size).keys()].map((id) => [ix.startOf(id), ix.endOf(id), ix.kindOf(id), ix.threadOf(id), ix.refOf(id), ix.depth.data[id], ix.apiOf(id), ix.kindOf(id) === IntervalKind.Wait ? ix.blockerOf(id) : -1]);
+      expect(facts(live)).toEqual(facts(whole));
+      const slots = (ix: TimelineIndex): number[][][] => ix.threadLanes.map((l) => [...l.holds.slots, ...l.waits.slots, ...l.spans.flatMap((s) => s.slots)].map((g) => [...g.view()]));
+      expect(slots(live)).toEqual(slots(whole));
+      expect(live.marks).toEqual(whole.marks);
     }
-    live.update();
-    expect(Array.from(live.start.data.subarray(0, live.size))).toEqual(Array.from(whole.start.data.subarray(0, whole.size)));
-    expect(Array.from(live.end.data.subarray(0, live.size))).toEqual(Array.from(whole.end.data.subarray(0, whole.size)));
+  });
+
+  it('finds the API call of every interval (the outermost span open when it began)', () => {
+    const ix = new TimelineIndex(syntheticTrace({ intervals: 3000, threads: 4, locks: 3, seed: 5 }));
+    ix.update();
+    // By a scan: the latest outermost span of the thread opened before the interval and not closed by then.
+    const { startEvent, endEvent } = ix.builder.intervals;
+    for (let id = 0; id < ix.size; id++) {
+      let expected = NONE;
+      for (let s = id - 1; s >= 0; s--) {
+        if (ix.threadOf(s) !== ix.threadOf(id) || ix.kindOf(s) !== IntervalKind.Span || ix.depth.data[s] !== 0) continue;
+        if (endEvent[s] === NONE || endEvent[s] > startEvent[id]) expected = s;
+        break;
+      }
+      expect(ix.apiOf(id)).toBe(expected);
+    }
   });
 
   it('keeps open intervals visible up to the newest event', () => {
@@ -112,7 +133,7 @@ describe('TimelineIndex', () => {
       });
       const viaScan: number[] = [];
       for (let id = 0; id < ix.size; id++) {
-        if (ix.kind.data[id] === IntervalKind.Hold && ix.thread.data[id] === lane.thread && ix.endOf(id) >= t0 && ix.start.data[id] <= t1) viaScan.push(id);
+        if (ix.kindOf(id) === IntervalKind.Hold && ix.threadOf(id) === lane.thread && ix.endOf(id) >= t0 && ix.startOf(id) <= t1) viaScan.push(id);
       }
       expect(viaSearch.sort((a, b) => a - b)).toEqual(viaScan);
     }
@@ -127,7 +148,7 @@ describe('TimelineIndex', () => {
     // The wait sits on the row of the hold it leads to (its nesting depth).
     for (const lod of lane.lods) expect(lod.fillColumns(cols, 0, 1024)).toBe(true);
     expect(Array.from(cols).some(isWaitValue)).toBe(true);
-    expect(ix.aux.data[2]).toBe(NONE); // worker 2 found the security lock free
+    expect(ix.blockerOf(2)).toBe(NONE); // worker 2 found the security lock free
   });
 });
 

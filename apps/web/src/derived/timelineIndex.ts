@@ -5,8 +5,7 @@
 // interval, marks, and a level-of-detail pyramid per lane. Every lookup a frame needs is a binary
 // search or a pyramid read, never a scan of the whole trace.
 
-import { EventKind, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type LockClass, type Trace } from '@lockscope/trace';
-import { GrowableU32, GrowableU8 } from './growable.js';
+import { EventKind, GrowableU8, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type IntervalListener, type LockClass, type OpeningCounts, type Trace } from '@lockscope/trace';
 import { DEFAULT_MAX_BUCKETS, MaxMipmap } from './mipmap.js';
 import { SlotSet, type IntervalTimes } from './slots.js';
 
@@ -43,6 +42,7 @@ export const MAX_DEPTH_ROWS = 5;
 
 export interface ThreadLane {
   thread: number;
+  /** Its waits (one at a time: a single slot over the builder's list of the thread's waits). */
   waits: SlotSet;
   /** Holds in slots by nesting depth: a hold takes the lowest depth free when it begins, so a
    * hold nested in another lands one row below it. */
@@ -67,8 +67,6 @@ export interface LockLane {
   waits: SlotSet;
   waiting: number;
   maxWaiting: number;
-  /** Threads holding the lock now (one, except for shared holds). */
-  holders: number[];
   /** value = 1 while held, 1 + depth while someone waits. */
   lod: MaxMipmap;
   lastChange: number;
@@ -80,34 +78,14 @@ export interface Mark {
   label: string;
 }
 
-/** A read-only view of one interval column: `data` beyond `length` is spare room. */
-export interface ColumnView<A> {
-  readonly data: A;
-  readonly length: number;
-}
-
-export class TimelineIndex {
-  /** The derived intervals, edges, queue depth and chains (columns shared, not copied). */
-  /** Without `byThread`, `waitsByLock` and `queueDepth`: drawing has its own lanes (a lock's
-   * queue is its lane's waits), and the chains need only `waitsByThread` and `holdsByLock`. */
-  readonly builder = new IntervalBuilder({ byThread: false, waitsByLock: false, queueDepth: false });
-  // ---- interval columns: views of the builder's (refreshed by update) ----
-  start: ColumnView<Float64Array>;
-  /** End ns; NaN while open (use endOf / isOpen). */
-  end: ColumnView<Float64Array>;
-  kind: ColumnView<Uint8Array>;
-  thread: ColumnView<Uint32Array>;
-  /** lock id for waits/holds; label id for spans. */
-  ref: ColumnView<Uint32Array>;
-  /** lock mode for waits/holds; SPAN_KINDS index for spans. */
-  mode: ColumnView<Uint8Array>;
-  // ---- drawing's own columns ----
-  /** waits: the first thread blocking it when the wait began (the builder's first blocked-by
-   * edge; NONE if none); spans: subject label id or NONE. */
-  readonly aux = new GrowableU32(1024);
-  /** The outermost span open on the interval's thread when it began (NONE if none). */
-  readonly api = new GrowableU32(1024);
-  /** Lock row of waits and holds: the hold nesting depth (capped at MAX_DEPTH_ROWS - 1). */
+export class TimelineIndex implements IntervalListener {
+  /** The derived intervals (each the pair of events that opens and closes it), edges and
+   * chains. Without `byThread`, `waitsByLock` and `queueDepth`: drawing has its own lanes (a
+   * lock's queue is its lane's waits), and the chains need only `waitsByThread` and
+   * `holdsByLock`. */
+  readonly builder: IntervalBuilder;
+  /** Row of each wait and hold (its hold nesting depth, capped at MAX_DEPTH_ROWS - 1); nesting
+   * depth of each span (capped at 255). */
   readonly depth = new GrowableU8(1024);
 
   threadLanes: ThreadLane[] = [];
@@ -119,16 +97,13 @@ export class TimelineIndex {
   endTime = 0;
   /** Lock class index per lock id (cached from the dictionary). */
   private lockClass: number[] = [];
-  private closedSeen = 0;
   /** Trace end known at a bulk load: pyramids of deeper rows created later are sized for it. */
   private reserveEnd = 0;
-  private edgesSeen = 0;
+  /** The current update reads many events at once (the builder announced them): trim after. */
+  private bulk = false;
 
   constructor(private readonly trace: Trace) {
-    this.start = this.end = { data: new Float64Array(0), length: 0 };
-    this.kind = this.mode = { data: new Uint8Array(0), length: 0 };
-    this.thread = this.ref = { data: new Uint32Array(0), length: 0 };
-    this.refreshViews();
+    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false });
   }
 
   get source(): Trace {
@@ -139,21 +114,10 @@ export class TimelineIndex {
     return this.builder.intervals.length;
   }
 
-  /** Current column views for slot queries. */
+  /** Where slot queries read interval times (valid until the next update). */
   times(): IntervalTimes {
     const iv = this.builder.intervals;
-    return { start: iv.start, end: iv.end };
-  }
-
-  private refreshViews(): void {
-    const iv = this.builder.intervals;
-    const length = iv.length;
-    this.start = { data: iv.start, length };
-    this.end = { data: iv.end, length };
-    this.kind = { data: iv.type, length };
-    this.thread = { data: iv.thread, length };
-    this.ref = { data: iv.ref, length };
-    this.mode = { data: iv.mode, length };
+    return { time: this.trace.time, startEvent: iv.startEvent, endEvent: iv.endEvent };
   }
 
   /** Consumes the events appended since the last call. Returns how many were consumed. */
@@ -161,163 +125,129 @@ export class TimelineIndex {
     const tr = this.trace;
     const from = this.processed;
     const n = tr.length;
-    const b = this.builder;
-    const iv = b.intervals;
-    let nextOpen = iv.length;
-    b.update(tr);
-    const opened = iv.length;
-    if (opened - nextOpen > 4096) {
-      this.aux.reserve(opened - nextOpen);
-      this.api.reserve(opened - nextOpen);
-      this.depth.reserve(opened - nextOpen);
-    }
     for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i));
     for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
       this.lockLanes.push(newLockLane(i));
       this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
     }
-    if (from === 0 && n > 4096) this.sizePyramids(nextOpen, opened, tr.time[n - 1]);
-    // The builder's intervals opened and closed by the new events, in event order (an acquired
-    // closes its wait, then opens its hold).
-    const closed = b.closed.data;
-    const closedN = b.closed.length;
-    let nextClose = this.closedSeen;
-    const { startEvent, endEvent } = iv;
-    const time = tr.time;
-    for (let i = from; i < n; i++) {
-      const t = time[i];
-      if (t > this.endTime) this.endTime = t;
-      if (nextClose < closedN && endEvent[closed[nextClose]] === i) this.onClose(closed[nextClose++], t);
-      if (nextOpen < opened && startEvent[nextOpen] === i) this.onOpen(nextOpen++, t);
-      else if (tr.kind[i] === EventKind.Mark) this.marks.push({ t, label: tr.labels[tr.ref[i]] ?? '' });
-    }
-    this.closedSeen = nextClose;
-    // The first blocked-by edge of each new wait names its holder.
-    const edges = b.edges;
-    const aux = this.aux.data;
-    for (let k = this.edgesSeen; k < edges.length; k++) {
-      const w = edges.waitInterval.data[k];
-      if (aux[w] === NONE) aux[w] = edges.holder.data[k];
-    }
-    this.edgesSeen = edges.length;
-    if (from === 0 && n > 4096) this.trim();
+    if (n > from) this.endTime = Math.max(this.endTime, tr.time[n - 1]);
+    this.bulk = false;
+    this.builder.update(this);
+    const kind = tr.kind;
+    for (let i = from; i < n; i++) if (kind[i] === EventKind.Mark) this.marks.push({ t: tr.time[i], label: tr.labels[tr.ref[i]] ?? '' });
+    if (this.bulk) this.trim();
     this.processed = n;
-    this.refreshViews();
     return n - from;
   }
 
-  private onOpen(id: number, t: number): void {
-    const iv = this.builder.intervals;
-    const th = iv.thread[id];
+  /** The builder heard an interval open (IntervalListener). */
+  opened(id: number, event: number): void {
+    const tr = this.trace;
+    const th = tr.thread[event];
     const lane = this.threadLanes[th];
-    this.api.push(lane.openSpans.length > 0 ? lane.openSpans[0] : NONE);
-    const type = iv.type[id];
-    if (type === IntervalKind.Span) {
-      this.depth.push(0);
-      this.aux.push(iv.subject[id]);
+    const kind = tr.kind[event];
+    if (kind === EventKind.SpanBegin) {
       const depth = lane.openSpans.length;
+      this.depth.push(Math.min(255, depth));
       while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
       lane.spans[depth].open(id);
       lane.openSpans.push(id);
       return;
     }
-    this.aux.push(NONE);
-    const ll = this.lockLanes[iv.ref[id]];
-    if (type === IntervalKind.Wait) {
+    const ll = this.lockLanes[tr.ref[event]];
+    if (kind === EventKind.LockRequest) {
       this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
-      lane.waits.open(id);
+      this.threadWaits(lane).open(id);
       ll.waits.open(id);
-      this.setDepth(ll, t, ll.waiting + 1);
+      this.setDepth(ll, tr.time[event], ll.waiting + 1);
     } else {
       this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
       ll.holds.open(id);
-      ll.holders.push(th);
     }
   }
 
-  private onClose(id: number, t: number): void {
-    const iv = this.builder.intervals;
-    const th = iv.thread[id];
+  /** The builder heard an interval close (IntervalListener). */
+  closed(id: number, event: number): void {
+    const tr = this.trace;
+    const t = tr.time[event];
+    const th = tr.thread[event];
     const lane = this.threadLanes[th];
-    const s = iv.start[id];
-    const type = iv.type[id];
-    if (type === IntervalKind.Span) {
+    const s = tr.time[this.builder.intervals.startEvent[id]];
+    const kind = tr.kind[event];
+    const depth = this.depth.data[id];
+    if (kind === EventKind.SpanEnd) {
       lane.openSpans.pop();
       const depth = lane.openSpans.length;
       lane.spans[depth].close(id);
-      if (depth === 0) lane.spanLod.insert(s, t, iv.mode[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
+      if (depth === 0) lane.spanLod.insert(s, t, this.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
       else lane.phaseLod.insert(s, t, SpanValue.api);
       return;
     }
-    const lock = iv.ref[id];
+    const lock = tr.ref[event];
     const ll = this.lockLanes[lock];
     const cls = this.lockClass[lock];
-    if (type === IntervalKind.Wait) {
-      lane.waits.close(id);
+    if (kind === EventKind.LockAcquired) {
+      this.threadWaits(lane).close(id);
       ll.waits.close(id);
-      if (t > s) this.rowLod(lane, this.depth.data[id]).insert(s, t, waitValue(cls));
+      if (t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, waitValue(cls));
       ll.totalWait += t - s;
       this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
     } else {
-      const hs = ll.holders;
-      const k = hs.indexOf(th);
-      if (k >= 0) {
-        hs[k] = hs[hs.length - 1];
-        hs.pop();
-      }
       lane.holds.close(id);
       ll.holds.close(id);
-      this.rowLod(lane, this.depth.data[id]).insert(s, t, holdValue(cls));
+      (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, holdValue(cls));
       ll.lod.insert(s, t, 1);
     }
   }
 
+  /** The lane's waits: a thread waits for one lock at a time, so its lane reads the builder's
+   * list of the thread's waits (set up at its first wait, when the builder has made the list). */
+  private threadWaits(lane: ThreadLane): SlotSet {
+    if (lane.waits.slots.length === 0) lane.waits = SlotSet.over(this.builder.waitsByThread[lane.thread]);
+    return lane.waits;
+  }
+
   /**
-   * A bulk load: sizes every pyramid for the whole trace at once, with about BUCKETS_PER_INTERVAL
-   * finest buckets per interval it will take. A view then switches from a pyramid to the raw
-   * intervals only where at most ~1600 / BUCKETS_PER_INTERVAL * 2 of them touch a row of 1600 px,
-   * whatever the size of the trace, and memory stays proportional to the intervals.
+   * A bulk load (IntervalListener): sizes the lanes' lists and pyramids once, from what the
+   * builder counted the new events open. Every pyramid gets about BUCKETS_PER_INTERVAL finest
+   * buckets per interval it will take: a view then switches from a pyramid to the raw intervals
+   * only where at most ~1600 / BUCKETS_PER_INTERVAL * 2 of them touch a row of 1600 px, whatever
+   * the size of the trace, and memory stays proportional to the intervals.
    */
-  private sizePyramids(first: number, last: number, end: number): void {
+  willOpen(counts: OpeningCounts): void {
+    this.bulk = true;
+    if (this.processed !== 0) return;
+    const end = this.endTime;
     this.reserveEnd = end;
-    const iv = this.builder.intervals;
-    const { type, thread, ref, depth } = iv;
-    const nt = this.threadLanes.length;
-    // Per thread: lock-row, API-call and phase intervals; per lock: holds and waits.
-    const counts = new Float64Array(3 * nt);
-    const perLock = new Float64Array(this.lockLanes.length);
-    for (let id = first; id < last; id++) {
-      const th = thread[id];
-      if (type[id] === IntervalKind.Span) counts[(depth[id] === 0 ? nt : 2 * nt) + th]++;
-      else {
-        counts[th]++;
-        perLock[ref[id]]++;
-      }
-    }
+    this.depth.reserve(counts.intervals);
     const budget = (c: number): number => Math.min(1 << 21, Math.max(MIN_BULK_BUCKETS, Math.ceil(BUCKETS_PER_INTERVAL * c)));
     for (const lane of this.threadLanes) {
       const th = lane.thread;
+      const lockRow = counts.waitsByThread[th] + counts.holdsByThread[th];
       if (lane.lods.length === 1 && lane.lods[0].bytes <= 64) {
-        lane.rowBudget = budget(counts[th]);
+        lane.rowBudget = budget(lockRow);
         lane.lods[0] = new MaxMipmap(lane.rowBudget);
-        lane.spanLod = new MaxMipmap(budget(counts[nt + th]));
-        lane.phaseLod = new MaxMipmap(budget(counts[2 * nt + th]));
+        // Phases are not told from calls before the pass: their pyramid grows as they come.
+        lane.spanLod = new MaxMipmap(budget(counts.spansByThread[th]));
+        lane.phaseLod = new MaxMipmap(budget(counts.spansByThread[th]));
       }
       lane.lods[0].reserve(end);
       lane.spanLod.reserve(end);
-      lane.phaseLod.reserve(end);
+      // Most holds of a thread take its first row.
+      lane.holds.reserve(counts.holdsByThread[th]);
     }
     for (const ll of this.lockLanes) {
-      if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(perLock[ll.lock]));
+      if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock] + counts.waitsByLock[ll.lock]));
       ll.lod.reserve(end);
+      ll.holds.reserve(counts.holdsByLock[ll.lock]);
     }
   }
 
   /** After a bulk load: drops the spare room growing columns keep (up to half of each). */
   private trim(): void {
     this.builder.trim();
+    this.depth.trim();
     for (const lane of this.threadLanes) {
-      lane.waits.trim();
       lane.holds.trim();
       for (const s of lane.spans) s.trim();
     }
@@ -346,16 +276,69 @@ export class TimelineIndex {
     ll.lastChange = t;
   }
 
-  // ---- queries ----
+  // ---- one interval (each read through the trace: an interval is its two events) ----
+
+  startOf(id: number): number {
+    return this.trace.time[this.builder.intervals.startEvent[id]];
+  }
 
   /** End time of an interval, with open intervals running to the newest event. */
   endOf(id: number): number {
-    const e = this.builder.intervals.end[id];
-    return Number.isNaN(e) ? this.endTime : e;
+    const e = this.builder.intervals.endEvent[id];
+    return e === NONE ? this.endTime : this.trace.time[e];
   }
 
   isOpen(id: number): boolean {
-    return Number.isNaN(this.builder.intervals.end[id]);
+    return this.builder.intervals.endEvent[id] === NONE;
+  }
+
+  kindOf(id: number): IntervalKind {
+    return this.builder.intervals.type(id);
+  }
+
+  threadOf(id: number): number {
+    return this.trace.thread[this.builder.intervals.startEvent[id]];
+  }
+
+  /** Lock id of a wait or hold, label id of a span. */
+  refOf(id: number): number {
+    return this.trace.ref[this.builder.intervals.startEvent[id]];
+  }
+
+  /** Lock mode of a wait or hold, SPAN_KINDS index of a span. */
+  modeOf(id: number): number {
+    return this.trace.mode[this.builder.intervals.startEvent[id]];
+  }
+
+  /** Subject label id of a span, or NONE. */
+  subjectOf(id: number): number {
+    return this.builder.intervals.subject(id);
+  }
+
+  /** The first thread holding what wait `id` asked for when it began, or NONE. */
+  blockerOf(id: number): number {
+    return this.builder.firstBlocker(id);
+  }
+
+  /** The outermost span open on the interval's thread when it began (NONE if none; for an
+   * outermost span itself, NONE). */
+  apiOf(id: number): number {
+    const calls = this.threadLanes[this.threadOf(id)]?.spans[0];
+    if (!calls) return NONE;
+    const iv = this.builder.intervals;
+    const e = iv.startEvent[id];
+    const t = this.trace.time[e];
+    let found = NONE;
+    // The thread's calls never overlap: the one opened before the interval's event and not
+    // closed by then (events, not times, decide at equal ns).
+    calls.forEachIn(this.times(), t, t, (s) => {
+      const end = iv.endEvent[s];
+      if (iv.startEvent[s] < e && (end === NONE || end > e)) {
+        found = s;
+        return true;
+      }
+    });
+    return found;
   }
 
   lockClassOf(lock: number): number {
@@ -377,24 +360,27 @@ export class TimelineIndex {
   depthAt(lock: number, t: number): number {
     const ll = this.lockLanes[lock];
     if (!ll) return 0;
-    const start = this.start.data;
     let n = 0;
     ll.waits.forEachIn(this.times(), t, t, (id) => {
-      if (start[id] <= t && this.endOf(id) > t) n++;
+      if (this.startOf(id) <= t && this.endOf(id) > t) n++;
     });
     return n;
   }
 
-  /** Bytes held by the derived columns and pyramids (for the memory readout). */
+  /** Bytes held by the derived columns, lists, edges and pyramids (for the memory readout). */
   get bytes(): number {
-    const iv = this.builder.intervals;
-    let n = iv.start.byteLength * 5 + this.aux.data.byteLength * 2;
-    n += this.depth.data.byteLength;
+    const b = this.builder;
+    const iv = b.intervals;
+    let n = iv.startEvent.byteLength + iv.endEvent.byteLength + this.depth.data.byteLength;
+    n += b.edges.waitInterval.data.byteLength + b.edges.holdInterval.data.byteLength;
+    for (const list of [b.waitsByThread, b.holdsByLock]) for (const g of list) n += g.data.byteLength;
+    const slots = (s: SlotSet, external = false): number => (external ? 0 : s.slots.reduce((sum, g) => sum + g.data.byteLength, 0));
     for (const l of this.threadLanes) {
-      n += l.spanLod.bytes + l.phaseLod.bytes;
+      n += l.spanLod.bytes + l.phaseLod.bytes + slots(l.holds) + slots(l.waits, true);
       for (const lod of l.lods) n += lod.bytes;
+      for (const s of l.spans) n += slots(s);
     }
-    for (const l of this.lockLanes) n += l.lod.bytes;
+    for (const l of this.lockLanes) n += l.lod.bytes + slots(l.holds) + slots(l.waits);
     return n;
   }
 }
@@ -425,7 +411,6 @@ function newLockLane(lock: number): LockLane {
     waits: new SlotSet(),
     waiting: 0,
     maxWaiting: 0,
-    holders: [],
     lod: new MaxMipmap(1 << 15),
     lastChange: 0,
     totalWait: 0,

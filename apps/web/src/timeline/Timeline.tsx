@@ -72,7 +72,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       const m = loaded('main');
       const c = loaded('compare');
       if (!m || !c || selected < 0 || selected >= m.index.size) return null;
-      const api = m.index.api.data[selected] === NONE ? selected : m.index.api.data[selected];
+      const api = m.index.apiOf(selected) === NONE ? selected : m.index.apiOf(selected);
       const versions = useApp.getState().versions;
       if (!calls || calls.versions !== versions) calls = { versions, main: callKeys(m.index), compare: callKeys(c.index) };
       const twin = alignedCall(calls.main, calls.compare, api);
@@ -92,7 +92,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       layoutRef.current = layout;
       if (s.selected !== shownSelected && main && s.selected >= 0 && s.selected < main.index.size) {
         // A new selection (a click, a share link, the next search match): its lane in view.
-        const row = layout.threadRows.main.get(main.index.thread.data[s.selected]);
+        const row = layout.threadRows.main.get(main.index.threadOf(s.selected));
         if (row && (row.y < scroller.scrollTop || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
           shownSelected = s.selected;
           canvas.style.height = `${Math.max(layout.height, 40)}px`;
@@ -426,7 +426,7 @@ function RangeOverlay({ width, draft }: { width: number; draft: { t0: number; t1
 /** Selects an interval and centres the window on it (zooming out if it is wider than the window). */
 function focusInterval(index: TimelineIndex, id: number): void {
   const app = useApp.getState();
-  const s = index.start.data[id];
+  const s = index.startOf(id);
   const e = index.endOf(id);
   const span = Math.max(app.window.t1 - app.window.t0, (e - s) * 1.5);
   const mid = (s + e) / 2;

@@ -12,33 +12,33 @@ export interface Description {
 
 export function describeInterval(index: TimelineIndex, id: number): Description {
   const tr = index.source;
-  const kind = index.kind.data[id];
-  const th = index.thread.data[id];
-  const s = index.start.data[id];
+  const kind = index.kindOf(id);
+  const th = index.threadOf(id);
+  const s = index.startOf(id);
   const e = index.endOf(id);
   const open = index.isOpen(id);
   const fields: Array<[string, string]> = [['thread', tr.threads[th]?.name ?? String(th)]];
-  const apiId = kind === IntervalKind.Span && index.api.data[id] === NONE ? id : index.api.data[id];
+  const apiId = kind === IntervalKind.Span && index.apiOf(id) === NONE ? id : index.apiOf(id);
   if (apiId !== NONE) {
-    fields.push(['API call', tr.labels[index.ref.data[apiId]] ?? '?']);
-    const subj = index.aux.data[apiId];
+    fields.push(['API call', tr.labels[index.refOf(apiId)] ?? '?']);
+    const subj = index.subjectOf(apiId);
     if (subj !== NONE) fields.push(['domain', tr.labels[subj] ?? '?']);
   }
   if (kind === IntervalKind.Span) {
-    const label = tr.labels[index.ref.data[id]] ?? '?';
-    const spanKind = SPAN_KINDS[index.mode.data[id]] ?? 'api';
-    if (index.api.data[id] !== NONE) fields.push(['phase', label]);
+    const label = tr.labels[index.refOf(id)] ?? '?';
+    const spanKind = SPAN_KINDS[index.modeOf(id)] ?? 'api';
+    if (index.apiOf(id) !== NONE) fields.push(['phase', label]);
     fields.push(['duration', formatNs(e - s) + (open ? ' (running)' : '')]);
     fields.push(['start', formatNs(s)]);
     return { title: spanKind === 'queue' ? `queued: ${label}` : label, kind: 'span', fields };
   }
-  const lock = tr.locks[index.ref.data[id]];
+  const lock = tr.locks[index.refOf(id)];
   fields.push(['lock', lock ? `${lock.name}${lock.subject ? ` (${lock.subject})` : ''}` : '?']);
   if (lock) fields.push(['class', lock.class]);
-  fields.push(['mode', LOCK_MODES[index.mode.data[id]] ?? 'exclusive']);
+  fields.push(['mode', LOCK_MODES[index.modeOf(id)] ?? 'exclusive']);
   if (kind === IntervalKind.Wait) {
     fields.push(['wait time', formatNs(e - s) + (open ? ' (still waiting)' : '')]);
-    const holder = index.aux.data[id];
+    const holder = index.blockerOf(id);
     if (holder !== NONE) fields.push(['blocked by', tr.threads[holder]?.name ?? String(holder)]);
     // The hold that followed this wait.
     fields.push(['start', formatNs(s)]);
@@ -58,14 +58,13 @@ export function searchIntervals(index: TimelineIndex, query: string, limit = 200
   const lockHit = tr.locks.map((l) => l.name.toLowerCase().includes(q) || (l.subject ?? '').toLowerCase().includes(q) || l.class.includes(q));
   const out: number[] = [];
   const n = index.size;
-  const kind = index.kind.data;
-  const ref = index.ref.data;
-  const aux = index.aux.data;
   for (let id = 0; id < n && out.length < limit; id++) {
-    const k = kind[id];
+    const k = index.kindOf(id);
+    const ref = index.refOf(id);
     if (k === IntervalKind.Span) {
-      if (labelHit[ref[id]] || (aux[id] !== NONE && labelHit[aux[id]])) out.push(id);
-    } else if (lockHit[ref[id]] && (k === IntervalKind.Hold || index.endOf(id) > index.start.data[id])) {
+      const subject = index.subjectOf(id);
+      if (labelHit[ref] || (subject !== NONE && labelHit[subject])) out.push(id);
+    } else if (lockHit[ref] && (k === IntervalKind.Hold || index.endOf(id) > index.startOf(id))) {
       out.push(id);
     }
   }

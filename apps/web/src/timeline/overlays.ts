@@ -55,17 +55,17 @@ function drawMatches(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayInpu
     let lastThread = -1;
     for (let k = lowerBoundByEnd(ids, index, t0); k < ids.length; k++) {
       const id = ids[k];
-      const s = index.start.data[id];
+      const s = index.startOf(id);
       if (s > t1) break;
       const e = index.endOf(id);
       if (e < t0) continue;
-      const row = layout.threadRows[slot].get(index.thread.data[id]);
+      const row = layout.threadRows[slot].get(index.threadOf(id));
       if (!row) continue;
       const x0 = Math.max(GUTTER, f.xOf(s));
       const x1 = Math.min(width, Math.max(x0 + 2, f.xOf(e)));
-      if (Math.floor(x0) === lastX && index.thread.data[id] === lastThread) continue;
+      if (Math.floor(x0) === lastX && index.threadOf(id) === lastThread) continue;
       lastX = Math.floor(x0);
-      lastThread = index.thread.data[id];
+      lastThread = index.threadOf(id);
       summary.matches++;
       ctx.fillRect(x0, row.y, x1 - x0, 2);
       ctx.strokeRect(x0 + 0.5, row.y + 0.5, Math.max(1, x1 - x0 - 1), row.h - 2);
@@ -75,9 +75,9 @@ function drawMatches(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayInpu
   const cur = input.currentMatch;
   const ci = cur ? input.indexes[cur.slot] : null;
   if (cur && ci && cur.interval < ci.size) {
-    const row = layout.threadRows[cur.slot].get(ci.thread.data[cur.interval]);
+    const row = layout.threadRows[cur.slot].get(ci.threadOf(cur.interval));
     if (row) {
-      const x0 = f.xOf(ci.start.data[cur.interval]);
+      const x0 = f.xOf(ci.startOf(cur.interval));
       const x1 = Math.max(x0 + 3, f.xOf(ci.endOf(cur.interval)));
       ctx.strokeStyle = MATCH_COLOUR;
       ctx.lineWidth = 3;
@@ -119,14 +119,14 @@ function drawSelection(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayIn
   const ix = sel ? input.indexes[sel.slot] : null;
   if (!sel || !ix || sel.interval >= ix.size) return;
   const id = sel.interval;
-  const row = f.layout.threadRows[sel.slot].get(ix.thread.data[id]);
+  const row = f.layout.threadRows[sel.slot].get(ix.threadOf(id));
   if (!row) return;
-  const x0 = f.xOf(ix.start.data[id]);
+  const x0 = f.xOf(ix.startOf(id));
   const x1 = Math.max(x0 + 2, f.xOf(ix.endOf(id)));
   ctx.strokeStyle = SELECT_COLOUR;
   ctx.lineWidth = 2;
   ctx.strokeRect(x0 - 1, row.y + 1, x1 - x0 + 2, row.h - 3);
-  if (ix.kind.data[id] !== IntervalKind.Wait) return;
+  if (ix.kindOf(id) !== IntervalKind.Wait) return;
   ctx.strokeStyle = WAIT_COLOUR;
   ctx.fillStyle = WAIT_COLOUR;
   ctx.lineWidth = 2;
@@ -150,11 +150,11 @@ function drawAlignment(ctx: CanvasRenderingContext2D, f: Frame, input: OverlayIn
   const mi = input.indexes.main;
   const ci = input.indexes.compare;
   if (!a || !mi || !ci) return;
-  const mr = f.layout.threadRows.main.get(mi.thread.data[a.main]);
-  const cr = f.layout.threadRows.compare.get(ci.thread.data[a.compare]);
+  const mr = f.layout.threadRows.main.get(mi.threadOf(a.main));
+  const cr = f.layout.threadRows.compare.get(ci.threadOf(a.compare));
   if (!mr || !cr) return;
   const box = (ix: TimelineIndex, id: number, y: number): [number, number] => {
-    const x0 = f.xOf(ix.start.data[id]);
+    const x0 = f.xOf(ix.startOf(id));
     const x1 = Math.max(x0 + 2, f.xOf(ix.endOf(id)));
     ctx.strokeRect(x0, y, x1 - x0, 12);
     return [x0, x1];
@@ -270,7 +270,7 @@ function lowerBoundByEnd(ids: Uint32Array, index: TimelineIndex, t0: number): nu
   let hi = ids.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (index.start.data[ids[mid]] < t0) lo = mid + 1;
+    if (index.startOf(ids[mid]) < t0) lo = mid + 1;
     else hi = mid;
   }
   let k = lo;

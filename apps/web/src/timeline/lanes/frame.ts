@@ -172,7 +172,7 @@ export function nearest(index: TimelineIndex, t: number, slop: number, each: (fn
   let best = -1;
   let bestD = Infinity;
   each((id) => {
-    const s = index.start.data[id];
+    const s = index.startOf(id);
     const e = index.endOf(id);
     if (skipEmpty && e <= s) return;
     const d = t < s ? s - t : t > e ? t - e : 0;

@@ -14,10 +14,9 @@ function fillQueue(index: TimelineIndex, lock: number, f: Frame): void {
   // waitColumns is free scratch outside a thread row's paint.
   const delta = f.waitColumns;
   delta.fill(0);
-  const start = index.start.data;
   let any = false;
   index.lockLanes[lock].waits.forEachIn(index.times(), t0, t1, (id) => {
-    const s = start[id];
+    const s = index.startOf(id);
     const e = index.endOf(id);
     if (e <= s) return;
     let x0 = Math.floor((s - t0) / nsPerDev);
@@ -48,19 +47,19 @@ export const lockLane: LanePainter<LockRow> = {
     if (!ll) return;
     columns.fill(0);
     if (!ll.lod.fillColumns(columns, t0, nsPerDev)) {
-      ll.holds.forEachIn(index.times(), t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), 1, t0, nsPerDev));
+      ll.holds.forEachIn(index.times(), t0, t1, (id) => fillInterval(columns, index.startOf(id), index.endOf(id), 1, t0, nsPerDev));
       fillQueue(index, row.lock, f);
     } else {
-      for (const id of ll.holds.openIds()) fillInterval(columns, index.start.data[id], index.endTime, 1, t0, nsPerDev);
+      for (const id of ll.holds.openIds()) fillInterval(columns, index.startOf(id), index.endTime, 1, t0, nsPerDev);
       if (ll.waiting > 0) fillInterval(columns, ll.lastChange, index.endTime, Math.min(255, 1 + ll.waiting), t0, nsPerDev);
     }
     const held = CLASS_RGBA[index.lockClassOf(row.lock)];
     // Who holds it: the holder's name on holds wide enough to read.
     let visited = 0;
     ll.holds.forEachIn(index.times(), t0, t1, (id) => {
-      const x0 = Math.max(GUTTER, f.xOf(index.start.data[id]));
+      const x0 = Math.max(GUTTER, f.xOf(index.startOf(id)));
       const x1 = Math.min(width, f.xOf(index.endOf(id)));
-      if (x1 - x0 > 50 && f.lockLabels.length < MAX_LOCK_LABELS) f.lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.thread.data[id]]?.name ?? '' });
+      if (x1 - x0 > 50 && f.lockLabels.length < MAX_LOCK_LABELS) f.lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.threadOf(id)]?.name ?? '' });
       return ++visited > 150 || f.lockLabels.length >= MAX_LOCK_LABELS;
     });
     if (countRuns(columns, (v) => v > 1) > 0) f.summary.queuedLockLanes++;

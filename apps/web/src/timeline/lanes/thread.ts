@@ -95,9 +95,9 @@ function countRow(f: Frame, cols: Uint8Array, nested: boolean): void {
 }
 
 function spanLabel(index: TimelineIndex, id: number): string {
-  const sub = index.aux.data[id];
+  const sub = index.subjectOf(id);
   const trace = index.source;
-  return trace.labels[index.ref.data[id]] + (sub !== NONE ? ` ${trace.labels[sub]}` : '');
+  return trace.labels[index.refOf(id)] + (sub !== NONE ? ` ${trace.labels[sub]}` : '');
 }
 
 /** The y (CSS) of the middle of a thread lane's lock rows, where arrows start and end. */
@@ -123,7 +123,6 @@ export const threadLane: LanePainter<ThreadRow> = {
     if (raw) summary.rawLanes++;
     else summary.lodLanes++;
     const rowH = depthRowH(rows);
-    const start = index.start.data;
     const depthOf = index.depth.data;
     for (let d = 0; d < rows; d++) {
       columns.fill(0);
@@ -133,22 +132,22 @@ export const threadLane: LanePainter<ThreadRow> = {
         // Open intervals are not in the pyramid yet: draw them to the newest event.
         for (let s = s0; s < s1; s++) {
           const id = lane.holds.openInSlot(s);
-          if (id >= 0) fillInterval(columns, start[id], index.endTime, holdValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
+          if (id >= 0) fillInterval(columns, index.startOf(id), index.endTime, holdValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
         }
-        for (const id of lane.waits.openIds()) if (depthOf[id] === d) fillInterval(columns, start[id], index.endTime, waitValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
+        for (const id of lane.waits.openIds()) if (depthOf[id] === d) fillInterval(columns, index.startOf(id), index.endTime, waitValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
       } else {
         for (let s = s0; s < s1; s++) {
           lane.holds.forEachInSlot(s, times, t0, t1, (id) => {
-            fillInterval(columns, start[id], index.endOf(id), holdValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
+            fillInterval(columns, index.startOf(id), index.endOf(id), holdValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
           });
         }
         lane.waits.forEachIn(times, t0, t1, (id) => {
           if (depthOf[id] !== d) return;
-          const s = start[id];
+          const s = index.startOf(id);
           const e = index.endOf(id);
           if (e <= s) return; // uncontended: acquired at once
-          fillInterval(columns, s, e, waitValue(index.lockClassOf(index.ref.data[id])), t0, nsPerDev);
-          const holder = index.aux.data[id];
+          fillInterval(columns, s, e, waitValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
+          const holder = index.blockerOf(id);
           if (holder !== NONE && f.arrows.length < MAX_ARROWS) {
             const hr = layout.threadRows[row.slot].get(holder);
             if (hr) f.arrows.push([f.xOf(s), lockMid(row, d), lockMid(hr)]);
@@ -198,18 +197,18 @@ function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: F
   if (spanSlots) {
     columns.fill(0);
     const pushLabel = (id: number): void => {
-      const x0 = Math.max(GUTTER, f.xOf(index.start.data[id]));
+      const x0 = Math.max(GUTTER, f.xOf(index.startOf(id)));
       const x1 = Math.min(width, f.xOf(index.endOf(id)));
       if (x1 - x0 > 60 && labels.length < MAX_LABELS) labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: spanLabel(index, id) });
     };
     if (!lane.spanLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       spanSlots.forEachIn(times, t0, t1, (id) => {
-        fillInterval(columns, index.start.data[id], index.endOf(id), index.mode.data[id] === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
+        fillInterval(columns, index.startOf(id), index.endOf(id), index.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
         pushLabel(id);
       });
     } else {
-      for (const id of spanSlots.openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
+      for (const id of spanSlots.openIds()) fillInterval(columns, index.startOf(id), index.endTime, SpanValue.api, t0, nsPerDev);
       // Labels of the API calls wide enough to read, even when the bars come from the pyramid.
       let visited = 0;
       spanSlots.forEachIn(times, t0, t1, (id) => {
@@ -225,10 +224,10 @@ function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: F
     if (!lane.phaseLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       for (let d = 1; d < lane.spans.length; d++) {
-        lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.start.data[id], index.endOf(id), SpanValue.api, t0, nsPerDev));
+        lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.startOf(id), index.endOf(id), SpanValue.api, t0, nsPerDev));
       }
     } else {
-      for (let d = 1; d < lane.spans.length; d++) for (const id of lane.spans[d].openIds()) fillInterval(columns, index.start.data[id], index.endTime, SpanValue.api, t0, nsPerDev);
+      for (let d = 1; d < lane.spans.length; d++) for (const id of lane.spans[d].openIds()) fillInterval(columns, index.startOf(id), index.endTime, SpanValue.api, t0, nsPerDev);
     }
     copyRows(band, dy(row.y + PHASE_Y), dy(row.y + PHASE_Y + PHASE_H), lineOf(columns, f.line, () => PHASE_RGBA));
   }
