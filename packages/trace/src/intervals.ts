@@ -116,47 +116,54 @@ export class IntervalColumns {
 }
 
 /**
- * How many intervals a batch of events opens, by lane: what a bulk load needs to allocate every
- * column and list once, at its final size.
+ * How many intervals a batch of events opens, in all (exact) and by lane (estimated from every
+ * COUNT_STRIDE-th event): what a bulk load needs to allocate its columns once and its lists and
+ * pyramids about once.
  */
 export interface OpeningCounts {
   /** Intervals opened in all. */
   intervals: number;
   /** Per thread: waits (lock requests), holds (acquisitions) and spans begun. */
-  waitsByThread: Int32Array;
-  holdsByThread: Int32Array;
-  spansByThread: Int32Array;
+  waitsByThread: Float64Array;
+  holdsByThread: Float64Array;
+  spansByThread: Float64Array;
   /** Per lock: waits and holds. */
-  waitsByLock: Int32Array;
-  holdsByLock: Int32Array;
+  waitsByLock: Float64Array;
+  holdsByLock: Float64Array;
 }
 
-/** Counts the intervals events [from, to) open, by thread and by lock. Branch-free: event kinds
- * come in no order a predictor could learn. */
+/** Bit k set when an event of EventKind k opens an interval (request, acquired, span begin). */
+const OPENS_MASK = (1 << EventKind.LockRequest) | (1 << EventKind.LockAcquired) | (1 << EventKind.SpanBegin);
+/** One event in this many is counted by lane (a count per lane costs several times the exact
+ * total, and lanes are sized approximately anyway). */
+const COUNT_STRIDE = 8;
+
+/** Counts the intervals events [from, to) open. Branch-free: event kinds come in no order a
+ * predictor could learn. */
 function countOpening(trace: Trace, from: number, to: number): OpeningCounts {
   const nt = trace.threads.length;
   const nl = trace.locks.length;
-  // Row k of `byThread` / `byLock` counts events of EventKind k.
-  const byThread = new Int32Array(6 * nt);
-  const byLock = new Int32Array(6 * nl);
   const { kind, thread, ref } = trace;
-  for (let i = from; i < to; i++) {
+  let intervals = 0;
+  for (let i = from; i < to; i++) intervals += (OPENS_MASK >> kind[i]) & 1;
+  // Row k of `byThread` / `byLock` counts sampled events of EventKind k.
+  const byThread = new Float64Array(6 * nt);
+  const byLock = new Float64Array(6 * nl);
+  for (let i = from; i < to; i += COUNT_STRIDE) {
     const k = kind[i];
-    byThread[k * nt + thread[i]]++;
-    // Only lock events' ref is a lock; other kinds land in the rows nobody reads, at index 0.
-    byLock[k * nl + (k <= EventKind.LockReleased ? ref[i] : 0)]++;
+    byThread[k * nt + thread[i]] += COUNT_STRIDE;
+    // Only lock events' ref is a lock; other kinds land in rows nobody reads, at index 0.
+    byLock[k * nl + (k <= EventKind.LockReleased ? ref[i] : 0)] += COUNT_STRIDE;
   }
-  const row = (a: Int32Array, k: number, n: number): Int32Array => a.slice(k * n, (k + 1) * n);
-  const counts: OpeningCounts = {
-    intervals: 0,
+  const row = (a: Float64Array, k: number, n: number): Float64Array => a.slice(k * n, (k + 1) * n);
+  return {
+    intervals,
     waitsByThread: row(byThread, EventKind.LockRequest, nt),
     holdsByThread: row(byThread, EventKind.LockAcquired, nt),
     spansByThread: row(byThread, EventKind.SpanBegin, nt),
     waitsByLock: row(byLock, EventKind.LockRequest, nl),
     holdsByLock: row(byLock, EventKind.LockAcquired, nl),
   };
-  for (const a of [counts.waitsByThread, counts.holdsByThread, counts.spansByThread]) for (let i = 0; i < nt; i++) counts.intervals += a[i];
-  return counts;
 }
 
 /** End of interval i, or `now` while it is open. */
@@ -321,13 +328,15 @@ export class IntervalBuilder {
     if (trace.length - this.next > BULK_EVENTS) {
       const counts = countOpening(trace, this.next, trace.length);
       iv.reserve(counts.intervals);
+      // Lanes from the estimate with some room; trim() returns what is left over.
+      const room = (c: number): number => Math.ceil(c * 1.05) + 64;
       for (let th = 0; th < counts.waitsByThread.length; th++) {
-        this.waitsByThread[th].reserve(counts.waitsByThread[th]);
-        if (this.keepByThread) this.byThread[th].reserve(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]);
+        this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
+        if (this.keepByThread) this.byThread[th].reserve(room(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]));
       }
       for (let l = 0; l < counts.holdsByLock.length; l++) {
-        this.holdsByLock[l].reserve(counts.holdsByLock[l]);
-        if (this.keepWaitsByLock) this.waitsByLock[l].reserve(counts.waitsByLock[l]);
+        this.holdsByLock[l].reserve(room(counts.holdsByLock[l]));
+        if (this.keepWaitsByLock) this.waitsByLock[l].reserve(room(counts.waitsByLock[l]));
       }
       listener?.willOpen?.(counts);
     }

@@ -12,6 +12,9 @@ export class MaxMipmap {
   private levels: Uint8Array[] = [];
   /** Used length of each level. */
   private lengths: number[] = [];
+  /** levels[0] and lengths[0], as fields for the insert path. */
+  private finest: Uint8Array;
+  private finestLength = 0;
   /** Lowest finest-level bucket written since the coarser levels were last brought up to date. */
   private dirtyFinest = Infinity;
   private shift: number;
@@ -29,7 +32,8 @@ export class MaxMipmap {
     this.width = 2 ** initialShift;
     this.perWidth = 1 / this.width;
     this.limit = this.maxBuckets * this.width;
-    this.levels.push(new Uint8Array(64));
+    this.finest = new Uint8Array(64);
+    this.levels.push(this.finest);
     this.lengths.push(0);
   }
 
@@ -80,9 +84,9 @@ export class MaxMipmap {
     const b0 = Math.floor(start * k);
     // Half-open [start, end): an interval ending on a bucket edge does not touch the next one.
     const b1 = Math.max(b0, Math.ceil(end * k) - 1);
-    let level = this.levels[0];
-    if (b1 >= level.length) level = this.grow(0, b1 + 1);
-    if (b1 + 1 > this.lengths[0]) this.lengths[0] = b1 + 1;
+    let level = this.finest;
+    if (b1 >= level.length) level = this.finest = this.grow(0, b1 + 1);
+    if (b1 >= this.finestLength) this.finestLength = this.lengths[0] = b1 + 1;
     for (let b = b0; b <= b1; b++) if (level[b] < value) level[b] = value;
     if (b0 < this.dirtyFinest) this.dirtyFinest = b0;
   }
@@ -94,6 +98,7 @@ export class MaxMipmap {
     const next = new Uint8Array(cap);
     next.set(level);
     this.levels[j] = next;
+    if (j === 0) this.finest = next;
     return next;
   }
 
@@ -106,6 +111,8 @@ export class MaxMipmap {
     }
     this.levels.shift();
     this.lengths.shift();
+    this.finest = this.levels[0];
+    this.finestLength = this.lengths[0];
     this.shift++;
     this.setWidth(2 ** this.shift);
   }

@@ -39,6 +39,13 @@ export function forEachInList(list: GrowableU32, times: IntervalTimes, t0: numbe
   return false;
 }
 
+/** Position of `id` in `openIn`, or -1 (a loop the engine inlines: a lane has few slots, and
+ * indexOf is a call per interval on the bulk-load path). */
+function slotOf(openIn: number[], id: number): number {
+  for (let s = 0; s < openIn.length; s++) if (openIn[s] === id) return s;
+  return -1;
+}
+
 export class SlotSet {
   readonly slots: GrowableU32[] = [];
   /** Interval open in each slot, or -1. */
@@ -75,7 +82,7 @@ export class SlotSet {
 
   /** The slot the next interval opened would take. */
   firstFree(): number {
-    const s = this.openIn.indexOf(-1);
+    const s = slotOf(this.openIn, -1);
     return s < 0 ? this.slots.length : s;
   }
 
@@ -85,7 +92,7 @@ export class SlotSet {
       this.openIn[0] = id;
       return 0;
     }
-    let s = this.openIn.indexOf(-1);
+    let s = slotOf(this.openIn, -1);
     if (s < 0) {
       s = this.slots.length;
       this.slots.push(new GrowableU32(16));
@@ -97,7 +104,7 @@ export class SlotSet {
   }
 
   close(id: number): void {
-    const s = this.openIn.indexOf(id);
+    const s = slotOf(this.openIn, id);
     if (s >= 0) this.openIn[s] = -1;
   }
 

@@ -233,13 +233,13 @@ export class TimelineIndex implements IntervalListener {
       }
       lane.lods[0].reserve(end);
       lane.spanLod.reserve(end);
-      // Most holds of a thread take its first row.
-      lane.holds.reserve(counts.holdsByThread[th]);
+      // Most holds of a thread take its first row (trim() returns what is left over).
+      lane.holds.reserve(Math.ceil(counts.holdsByThread[th] * 1.05) + 64);
     }
     for (const ll of this.lockLanes) {
       if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock] + counts.waitsByLock[ll.lock]));
       ll.lod.reserve(end);
-      ll.holds.reserve(counts.holdsByLock[ll.lock]);
+      ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
     }
   }
 

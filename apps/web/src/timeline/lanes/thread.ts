@@ -147,8 +147,9 @@ export const threadLane: LanePainter<ThreadRow> = {
           const e = index.endOf(id);
           if (e <= s) return; // uncontended: acquired at once
           fillInterval(columns, s, e, waitValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
-          const holder = index.blockerOf(id);
-          if (holder !== NONE && f.arrows.length < MAX_ARROWS) {
+          // (who blocked it is looked up only while arrows are still drawn)
+          const holder = f.arrows.length < MAX_ARROWS ? index.blockerOf(id) : NONE;
+          if (holder !== NONE) {
             const hr = layout.threadRows[row.slot].get(holder);
             if (hr) f.arrows.push([f.xOf(s), lockMid(row, d), lockMid(hr)]);
           }
