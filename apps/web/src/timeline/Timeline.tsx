@@ -1,16 +1,19 @@
 // The timeline: thread lanes and lock lanes on one canvas, a D3 time axis above it, D3 zoom for
-// wheel and drag, W/A/S/D keys, hover tooltips, click to select. Redraws are driven by store
-// subscriptions and requestAnimationFrame, not by React renders.
+// wheel and drag, W/A/S/D keys, hover tooltips, click to select. The fixed rows (the most
+// contended locks, the pinned lanes) are drawn on a second, sticky canvas over the top of the
+// plot, so they stay in view while the other lanes scroll beneath them. Redraws are driven by
+// store subscriptions and requestAnimationFrame, not by React renders.
 
 import { useEffect, useRef, useState } from 'react';
-import { axisTop, scaleLinear, select, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { axisTop, scaleLinear, select, selectAll, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
 import { LOCK_CLASSES, NONE } from '@lockscope/trace';
 import { alignedCall, callKeys } from '../derived/calls.js';
 import { useApp, type AppState } from '../store/app.js';
 import { loaded } from '../store/traces.js';
 import type { TimelineIndex } from '../derived/timelineIndex.js';
 import { formatNs } from '../format.js';
-import { GUTTER, computeLayout, type Layout, type LayoutInput } from './layout.js';
+import { GUTTER, computeLayout, splitLayout, type Layout, type LayoutInput, type Row } from './layout.js';
+import { addSummaries } from './lanes/frame.js';
 import { renderTimeline, type DrawnSummary } from './render.js';
 import { hitTest, rowAt } from './hit.js';
 import { describeInterval, searchIntervals } from './describe.js';
@@ -33,6 +36,8 @@ interface MatchCache {
 export function Timeline({ maxLocks }: { maxLocks: number }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  /** The fixed rows, sticky at the top of the scrolling plot. */
+  const stripRef = useRef<HTMLCanvasElement>(null);
   const axisRef = useRef<SVGSVGElement>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
   const layoutRef = useRef<Layout | null>(null);
@@ -59,10 +64,12 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   // ---- drawing ----
   useEffect(() => {
     const canvas = canvasRef.current;
+    const strip = stripRef.current;
     const scroller = scrollRef.current;
-    if (!canvas || !scroller) return;
+    if (!canvas || !strip || !scroller) return;
     const ctx = canvas.getContext('2d');
-    if (!ctx) return;
+    const stripCtx = strip.getContext('2d');
+    if (!ctx || !stripCtx) return;
     let frame = 0;
     const matches: Record<'main' | 'compare', MatchCache | null> = { main: null, compare: null };
     let shownCursor = -1;
@@ -88,15 +95,18 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       const inputs: LayoutInput[] = [];
       if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.source.kind === 'live' && !s.source.traced ? ` (${s.source.config.preset || 'default'})` : ''}` : undefined });
       if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: s.compare.preset });
-      const layout = computeLayout(inputs, s.lanes);
+      // Pinned lanes stay on top with the strip while they take at most half the plot.
+      const layout = computeLayout(inputs, s.lanes, scroller.clientHeight / 2);
       layoutRef.current = layout;
+      const fixedH = layout.fixedHeight;
       if (s.selected !== shownSelected && main && s.selected >= 0 && s.selected < main.index.size) {
-        // A new selection (a click, a share link, the next search match): its lane in view.
+        // A new selection (a click, a share link, the next search match): its lane in view,
+        // below the fixed rows.
         const row = layout.threadRows.main.get(main.index.thread.data[s.selected]);
-        if (row && (row.y < scroller.scrollTop || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
+        if (row && row.y >= fixedH && (row.y < scroller.scrollTop + fixedH || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
           shownSelected = s.selected;
           canvas.style.height = `${Math.max(layout.height, 40)}px`;
-          scroller.scrollTop = Math.max(0, row.y - scroller.clientHeight / 3);
+          scroller.scrollTop = Math.max(0, row.y - fixedH - (scroller.clientHeight - fixedH) / 3);
         }
       }
       shownSelected = s.selected;
@@ -130,22 +140,37 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           return;
         }
       }
-      const summary: DrawnSummary = renderTimeline({
-        ctx,
+      const parts = splitLayout(layout);
+      const common = {
         width,
-        height: cssH,
-        layout,
         indexes: { main: main?.index ?? null, compare: cmp?.index ?? null },
         t0,
         t1,
-        selected: s.selected >= 0 && main ? { slot: 'main', interval: s.selected } : null,
+        selected: s.selected >= 0 && main ? { slot: 'main' as const, interval: s.selected } : null,
         matches: { main: mainIds, compare: matches.compare?.ids },
-        currentMatch: cursor >= 0 ? { slot: 'main', interval: cursor } : null,
+        currentMatch: cursor >= 0 ? { slot: 'main' as const, interval: cursor } : null,
         aligned: alignedWith(s.selected),
-        visibleTop: scroller.scrollTop,
-        visibleBottom: scroller.scrollTop + scroller.clientHeight,
         dpr,
-      });
+      };
+      // The lanes that scroll, drawn where they show below the fixed rows...
+      const scrolled: DrawnSummary = renderTimeline({ ...common, ctx, height: cssH, layout: parts.scrolling, visibleTop: scroller.scrollTop + fixedH, visibleBottom: scroller.scrollTop + scroller.clientHeight });
+      // ...and the fixed rows on the strip canvas, which stays at the top of the plot.
+      strip.style.display = fixedH > 0 ? 'block' : 'none';
+      let summary = scrolled;
+      if (fixedH > 0) {
+        if (strip.width !== Math.round(width * dpr) || strip.height !== Math.round(fixedH * dpr)) {
+          strip.width = Math.round(width * dpr);
+          strip.height = Math.round(fixedH * dpr);
+          strip.style.width = `${width}px`;
+          strip.style.height = `${fixedH}px`;
+          strip.style.marginBottom = `${-fixedH}px`;
+        }
+        const pinnedSummary = renderTimeline({ ...common, ctx: stripCtx, height: fixedH, layout: parts.fixed });
+        publishSummary(strip, null, pinnedSummary);
+        summary = addSummaries(scrolled, pinnedSummary);
+      }
+      // The fixed rows as "type:label@y" (y from the top of the plot), for the browser tests.
+      strip.dataset.rows = parts.fixed.rows.map((r) => `${r.type}:${r.label}@${r.y}`).join(',');
       publishSummary(canvas, summaryRef.current, summary);
       // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
       const firstLock = layout.rows.find((r) => r.type === 'lock');
@@ -183,11 +208,13 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    // The transform d3 keeps on the canvas is never reset: each zoom event is applied as its
-    // change from the previous one. (Resetting it in 'start' made a wheel turn more than 150 ms
-    // after the previous one re-apply the previous zoom: d3's wheel handler reads the transform
-    // before it emits 'start'.)
-    let last: ZoomTransform = zoomIdentity;
+    const strip = stripRef.current;
+    if (!strip) return;
+    // The transform d3 keeps on each canvas is never reset: each zoom event is applied as its
+    // change from the previous one on the same canvas. (Resetting it in 'start' made a wheel turn
+    // more than 150 ms after the previous one re-apply the previous zoom: d3's wheel handler
+    // reads the transform before it emits 'start'.)
+    const lastOf = new Map<HTMLCanvasElement, ZoomTransform>();
     const plotW = width - GUTTER;
     const behaviour = zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([1e-30, 1e30])
@@ -196,11 +223,12 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         // Shift-drag selects a time range instead of panning.
         return !e.button && (e.type === 'wheel' || (e.type === 'mousedown' && !e.shiftKey) || e.type.startsWith('touch'));
       })
-      .on('start', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
-        last = event.transform;
+      .on('start', function (this: HTMLCanvasElement, event: D3ZoomEvent<HTMLCanvasElement, unknown>) {
+        lastOf.set(this, event.transform);
       })
-      .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+      .on('zoom', function (this: HTMLCanvasElement, event: D3ZoomEvent<HTMLCanvasElement, unknown>) {
         const t = event.transform;
+        const last = lastOf.get(this) ?? zoomIdentity;
         const s = useApp.getState();
         if (t.k !== last.k) {
           const src = event.sourceEvent as MouseEvent | null;
@@ -211,11 +239,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         } else if (t.x !== last.x) {
           s.pan(-(t.x - last.x) / plotW);
         }
-        last = t;
+        lastOf.set(this, t);
       });
-    const sel = select(canvas);
+    const sel = selectAll<HTMLCanvasElement, unknown>([canvas, strip]);
     sel.call(behaviour).on('dblclick.zoom', null);
-    last = zoomTransform(canvas);
+    for (const c of [canvas, strip]) lastOf.set(c, zoomTransform(c));
     return () => {
       sel.on('.zoom', null);
     };
@@ -280,14 +308,19 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     window.addEventListener('mouseup', up);
   };
 
+  /** The pointer on the plot (CSS px from the top of the lanes' canvas, whichever canvas got the
+   * event) and how far the lanes are scrolled. */
+  const pointerAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const rect = (canvasRef.current ?? e.currentTarget).getBoundingClientRect();
+    return { x: e.clientX - rect.left, y: e.clientY - rect.top, scrollTop: scrollRef.current?.scrollTop ?? 0 };
+  };
+
   const hitAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const layout = layoutRef.current;
     if (!layout) return null;
-    const rect = e.currentTarget.getBoundingClientRect();
-    const x = e.clientX - rect.left;
-    const y = e.clientY - rect.top;
+    const { x, y, scrollTop } = pointerAt(e);
     const s = useApp.getState();
-    const hit = hitTest(layout, { main: loaded('main')?.index ?? null, compare: loaded('compare')?.index ?? null }, x, y, s.window.t0, s.window.t1, width);
+    const hit = hitTest(layout, { main: loaded('main')?.index ?? null, compare: loaded('compare')?.index ?? null }, x, y, s.window.t0, s.window.t1, width, scrollTop);
     return hit ? { hit, x, y } : null;
   };
 
@@ -299,17 +332,15 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       if (s.hover) s.setHover(null);
       return;
     }
-    s.setHover({ slot: r.hit.slot, interval: r.hit.interval, x: r.x, y: r.y });
+    s.setHover({ slot: r.hit.slot, interval: r.hit.interval, x: r.x, y: r.y, lane: laneName(r.hit.row) });
   };
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const layout = layoutRef.current;
-    const rect = e.currentTarget.getBoundingClientRect();
-    const gx = e.clientX - rect.left;
-    const gy = e.clientY - rect.top;
+    const { x: gx, y: gy, scrollTop } = pointerAt(e);
     if (layout && gx < GUTTER) {
       // The gutter: a group header folds its group; a lane name opens the lane's menu.
-      const row = rowAt(layout, gy);
+      const row = rowAt(layout, gy, scrollTop);
       if (row?.type === 'header' && row.key) useApp.getState().toggleGroup(row.key);
       else if (row?.type === 'thread' && row.slot === 'main') {
         const k = layout.rows.indexOf(row);
@@ -318,7 +349,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         let b = k;
         while (b + 1 < layout.rows.length && layout.rows[b + 1].type !== 'header') b++;
         const siblings = layout.rows.slice(a, b + 1).flatMap((r) => (r.type === 'thread' && r.slot === 'main' ? [r.label] : []));
-        setLaneMenu({ name: row.label, x: gx, y: row.y + row.h, siblings });
+        setLaneMenu({ name: row.label, x: gx, y: row.y + row.h + (row.y < layout.fixedHeight ? scrollTop : 0), siblings });
       } else setLaneMenu(null);
       return;
     }
@@ -327,6 +358,16 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     const s = useApp.getState();
     if (r && r.hit.slot === 'main') s.select(r.hit.interval);
     else if (!r) s.select(-1);
+  };
+
+  /** The same pointer handling on both canvases (hit tests take the scroll into account). */
+  const pointer = {
+    onMouseMove: onMove,
+    onMouseLeave: () => useApp.getState().setHover(null),
+    onMouseDown: (e: React.MouseEvent<HTMLCanvasElement>) => {
+      if (e.shiftKey && e.button === 0) startRange(e);
+    },
+    onClick,
   };
 
   const tooltipEntry = hover ? loaded(hover.slot) : null;
@@ -347,17 +388,20 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       <RangeOverlay width={width} draft={draft} />
       <div ref={scrollRef} className="timeline-scroll">
         <canvas
+          ref={stripRef}
+          className="timeline-strip"
+          data-testid="timeline-strip"
+          aria-label="Most contended locks and pinned lanes, fixed at the top of the timeline"
+          role="img"
+          {...pointer}
+        />
+        <canvas
           ref={canvasRef}
           data-testid="timeline-canvas"
           aria-label="Lock timeline: per-thread lanes (API calls, holds, waits) and per-lock lanes"
           role="img"
           tabIndex={0}
-          onMouseMove={onMove}
-          onMouseLeave={() => useApp.getState().setHover(null)}
-          onMouseDown={(e) => {
-            if (e.shiftKey && e.button === 0) startRange(e);
-          }}
-          onClick={onClick}
+          {...pointer}
         />
         {laneMenu && (
           <div className="lane-menu" role="menu" style={{ left: laneMenu.x, top: laneMenu.y }} data-testid="lane-menu">
@@ -377,7 +421,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           </div>
         )}
         {tip && hover && (
-          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" data-testid="tooltip" style={tooltipPlace(hover, tip.fields.length, width, scrollRef.current)}>
+          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" data-testid="tooltip" data-lane={hover.lane} style={tooltipPlace(hover, tip.fields.length, width, scrollRef.current)}>
             <div className="tooltip-title">{tip.title}</div>
             <dl>
               {tip.fields.map(([k, v]) => (
@@ -396,6 +440,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
 }
 
 const TIP_W = 290;
+
+/** A lane as the tooltip names it for scripts: `lock:<name>` or `thread:<name>`. */
+function laneName(row: Row): string {
+  return `${row.type}:${row.label}`;
+}
 
 /** Where the tooltip goes: right of and below the pointer, flipped left / above near the edges. */
 function tooltipPlace(hover: { x: number; y: number }, fields: number, width: number, scroller: HTMLDivElement | null): { left: number; top: number } {
