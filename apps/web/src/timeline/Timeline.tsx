@@ -5,7 +5,7 @@
 // store subscriptions and requestAnimationFrame, not by React renders.
 
 import { useEffect, useRef, useState } from 'react';
-import { axisTop, scaleLinear, select, selectAll, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
+import { axisTop, scaleLinear, select, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
 import { LOCK_CLASSES, NONE } from '@lockscope/trace';
 import { alignedCall, callKeys } from '../derived/calls.js';
 import { useApp, type AppState } from '../store/app.js';
@@ -185,6 +185,8 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       // The window drawn, exactly (tests read it back after zooming).
       canvas.dataset.windowT0 = String(t0);
       canvas.dataset.windowT1 = String(t1);
+      // How far the lanes were scrolled when drawn (the fixed strip stays above them).
+      canvas.dataset.scrollTop = String(scroller.scrollTop);
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
     };
     const schedule = (): void => {
@@ -208,13 +210,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    const strip = stripRef.current;
-    if (!strip) return;
-    // The transform d3 keeps on each canvas is never reset: each zoom event is applied as its
-    // change from the previous one on the same canvas. (Resetting it in 'start' made a wheel turn
-    // more than 150 ms after the previous one re-apply the previous zoom: d3's wheel handler
-    // reads the transform before it emits 'start'.)
-    const lastOf = new Map<HTMLCanvasElement, ZoomTransform>();
+    // The transform d3 keeps on the canvas is never reset: each zoom event is applied as its
+    // change from the previous one. (Resetting it in 'start' made a wheel turn more than 150 ms
+    // after the previous one re-apply the previous zoom: d3's wheel handler reads the transform
+    // before it emits 'start'.)
+    let last: ZoomTransform = zoomIdentity;
     const plotW = width - GUTTER;
     const behaviour = zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([1e-30, 1e30])
@@ -223,12 +223,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         // Shift-drag selects a time range instead of panning.
         return !e.button && (e.type === 'wheel' || (e.type === 'mousedown' && !e.shiftKey) || e.type.startsWith('touch'));
       })
-      .on('start', function (this: HTMLCanvasElement, event: D3ZoomEvent<HTMLCanvasElement, unknown>) {
-        lastOf.set(this, event.transform);
+      .on('start', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        last = event.transform;
       })
-      .on('zoom', function (this: HTMLCanvasElement, event: D3ZoomEvent<HTMLCanvasElement, unknown>) {
+      .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         const t = event.transform;
-        const last = lastOf.get(this) ?? zoomIdentity;
         const s = useApp.getState();
         if (t.k !== last.k) {
           const src = event.sourceEvent as MouseEvent | null;
@@ -239,11 +238,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         } else if (t.x !== last.x) {
           s.pan(-(t.x - last.x) / plotW);
         }
-        lastOf.set(this, t);
+        last = t;
       });
-    const sel = selectAll<HTMLCanvasElement, unknown>([canvas, strip]);
+    const sel = select(canvas);
     sel.call(behaviour).on('dblclick.zoom', null);
-    for (const c of [canvas, strip]) lastOf.set(c, zoomTransform(c));
+    last = zoomTransform(canvas);
     return () => {
       sel.on('.zoom', null);
     };
@@ -308,10 +307,10 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     window.addEventListener('mouseup', up);
   };
 
-  /** The pointer on the plot (CSS px from the top of the lanes' canvas, whichever canvas got the
-   * event) and how far the lanes are scrolled. */
+  /** The pointer on the lanes' canvas (CSS px) and how far the lanes are scrolled. The strip lets
+   * the pointer through: its rows are hit at the y they are drawn at. */
   const pointerAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
-    const rect = (canvasRef.current ?? e.currentTarget).getBoundingClientRect();
+    const rect = e.currentTarget.getBoundingClientRect();
     return { x: e.clientX - rect.left, y: e.clientY - rect.top, scrollTop: scrollRef.current?.scrollTop ?? 0 };
   };
 
@@ -360,16 +359,6 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     else if (!r) s.select(-1);
   };
 
-  /** The same pointer handling on both canvases (hit tests take the scroll into account). */
-  const pointer = {
-    onMouseMove: onMove,
-    onMouseLeave: () => useApp.getState().setHover(null),
-    onMouseDown: (e: React.MouseEvent<HTMLCanvasElement>) => {
-      if (e.shiftKey && e.button === 0) startRange(e);
-    },
-    onClick,
-  };
-
   const tooltipEntry = hover ? loaded(hover.slot) : null;
   const tip = hover && tooltipEntry && hover.interval < tooltipEntry.index.size ? describeInterval(tooltipEntry.index, hover.interval) : null;
 
@@ -393,7 +382,6 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           data-testid="timeline-strip"
           aria-label="Most contended locks and pinned lanes, fixed at the top of the timeline"
           role="img"
-          {...pointer}
         />
         <canvas
           ref={canvasRef}
@@ -401,7 +389,12 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           aria-label="Lock timeline: per-thread lanes (API calls, holds, waits) and per-lock lanes"
           role="img"
           tabIndex={0}
-          {...pointer}
+          onMouseMove={onMove}
+          onMouseLeave={() => useApp.getState().setHover(null)}
+          onMouseDown={(e) => {
+            if (e.shiftKey && e.button === 0) startRange(e);
+          }}
+          onClick={onClick}
         />
         {laneMenu && (
           <div className="lane-menu" role="menu" style={{ left: laneMenu.x, top: laneMenu.y }} data-testid="lane-menu">
