@@ -94,6 +94,17 @@ describe.skipIf(reason !== null)('the most contended locks stay on top, in Chrom
     await page.waitForSelector('[data-testid="range-overlay"]');
     expect(await page.$eval('.timeline-scroll', (el) => el.scrollTop)).toBe(scrollTop);
     expect((await stripEl.boundingBox())!.y).toBe(before.y);
+
+    // A lane pinned from the gutter joins the strip, below the locks, and stays on top too.
+    const visible = lanes.find((r) => r.y > scrollTop + stripH + 10 && r.y < scrollTop + 400)!;
+    await page.mouse.click(box.x + 20, box.y + visible.y + 5);
+    await page.click('[data-testid="lane-menu"] button:has-text("Pin to top")');
+    await page.waitForFunction((n) => ((document.querySelector('[data-testid="timeline-strip"]') as HTMLCanvasElement).dataset.rows ?? '').includes(`thread:${n}@`), visible.name);
+    const pinned = (await rowsOf(page, 'timeline-strip', 'rows')).find((r) => r.name === `thread:${visible.name}`)!;
+    expect(pinned.y).toBeGreaterThan(lock.y);
+    expect((await stripEl.boundingBox())!.height).toBeGreaterThan(before.height);
+    expect((await stripEl.boundingBox())!.y).toBe(before.y);
+    await screenshot(page, '41-contended-strip-with-pinned-lane');
     expect(errors).toEqual([]);
   });
 });
