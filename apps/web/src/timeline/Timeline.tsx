@@ -172,9 +172,9 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       // The fixed rows as "type:label@y" (y from the top of the plot), for the browser tests.
       strip.dataset.rows = parts.fixed.rows.map((r) => `${r.type}:${r.label}@${r.y}`).join(',');
       publishSummary(canvas, summaryRef.current, summary);
-      // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
-      const firstLock = layout.rows.find((r) => r.type === 'lock');
-      canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
+      // The scroll that shows the lock lanes below the strip, just under it (tests).
+      const firstLock = parts.scrolling.rows.find((r) => r.type === 'lock');
+      canvas.dataset.lockLanesTop = firstLock ? String(Math.max(0, firstLock.y - fixedH - 20)) : '';
       const compared = layout.rows.find((r) => r.slot === 'compare');
       canvas.dataset.compareTop = compared ? String(compared.y) : '';
       // The lanes laid out (this run's thread lanes as name@y, group headers as #label@y), for the
