@@ -100,6 +100,8 @@ export interface Hover {
   interval: number;
   x: number;
   y: number;
+  /** The lane under the pointer (`lock:<name>`, `thread:<name>`). */
+  lane?: string;
 }
 
 export interface SelectionSlice {

@@ -1,6 +1,8 @@
 // The timeline: thread lanes and lock lanes on one canvas, a D3 time axis above it, D3 zoom for
-// wheel and drag, W/A/S/D keys, hover tooltips, click to select. Redraws are driven by store
-// subscriptions and requestAnimationFrame, not by React renders.
+// wheel and drag, W/A/S/D keys, hover tooltips, click to select. The fixed rows (the most
+// contended locks, the pinned lanes) are drawn on a second, sticky canvas over the top of the
+// plot, so they stay in view while the other lanes scroll beneath them. Redraws are driven by
+// store subscriptions and requestAnimationFrame, not by React renders.
 
 import { useEffect, useRef, useState } from 'react';
 import { axisTop, scaleLinear, select, zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomTransform } from 'd3';
@@ -10,7 +12,8 @@ import { useApp, type AppState } from '../store/app.js';
 import { loaded } from '../store/traces.js';
 import type { TimelineIndex } from '../derived/timelineIndex.js';
 import { formatNs } from '../format.js';
-import { GUTTER, computeLayout, type Layout, type LayoutInput } from './layout.js';
+import { GUTTER, computeLayout, splitLayout, type Layout, type LayoutInput, type Row } from './layout.js';
+import { addSummaries } from './lanes/frame.js';
 import { renderTimeline, type DrawnSummary } from './render.js';
 import { hitTest, rowAt } from './hit.js';
 import { describeInterval, searchIntervals } from './describe.js';
@@ -33,6 +36,8 @@ interface MatchCache {
 export function Timeline({ maxLocks }: { maxLocks: number }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  /** The fixed rows, sticky at the top of the scrolling plot. */
+  const stripRef = useRef<HTMLCanvasElement>(null);
   const axisRef = useRef<SVGSVGElement>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
   const layoutRef = useRef<Layout | null>(null);
@@ -59,10 +64,12 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
   // ---- drawing ----
   useEffect(() => {
     const canvas = canvasRef.current;
+    const strip = stripRef.current;
     const scroller = scrollRef.current;
-    if (!canvas || !scroller) return;
+    if (!canvas || !strip || !scroller) return;
     const ctx = canvas.getContext('2d');
-    if (!ctx) return;
+    const stripCtx = strip.getContext('2d');
+    if (!ctx || !stripCtx) return;
     let frame = 0;
     const matches: Record<'main' | 'compare', MatchCache | null> = { main: null, compare: null };
     let shownCursor = -1;
@@ -88,15 +95,18 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       const inputs: LayoutInput[] = [];
       if (main) inputs.push({ slot: 'main', index: main.index, maxLocks, title: cmp ? `This run${s.source.kind === 'live' && !s.source.traced ? ` (${s.source.config.preset || 'default'})` : ''}` : undefined });
       if (cmp) inputs.push({ slot: 'compare', index: cmp.index, maxLocks: Math.min(maxLocks, 8), title: s.compare.preset });
-      const layout = computeLayout(inputs, s.lanes);
+      // Pinned lanes stay on top with the strip while they take at most half the plot.
+      const layout = computeLayout(inputs, s.lanes, scroller.clientHeight / 2);
       layoutRef.current = layout;
+      const fixedH = layout.fixedHeight;
       if (s.selected !== shownSelected && main && s.selected >= 0 && s.selected < main.index.size) {
-        // A new selection (a click, a share link, the next search match): its lane in view.
+        // A new selection (a click, a share link, the next search match): its lane in view,
+        // below the fixed rows.
         const row = layout.threadRows.main.get(main.index.threadOf(s.selected));
-        if (row && (row.y < scroller.scrollTop || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
+        if (row && row.y >= fixedH && (row.y < scroller.scrollTop + fixedH || row.y + row.h > scroller.scrollTop + scroller.clientHeight)) {
           shownSelected = s.selected;
           canvas.style.height = `${Math.max(layout.height, 40)}px`;
-          scroller.scrollTop = Math.max(0, row.y - scroller.clientHeight / 3);
+          scroller.scrollTop = Math.max(0, row.y - fixedH - (scroller.clientHeight - fixedH) / 3);
         }
       }
       shownSelected = s.selected;
@@ -130,26 +140,41 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           return;
         }
       }
-      const summary: DrawnSummary = renderTimeline({
-        ctx,
+      const parts = splitLayout(layout);
+      const common = {
         width,
-        height: cssH,
-        layout,
         indexes: { main: main?.index ?? null, compare: cmp?.index ?? null },
         t0,
         t1,
-        selected: s.selected >= 0 && main ? { slot: 'main', interval: s.selected } : null,
+        selected: s.selected >= 0 && main ? { slot: 'main' as const, interval: s.selected } : null,
         matches: { main: mainIds, compare: matches.compare?.ids },
-        currentMatch: cursor >= 0 ? { slot: 'main', interval: cursor } : null,
+        currentMatch: cursor >= 0 ? { slot: 'main' as const, interval: cursor } : null,
         aligned: alignedWith(s.selected),
-        visibleTop: scroller.scrollTop,
-        visibleBottom: scroller.scrollTop + scroller.clientHeight,
         dpr,
-      });
+      };
+      // The lanes that scroll, drawn where they show below the fixed rows...
+      const scrolled: DrawnSummary = renderTimeline({ ...common, ctx, height: cssH, layout: parts.scrolling, visibleTop: scroller.scrollTop + fixedH, visibleBottom: scroller.scrollTop + scroller.clientHeight });
+      // ...and the fixed rows on the strip canvas, which stays at the top of the plot.
+      strip.style.display = fixedH > 0 ? 'block' : 'none';
+      let summary = scrolled;
+      if (fixedH > 0) {
+        if (strip.width !== Math.round(width * dpr) || strip.height !== Math.round(fixedH * dpr)) {
+          strip.width = Math.round(width * dpr);
+          strip.height = Math.round(fixedH * dpr);
+          strip.style.width = `${width}px`;
+          strip.style.height = `${fixedH}px`;
+          strip.style.marginBottom = `${-fixedH}px`;
+        }
+        const pinnedSummary = renderTimeline({ ...common, ctx: stripCtx, height: fixedH, layout: parts.fixed });
+        publishSummary(strip, null, pinnedSummary);
+        summary = addSummaries(scrolled, pinnedSummary);
+      }
+      // The fixed rows as "type:label@y" (y from the top of the plot), for the browser tests.
+      strip.dataset.rows = parts.fixed.rows.map((r) => `${r.type}:${r.label}@${r.y}`).join(',');
       publishSummary(canvas, summaryRef.current, summary);
-      // Where the lock lanes start, for scrolling to them (the "Locks" link, tests).
-      const firstLock = layout.rows.find((r) => r.type === 'lock');
-      canvas.dataset.lockLanesTop = firstLock ? String(firstLock.y - 20) : '';
+      // The scroll that shows the lock lanes below the strip, just under it (tests).
+      const firstLock = parts.scrolling.rows.find((r) => r.type === 'lock');
+      canvas.dataset.lockLanesTop = firstLock ? String(Math.max(0, firstLock.y - fixedH - 20)) : '';
       const compared = layout.rows.find((r) => r.slot === 'compare');
       canvas.dataset.compareTop = compared ? String(compared.y) : '';
       // The lanes laid out (this run's thread lanes as name@y, group headers as #label@y), for the
@@ -160,6 +185,8 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       // The window drawn, exactly (tests read it back after zooming).
       canvas.dataset.windowT0 = String(t0);
       canvas.dataset.windowT1 = String(t1);
+      // How far the lanes were scrolled when drawn (the fixed strip stays above them).
+      canvas.dataset.scrollTop = String(scroller.scrollTop);
       drawAxis(axisRef.current, t0, t1, width, [...(main?.index.marks ?? []), ...(cmp?.index.marks ?? [])]);
     };
     const schedule = (): void => {
@@ -280,14 +307,19 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
     window.addEventListener('mouseup', up);
   };
 
+  /** The pointer on the lanes' canvas (CSS px) and how far the lanes are scrolled. The strip lets
+   * the pointer through: its rows are hit at the y they are drawn at. */
+  const pointerAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    return { x: e.clientX - rect.left, y: e.clientY - rect.top, scrollTop: scrollRef.current?.scrollTop ?? 0 };
+  };
+
   const hitAt = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const layout = layoutRef.current;
     if (!layout) return null;
-    const rect = e.currentTarget.getBoundingClientRect();
-    const x = e.clientX - rect.left;
-    const y = e.clientY - rect.top;
+    const { x, y, scrollTop } = pointerAt(e);
     const s = useApp.getState();
-    const hit = hitTest(layout, { main: loaded('main')?.index ?? null, compare: loaded('compare')?.index ?? null }, x, y, s.window.t0, s.window.t1, width);
+    const hit = hitTest(layout, { main: loaded('main')?.index ?? null, compare: loaded('compare')?.index ?? null }, x, y, s.window.t0, s.window.t1, width, scrollTop);
     return hit ? { hit, x, y } : null;
   };
 
@@ -299,17 +331,15 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       if (s.hover) s.setHover(null);
       return;
     }
-    s.setHover({ slot: r.hit.slot, interval: r.hit.interval, x: r.x, y: r.y });
+    s.setHover({ slot: r.hit.slot, interval: r.hit.interval, x: r.x, y: r.y, lane: laneName(r.hit.row) });
   };
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const layout = layoutRef.current;
-    const rect = e.currentTarget.getBoundingClientRect();
-    const gx = e.clientX - rect.left;
-    const gy = e.clientY - rect.top;
+    const { x: gx, y: gy, scrollTop } = pointerAt(e);
     if (layout && gx < GUTTER) {
       // The gutter: a group header folds its group; a lane name opens the lane's menu.
-      const row = rowAt(layout, gy);
+      const row = rowAt(layout, gy, scrollTop);
       if (row?.type === 'header' && row.key) useApp.getState().toggleGroup(row.key);
       else if (row?.type === 'thread' && row.slot === 'main') {
         const k = layout.rows.indexOf(row);
@@ -318,7 +348,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
         let b = k;
         while (b + 1 < layout.rows.length && layout.rows[b + 1].type !== 'header') b++;
         const siblings = layout.rows.slice(a, b + 1).flatMap((r) => (r.type === 'thread' && r.slot === 'main' ? [r.label] : []));
-        setLaneMenu({ name: row.label, x: gx, y: row.y + row.h, siblings });
+        setLaneMenu({ name: row.label, x: gx, y: row.y + row.h + (row.y < layout.fixedHeight ? scrollTop : 0), siblings });
       } else setLaneMenu(null);
       return;
     }
@@ -346,6 +376,13 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
       />
       <RangeOverlay width={width} draft={draft} />
       <div ref={scrollRef} className="timeline-scroll">
+        <canvas
+          ref={stripRef}
+          className="timeline-strip"
+          data-testid="timeline-strip"
+          aria-label="Most contended locks and pinned lanes, fixed at the top of the timeline"
+          role="img"
+        />
         <canvas
           ref={canvasRef}
           data-testid="timeline-canvas"
@@ -377,7 +414,7 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
           </div>
         )}
         {tip && hover && (
-          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" data-testid="tooltip" style={tooltipPlace(hover, tip.fields.length, width, scrollRef.current)}>
+          <div className={`tooltip tooltip-${tip.kind}`} role="tooltip" data-testid="tooltip" data-lane={hover.lane} style={tooltipPlace(hover, tip.fields.length, width, scrollRef.current)}>
             <div className="tooltip-title">{tip.title}</div>
             <dl>
               {tip.fields.map(([k, v]) => (
@@ -396,6 +433,11 @@ export function Timeline({ maxLocks }: { maxLocks: number }) {
 }
 
 const TIP_W = 290;
+
+/** A lane as the tooltip names it for scripts: `lock:<name>` or `thread:<name>`. */
+function laneName(row: Row): string {
+  return `${row.type}:${row.label}`;
+}
 
 /** Where the tooltip goes: right of and below the pointer, flipped left / above near the edges. */
 function tooltipPlace(hover: { x: number; y: number }, fields: number, width: number, scroller: HTMLDivElement | null): { left: number; top: number } {

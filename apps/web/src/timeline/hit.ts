@@ -12,7 +12,10 @@ export interface Hit {
   row: Row;
 }
 
-export function rowAt(layout: Layout, y: number): Row | null {
+/** The row at canvas y (CSS px), the lanes scrolled by `scrollTop`: the fixed rows cover the top
+ * `fixedHeight` px of the visible plot, and the lanes scrolled beneath them get no hits. */
+export function rowAt(layout: Layout, canvasY: number, scrollTop = 0): Row | null {
+  const y = canvasY - scrollTop < layout.fixedHeight ? canvasY - scrollTop : canvasY;
   let lo = 0;
   let hi = layout.rows.length - 1;
   while (lo <= hi) {
@@ -25,10 +28,12 @@ export function rowAt(layout: Layout, y: number): Row | null {
   return null;
 }
 
-export function hitTest(layout: Layout, indexes: Partial<Record<TraceSlot, TimelineIndex | null>>, x: number, y: number, t0: number, t1: number, width: number): Hit | null {
+export function hitTest(layout: Layout, indexes: Partial<Record<TraceSlot, TimelineIndex | null>>, x: number, canvasY: number, t0: number, t1: number, width: number, scrollTop = 0): Hit | null {
   if (x < GUTTER) return null;
-  const row = rowAt(layout, y);
+  const row = rowAt(layout, canvasY, scrollTop);
   if (!row) return null;
+  // Where the row is drawn: a fixed row moves down with the scroll.
+  const y = row.y < layout.fixedHeight ? canvasY - scrollTop : canvasY;
   const index = indexes[row.slot];
   if (!index) return null;
   const nsPerPx = (t1 - t0) / Math.max(1, width - GUTTER);

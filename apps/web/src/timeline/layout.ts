@@ -46,6 +46,10 @@ export interface Layout {
   height: number;
   /** Each thread's lane per slot, for blocked-by arrows, search matches and the selection. */
   threadRows: Record<TraceSlot, Map<number, ThreadRow>>;
+  /** The first `fixed` rows (the title, the most contended locks, the pinned lanes) stay at the
+   * top of the plot while the others scroll beneath them; they fill y in [0, fixedHeight). */
+  fixed: number;
+  fixedHeight: number;
 }
 
 const ROLE_GROUPS: Array<{ label: string; roles: ThreadRole[] }> = [
@@ -106,13 +110,13 @@ function contendedLocks(index: TimelineIndex): number[] {
  * lanes are interleaved with this run's (same thread name right below), on the same time axis,
  * so both are seen without scrolling.
  */
-export function computeLayout(inputs: LayoutInput[], opts: LaneOptions = {}): Layout {
+export function computeLayout(inputs: LayoutInput[], opts: LaneOptions = {}, maxFixedHeight = Infinity): Layout {
   const rows: Row[] = [];
   const threadRows: Layout['threadRows'] = { main: new Map(), compare: new Map() };
   let y = 0;
   const main = inputs.find((i) => i.slot === 'main') ?? inputs[0];
   const other = inputs.find((i) => i !== main);
-  if (!main) return { rows, height: 0, threadRows };
+  if (!main) return { rows, height: 0, threadRows, fixed: 0, fixedHeight: 0 };
   const order = new Map((opts.order ?? []).map((n, i) => [n, i] as const));
   const pinned = opts.pinned ?? [];
 
@@ -147,13 +151,15 @@ export function computeLayout(inputs: LayoutInput[], opts: LaneOptions = {}): La
 
   if (main.title) header(main.slot, other ? `${main.title} · compared lanes (↳ ${other.title ?? 'compared'}) right below each` : main.title, undefined, HEADER_H + 4);
 
-  // The most contended locks, pinned at the top.
+  // The most contended locks, fixed at the top (with the title and the pinned lanes).
   const contended = contendedLocks(main.index);
   const strip = contended.filter((l) => main.index.lockLanes[l].totalWait > 0).slice(0, CONTENDED_STRIP);
   if (strip.length > 0) {
     header(main.slot, `Most contended locks (${strip.length})`);
     lockRows(main, strip);
   }
+  let fixed = rows.length;
+  let fixedHeight = y;
   // Lanes the user pinned.
   const byName = new Map(main.index.source.threads.map((t) => [t.name, t.id] as const));
   const pinnedIds = pinned.map((n) => byName.get(n)).filter((id): id is number => id !== undefined);
@@ -162,6 +168,11 @@ export function computeLayout(inputs: LayoutInput[], opts: LaneOptions = {}): La
     for (const id of pinnedIds) pair(id);
   }
   const pinnedSet = new Set(pinnedIds);
+  // The pinned lanes stay on top with the strip, unless together they would fill the plot.
+  if (y <= maxFixedHeight) {
+    fixed = rows.length;
+    fixedHeight = y;
+  }
 
   const addGroup = (group: (typeof ROLE_GROUPS)[number]): void => {
     const threads = main.index.source.threads
@@ -198,5 +209,17 @@ export function computeLayout(inputs: LayoutInput[], opts: LaneOptions = {}): La
       for (const t of extra) threadRow(other, t.id, t.name);
     }
   }
-  return { rows, height: y, threadRows };
+  return { rows, height: y, threadRows, fixed, fixedHeight };
+}
+
+/** The layout split into the rows that stay at the top (painted on their own, at y from 0) and
+ * the rows that scroll beneath them (at their own y, from `fixedHeight` on). */
+export function splitLayout(layout: Layout): { fixed: Layout; scrolling: Layout } {
+  const top = layout.rows.slice(0, layout.fixed);
+  const threadRows: Layout['threadRows'] = { main: new Map(), compare: new Map() };
+  for (const r of top) if (r.type === 'thread') threadRows[r.slot].set(r.thread, r);
+  return {
+    fixed: { rows: top, height: layout.fixedHeight, threadRows, fixed: top.length, fixedHeight: layout.fixedHeight },
+    scrolling: { ...layout, rows: layout.rows.slice(layout.fixed) },
+  };
 }

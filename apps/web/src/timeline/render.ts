@@ -38,8 +38,8 @@ let columns = new Uint8Array(0);
 let line = new Uint32Array(0);
 let line2 = new Uint32Array(0);
 let waitColumns = new Int32Array(0);
-let image: ImageData | null = null;
-let pixels = new Uint32Array(0);
+/** Per canvas (the lanes and the fixed strip above them): its pixel band and a view of it. */
+const images = new WeakMap<CanvasRenderingContext2D, { image: ImageData; pixels: Uint32Array }>();
 
 export function renderTimeline(input: RenderInput): DrawnSummary {
   const { ctx, width, height, layout, t0, t1 } = input;
@@ -60,10 +60,13 @@ export function renderTimeline(input: RenderInput): DrawnSummary {
   // The pixel band of the visible rows.
   const bandTop = Math.floor(top * dpr);
   const bandH = Math.max(1, Math.ceil(bottom * dpr) - bandTop);
-  if (!image || image.width !== devW || image.height !== bandH) {
-    image = ctx.createImageData(devW, bandH);
-    pixels = new Uint32Array(image.data.buffer);
+  let cached = images.get(ctx);
+  if (!cached || cached.image.width !== devW || cached.image.height !== bandH) {
+    const created = ctx.createImageData(devW, bandH);
+    cached = { image: created, pixels: new Uint32Array(created.data.buffer) };
+    images.set(ctx, cached);
   }
+  const { image, pixels } = cached;
   pixels.fill(WHITE);
   const frame: Frame = {
     band: { px: pixels, stride: devW, top: bandTop, height: bandH, x0: devGutter },

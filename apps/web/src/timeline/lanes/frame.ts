@@ -61,6 +61,19 @@ export function emptySummary(): DrawnSummary {
   };
 }
 
+type Count = { [K in keyof DrawnSummary]: DrawnSummary[K] extends number ? K : never }[keyof DrawnSummary];
+
+/** What two canvases drew (the lanes and the fixed strip), as one summary. */
+export function addSummaries(a: DrawnSummary, b: DrawnSummary): DrawnSummary {
+  const out: DrawnSummary = { ...a, classHolds: a.classHolds.map((n, i) => n + b.classHolds[i]), nestedClassHolds: a.nestedClassHolds.map((n, i) => n + b.nestedClassHolds[i]) };
+  for (const k of Object.keys(out) as Array<keyof DrawnSummary>) {
+    const x = a[k];
+    const y = b[k];
+    if (typeof x === 'number' && typeof y === 'number') out[k as Count] = k === 'depthRows' ? Math.max(x, y) : x + y;
+  }
+  return out;
+}
+
 export interface Label {
   x: number;
   y: number;
