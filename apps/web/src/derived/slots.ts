@@ -66,6 +66,11 @@ export class SlotSet {
     return s;
   }
 
+  /** Its one slot is a list someone else owns (see `over`). */
+  get borrowed(): boolean {
+    return this.external;
+  }
+
   /** Drops the slots' spare room (after a bulk load). */
   trim(): void {
     for (const s of this.slots) s.trim();

@@ -162,7 +162,7 @@ export class TimelineIndex implements IntervalListener {
       this.setDepth(ll, tr.time[event], ll.waiting + 1);
     } else {
       this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
-      ll.holds.open(id);
+      this.lockHolds(ll).open(id);
     }
   }
 
@@ -194,7 +194,7 @@ export class TimelineIndex implements IntervalListener {
       this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
     } else {
       lane.holds.close(id);
-      ll.holds.close(id);
+      this.lockHolds(ll).close(id);
       (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, holdValue(cls));
       ll.lod.insert(s, t, 1);
     }
@@ -202,6 +202,13 @@ export class TimelineIndex implements IntervalListener {
 
   /** The lane's waits: a thread waits for one lock at a time, so its lane reads the builder's
    * list of the thread's waits (set up at its first wait, when the builder has made the list). */
+  /** The lock lane's holds: a mutex's holds never overlap (shared mode is only taken of rwlocks
+   * and jobs), so its lane reads the builder's list of the lock's holds. */
+  private lockHolds(ll: LockLane): SlotSet {
+    if (ll.holds.slots.length === 0 && this.trace.locks[ll.lock].kind === 'mutex') ll.holds = SlotSet.over(this.builder.holdsByLock[ll.lock]);
+    return ll.holds;
+  }
+
   private threadWaits(lane: ThreadLane): SlotSet {
     if (lane.waits.slots.length === 0) lane.waits = SlotSet.over(this.builder.waitsByThread[lane.thread]);
     return lane.waits;
@@ -239,7 +246,7 @@ export class TimelineIndex implements IntervalListener {
     for (const ll of this.lockLanes) {
       if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock] + counts.waitsByLock[ll.lock]));
       ll.lod.reserve(end);
-      ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
+      if (this.trace.locks[ll.lock].kind !== 'mutex') ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
     }
   }
 
@@ -374,9 +381,10 @@ export class TimelineIndex implements IntervalListener {
     let n = iv.startEvent.byteLength + iv.endEvent.byteLength + this.depth.data.byteLength;
     n += b.edges.waitInterval.data.byteLength + b.edges.holdInterval.data.byteLength;
     for (const list of [b.waitsByThread, b.holdsByLock]) for (const g of list) n += g.data.byteLength;
-    const slots = (s: SlotSet, external = false): number => (external ? 0 : s.slots.reduce((sum, g) => sum + g.data.byteLength, 0));
+    // (a borrowed slot is the builder's list, counted above)
+    const slots = (s: SlotSet): number => (s.borrowed ? 0 : s.slots.reduce((sum, g) => sum + g.data.byteLength, 0));
     for (const l of this.threadLanes) {
-      n += l.spanLod.bytes + l.phaseLod.bytes + slots(l.holds) + slots(l.waits, true);
+      n += l.spanLod.bytes + l.phaseLod.bytes + slots(l.holds) + slots(l.waits);
       for (const lod of l.lods) n += lod.bytes;
       for (const s of l.spans) n += slots(s);
     }
