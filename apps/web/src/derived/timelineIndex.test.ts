@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NONE, Trace } from '@lockscope/trace';
+import { NONE, Trace, mulberry32, randomValidTrace } from '@lockscope/trace';
 import { IntervalKind, TimelineIndex, isWaitValue } from './timelineIndex.js';
 import { DashboardStats } from './stats.js';
 import { syntheticTrace } from './synthetic.js';
@@ -65,7 +65,9 @@ describe('TimelineIndex', () => {
   });
 
   it('gives the same result fed in pieces as fed at once (live streaming vs bulk load)', () => {
-    for (const full of [contended(), syntheticTrace({ intervals: 6000, threads: 6, locks: 5, seed: 3 })]) {
+    // A random valid trace has rwlocks and jobs held shared, same-ns events, nested spans.
+    const random = [5, 17, 99].map((seed) => randomValidTrace(mulberry32(seed), { events: 6000, threads: 5, locks: 4, maxStep: 50 }));
+    for (const full of [contended(), syntheticTrace({ intervals: 6000, threads: 6, locks: 5, seed: 3 }), ...random]) {
       const whole = new TimelineIndex(full);
       whole.update();
       const growing = new Trace();
@@ -83,6 +85,21 @@ describe('TimelineIndex', () => {
       expect(facts(live)).toEqual(facts(whole));
       const slots = (ix: TimelineIndex): number[][][] => ix.threadLanes.map((l) => [...l.holds.slots, ...l.waits.slots, ...l.spans.flatMap((s) => s.slots)].map((g) => [...g.view()]));
       expect(slots(live)).toEqual(slots(whole));
+      const open = (ix: TimelineIndex): number[][] => ix.threadLanes.map((l) => [...l.holds.openIds(), -1, ...l.waits.openIds(), -1, ...l.spans.flatMap((s) => s.openIds()), -1, ...l.openSpans]);
+      expect(open(live)).toEqual(open(whole));
+      // Lock lanes: their slots, what is open, the queue state and the figures the layout sorts by.
+      const locks = (ix: TimelineIndex): unknown[] =>
+        ix.lockLanes.map((l) => [l.holds.slots.map((g) => [...g.view()]), l.waits.slots.map((g) => [...g.view()]), l.holds.openIds(), l.waits.openIds(), l.waiting, l.maxWaiting, l.lastChange, l.totalWait]);
+      expect(locks(live)).toEqual(locks(whole));
+      // Pyramids (sized differently: a bulk load knows its counts) agree wherever both have a level.
+      const coarse = 2 ** Math.max(12, Math.ceil(Math.log2(whole.endTime / 64)));
+      const view = (lod: { fillColumns(c: Uint8Array, t0: number, ns: number): boolean }): number[] => {
+        const cols = new Uint8Array(80);
+        expect(lod.fillColumns(cols, 0, coarse)).toBe(true);
+        return [...cols];
+      };
+      const pyramids = (ix: TimelineIndex): number[][] => [...ix.threadLanes.flatMap((l) => [...l.lods, l.spanLod, l.phaseLod]), ...ix.lockLanes.map((l) => l.lod)].map(view);
+      expect(pyramids(live)).toEqual(pyramids(whole));
       expect(live.marks).toEqual(whole.marks);
     }
   });
