@@ -4,74 +4,105 @@
 // are then the same statistics (@lockscope/trace's StatsAccumulator, through DashboardStats) of
 // this smaller trace: no second way of counting.
 
-import { NONE, SPAN_KINDS, Trace, type Mode } from '@lockscope/trace';
+import { EventKind, NONE, Trace } from '@lockscope/trace';
 import { DashboardStats, type StatsSnapshot } from './stats.js';
-import { IntervalKind, TimelineIndex } from './timelineIndex.js';
-
-/** One event of the cut trace: sorted by time, then by `order` (see clipTrace). */
-interface Cut {
-  t: number;
-  order: number;
-  emit: (tr: Trace) => void;
-}
+import { IntervalKind, type TimelineIndex } from './timelineIndex.js';
 
 export function clipTrace(index: TimelineIndex, t0: number, t1: number): Trace {
   const src = index.source;
   const out = new Trace(1024);
   for (const th of src.threads) out.addThread(th.name, th.role);
   for (const l of src.locks) out.addLock({ name: l.name, class: l.class, kind: l.kind, subject: l.subject });
-  const iv = index.builder.intervals;
-  const cuts: Cut[] = [];
-  const n = index.size;
-  // Ties: opened at t0 first (outer spans before inner), then the original event order.
-  const atStart = (depth: number): number => -1e6 + depth;
-  for (let id = 0; id < n; id++) {
-    const s = index.startOf(id);
-    if (s > t1) continue;
-    const open = index.isOpen(id);
+  // Same label ids: events are copied as they are.
+  out.appendLabels(src.labels);
+  const { time, thread, kind, ref, mode, arg } = src;
+  const { startEvent, endEvent } = index.builder.intervals;
+
+  // What was going on at t0 (begun before it and not over before it) begins at t0: found in the
+  // thread lanes, which hold every interval. Ordered outer spans first, then the waits and the
+  // holds' requests, then the holds' acquisitions and inner spans, each level in start order.
+  const begun: Array<{ level: number; id: number; acquired: boolean }> = [];
+  // Closing events at t0 of what ended exactly there (a wait ending at t0 still leads to its
+  // hold: request and acquisition at t0).
+  const dropped = new Set<number>();
+  const times = index.times();
+  const atStart = (id: number): void => {
+    if (!(index.startOf(id) < t0)) return; // begins in the range: its own events
     const e = index.endOf(id);
-    const kind = index.kindOf(id);
-    // (a wait that ends at t0 still leads to its hold: request and acquisition at t0)
-    if (e < t0 || (e === t0 && s < t0 && kind !== IntervalKind.Wait)) continue;
-    const th = index.threadOf(id);
-    const ref = index.refOf(id);
-    const mode = index.modeOf(id) as Mode;
-    const cs = Math.max(s, t0);
-    const sOrder = s < t0 ? atStart(kind === IntervalKind.Span ? index.depth.data[id] : 0) : iv.startEvent[id];
-    if (kind === IntervalKind.Span) {
-      const label = src.labels[ref];
-      const sub = index.subjectOf(id);
-      const spanKind = SPAN_KINDS[mode] ?? 'api';
-      cuts.push({ t: cs, order: sOrder, emit: (tr) => tr.beginSpan(cs, th, spanKind, label, sub === NONE ? undefined : src.labels[sub]) });
-      if (!open && e <= t1) cuts.push({ t: e, order: iv.endEvent[id], emit: (tr) => tr.endSpan(e, th) });
-    } else if (kind === IntervalKind.Wait) {
-      cuts.push({ t: cs, order: sOrder, emit: (tr) => tr.request(cs, th, ref, mode) });
-      // The acquisition, when it happens within the range (later ones: a wait in progress).
-      if (!open && e <= t1) cuts.push({ t: e, order: iv.endEvent[id], emit: (tr) => tr.acquired(e, th, ref, mode) });
-    } else {
-      // A hold from before the range: requested and acquired at t0 (its wait was before).
-      if (s < t0) {
-        cuts.push({ t: t0, order: atStart(0), emit: (tr) => tr.request(t0, th, ref, mode) });
-        cuts.push({ t: t0, order: atStart(1), emit: (tr) => tr.acquired(t0, th, ref, mode) });
-      }
-      if (!open && e <= t1) cuts.push({ t: e, order: iv.endEvent[id], emit: (tr) => tr.released(e, th, ref, mode) });
+    const k = index.kindOf(id);
+    if (e < t0) return;
+    if (e === t0 && !index.isOpen(id) && k !== IntervalKind.Wait) {
+      dropped.add(endEvent[id]);
+      return;
     }
+    if (k === IntervalKind.Span) begun.push({ level: index.depth.data[id], id, acquired: false });
+    else {
+      begun.push({ level: 0, id, acquired: false });
+      if (k === IntervalKind.Hold) begun.push({ level: 1, id, acquired: true });
+    }
+  };
+  for (const lane of index.threadLanes) {
+    lane.holds.forEachIn(times, t0, t0, atStart);
+    lane.waits.forEachIn(times, t0, t0, atStart);
+    for (const spans of lane.spans) spans.forEachIn(times, t0, t0, atStart);
   }
-  // Marks (strategy changes) inside the range.
-  for (const m of index.marks) if (m.t >= t0 && m.t <= t1) cuts.push({ t: m.t, order: -2e6, emit: (tr) => tr.mark(m.t, m.label) });
-  cuts.sort((a, b) => a.t - b.t || a.order - b.order);
-  for (const c of cuts) c.emit(out);
+  begun.sort((a, b) => a.level - b.level || a.id - b.id || Number(a.acquired) - Number(b.acquired));
+
+  // The events in [t0, t1] in their order, a time's marks first (a strategy change applies to
+  // what happens at its time); what was going on at t0 right after t0's marks.
+  const n = src.length;
+  let i = lowerBound(time, t0, n);
+  const pushBegun = (): void => {
+    for (const b of begun) {
+      const e = startEvent[b.id];
+      const k = kind[e];
+      if (k === EventKind.SpanBegin) out.push(t0, thread[e], k, ref[e], mode[e], arg[e]);
+      else out.push(t0, thread[e], b.acquired ? EventKind.LockAcquired : EventKind.LockRequest, ref[e], mode[e], NONE);
+    }
+  };
+  // (with no event at t0 itself, they come first)
+  let begunDone = i >= n || time[i] > t0;
+  if (begunDone) pushBegun();
+  while (i < n && time[i] <= t1) {
+    const t = time[i];
+    let j = i;
+    while (j < n && time[j] === t) j++;
+    for (let k = i; k < j; k++) if (kind[k] === EventKind.Mark) out.mark(t, src.labels[ref[k]] ?? '');
+    if (!begunDone) {
+      pushBegun();
+      begunDone = true;
+    }
+    for (let k = i; k < j; k++) if (kind[k] !== EventKind.Mark && !dropped.has(k)) out.push(t, thread[k], kind[k] as EventKind, ref[k], mode[k], arg[k]);
+    i = j;
+  }
   // The cut trace lasts to the range's end: waits in progress there are measured up to it.
   const last = Math.min(t1, index.endTime);
   if (out.length === 0 || out.time[out.length - 1] < last) out.mark(last, 'end of the range');
   return out;
 }
 
+/** First index in time[0..n) at or after t. */
+function lowerBound(time: Float64Array, t: number, n: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Statistics of [t0, t1] of a trace: the dashboard's statistics of the cut trace. */
 export function rangeStats(index: TimelineIndex, t0: number, t1: number): StatsSnapshot {
-  const cut = new TimelineIndex(clipTrace(index, t0, t1));
-  const stats = new DashboardStats(cut);
-  cut.update();
+  const cut = clipTrace(index, t0, t1);
+  // Its interval count, without deriving its intervals: the events that open one.
+  let size = 0;
+  for (let i = 0; i < cut.length; i++) {
+    const k = cut.kind[i];
+    if (k === EventKind.LockRequest || k === EventKind.LockAcquired || k === EventKind.SpanBegin) size++;
+  }
+  const stats = new DashboardStats({ source: cut, size });
   stats.update();
   return stats.snapshot();
 }

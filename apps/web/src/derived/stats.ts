@@ -4,8 +4,7 @@
 // figures and their definitions are the trace package's, see its stats.ts) into the rows the
 // tables and charts draw; waits still in progress (a live run) are added from its inProgress().
 
-import { LOCK_CLASSES, StatsAccumulator, type LockClass, type LockContention } from '@lockscope/trace';
-import type { TimelineIndex } from './timelineIndex.js';
+import { LOCK_CLASSES, StatsAccumulator, type LockClass, type LockContention, type Trace } from '@lockscope/trace';
 
 export interface LockStatsRow {
   key: string;
@@ -52,11 +51,18 @@ export interface StatsSnapshot {
   intervals: number;
 }
 
+/** What the statistics read: the trace, and how many intervals it has (shown). */
+export interface StatsSource {
+  readonly source: Trace;
+  readonly size: number;
+}
+
 export class DashboardStats {
   private readonly acc = new StatsAccumulator();
 
-  /** `index` is the timeline drawn from the same trace (its interval count is shown). */
-  constructor(private readonly index: TimelineIndex) {}
+  /** `index` is the timeline drawn from the same trace, or any source that knows its interval
+   * count. */
+  constructor(private readonly index: StatsSource) {}
 
   /** Reads the events added since the last call. */
   update(): void {
