@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBinaryTrace, encodeTrace } from './binary.js';
-import { BYTES_PER_EVENT, Trace } from './model.js';
+import { BYTES_PER_EVENT, Trace, traceFromTransfer, traceTransfer } from './model.js';
 import { randomValidTrace } from './testing.js';
 import { mulberry32 } from './rng.js';
 
@@ -30,5 +30,25 @@ describe('Trace columns', () => {
     t.reserve(10_000);
     expect(t.capacity).toBeGreaterThanOrEqual(10_050);
     expect([...t.events()]).toEqual(before);
+  });
+});
+
+describe('traceTransfer', () => {
+  it('carries a trace to another thread as plain data, its columns moved, and back whole', () => {
+    const t = new Trace();
+    const w = t.addThread('worker-1', 'worker');
+    const l = t.addLock({ name: 'vm-1', class: 'domain-object', kind: 'mutex', subject: 'vm-1' });
+    t.beginSpan(1, w, 'api', 'virDomainCreateXML', 'vm-1');
+    t.request(2, w, l);
+    t.acquired(3, w, l);
+    t.mark(4, 'strategy');
+    const before = Array.from({ length: t.length }, (_, i) => t.event(i));
+    const { data, transfer } = traceTransfer(t);
+    // What postMessage does with a transfer list: a structured clone, the buffers moved.
+    const moved = structuredClone(data, { transfer });
+    expect(t.time.byteLength).toBe(0);
+    const back = traceFromTransfer(moved);
+    expect(Array.from({ length: back.length }, (_, i) => back.event(i))).toEqual(before);
+    expect(back.label('virDomainCreateXML')).toBe(t.labels.indexOf('virDomainCreateXML'));
   });
 });

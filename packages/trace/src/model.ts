@@ -335,3 +335,45 @@ export class TraceError extends Error {
     this.name = 'TraceError';
   }
 }
+
+/** A trace as plain data for another thread (a Web Worker, a worker thread): the dictionaries,
+ * and the event columns, whose buffers move rather than copy (see `traceTransfer`). */
+export interface TraceTransfer {
+  threads: ThreadInfo[];
+  locks: LockInfo[];
+  labels: string[];
+  meta: TraceMeta;
+  length: number;
+  time: Float64Array;
+  thread: Uint32Array;
+  kind: Uint8Array;
+  ref: Uint32Array;
+  mode: Uint8Array;
+  arg: Uint32Array;
+}
+
+/** `trace` as a message and the buffers to transfer with it: `trace` must not be used after. */
+export function traceTransfer(trace: Trace): { data: TraceTransfer; transfer: ArrayBuffer[] } {
+  const { threads, locks, labels, meta, length, time, thread, kind, ref, mode, arg } = trace;
+  const data: TraceTransfer = { threads, locks, labels, meta, length, time, thread, kind, ref, mode, arg };
+  const transfer = [time, thread, kind, ref, mode, arg].map((c) => c.buffer as ArrayBuffer);
+  return { data, transfer: transfer.filter((b, i) => transfer.indexOf(b) === i) };
+}
+
+/** The trace a `TraceTransfer` carries. */
+export function traceFromTransfer(data: TraceTransfer): Trace {
+  const trace = new Trace(1);
+  trace.threads = data.threads;
+  trace.locks = data.locks;
+  trace.setLabels(data.labels);
+  trace.meta = data.meta;
+  trace.time = data.time;
+  trace.thread = data.thread;
+  trace.kind = data.kind;
+  trace.ref = data.ref;
+  trace.mode = data.mode;
+  trace.arg = data.arg;
+  trace.length = data.length;
+  return trace;
+}
+

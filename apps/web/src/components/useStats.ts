@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { StatsSnapshot } from '../derived/stats.js';
 import { useApp } from '../store/app.js';
 import { loaded, statsSnapshot, type TraceSlot } from '../store/traces.js';
-import { marksSplit, rangeStats } from '../derived/range.js';
+import { marksSplitOffThread, rangeStatsOffThread, type MarkSplit } from '../derived/range.js';
 
 const REFRESH_MS = 300;
 
@@ -47,24 +47,43 @@ export function useRangeStats(): StatsSnapshot | null {
       setSnap(null);
       return;
     }
-    const timer = setTimeout(() => setSnap(rangeStats(entry.index, range.t0, range.t1)), snap ? REFRESH_MS : 0);
-    return () => clearTimeout(timer);
+    // Counted in a Web Worker; an answer for a range or trace since replaced is dropped.
+    let current = true;
+    const timer = setTimeout(() => {
+      rangeStatsOffThread(entry.index, range.t0, range.t1).then(
+        (s) => current && setSnap(s),
+        () => current && setSnap(null),
+      );
+    }, snap ? REFRESH_MS : 0);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
   }, [range, version]);
   return range ? snap : null;
 }
 
 /** Statistics before and after each strategy mark of the main trace. */
-export function useMarksSplit(): ReturnType<typeof marksSplit> {
+export function useMarksSplit(): MarkSplit[] {
   const version = useApp((s) => s.versions.main);
-  const [split, setSplit] = useState<ReturnType<typeof marksSplit>>([]);
+  const [split, setSplit] = useState<MarkSplit[]>([]);
   useEffect(() => {
     const entry = loaded('main');
     if (!entry || entry.index.marks.length === 0) {
       setSplit([]);
       return;
     }
-    const timer = setTimeout(() => setSplit(marksSplit(entry.index)), REFRESH_MS);
-    return () => clearTimeout(timer);
+    let current = true;
+    const timer = setTimeout(() => {
+      marksSplitOffThread(entry.index).then(
+        (s) => current && setSplit(s),
+        () => current && setSplit([]),
+      );
+    }, REFRESH_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
   }, [version]);
   return split;
 }

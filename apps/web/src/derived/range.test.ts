@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LOCK_CLASSES, NONE, SPAN_KINDS, Trace, mulberry32, randomValidTrace, validateTrace, type Mode } from '@lockscope/trace';
-import { clipTrace, marksSplit, rangeStats } from './range.js';
+import { clipTrace, marksSplit, marksSplitOffThread, rangeStats, rangeStatsOffThread } from './range.js';
 import { IntervalKind, TimelineIndex } from './timelineIndex.js';
 
 /** Two workers; w2 waits 100..300 for the security lock w1 holds 50..300, inside their calls. */
@@ -134,6 +134,12 @@ describe('time range statistics', () => {
     const late = rangeStats(ix, 350, 500);
     expect(late.waitTotal).toBe(0);
     expect(late.apis.find((a) => a.name === 'virDomainCreate')?.count).toBe(1);
+  });
+
+  it('gives the same statistics counted off the page thread (here without a Worker: in line)', async () => {
+    const ix = twoWorkers();
+    expect(await rangeStatsOffThread(ix, 150, 250)).toEqual(rangeStats(ix, 150, 250));
+    expect(await marksSplitOffThread(ix)).toEqual(marksSplit(ix));
   });
 
   it('splits the statistics before and after each strategy mark', () => {

@@ -6,6 +6,7 @@
 
 import { EventKind, NONE, Trace } from '@lockscope/trace';
 import { DashboardStats, type StatsSnapshot } from './stats.js';
+import { statsOffThread } from './offthread.js';
 import { IntervalKind, type TimelineIndex } from './timelineIndex.js';
 
 export function clipTrace(index: TimelineIndex, t0: number, t1: number): Trace {
@@ -93,27 +94,56 @@ function lowerBound(time: Float64Array, t: number, n: number): number {
   return lo;
 }
 
-/** Statistics of [t0, t1] of a trace: the dashboard's statistics of the cut trace. */
-export function rangeStats(index: TimelineIndex, t0: number, t1: number): StatsSnapshot {
+/** The cut of [t0, t1] and its interval count (the events that open one: no need to derive them). */
+function cutOf(index: TimelineIndex, t0: number, t1: number): { cut: Trace; size: number } {
   const cut = clipTrace(index, t0, t1);
-  // Its interval count, without deriving its intervals: the events that open one.
   let size = 0;
   for (let i = 0; i < cut.length; i++) {
     const k = cut.kind[i];
     if (k === EventKind.LockRequest || k === EventKind.LockAcquired || k === EventKind.SpanBegin) size++;
   }
+  return { cut, size };
+}
+
+/** Statistics of [t0, t1] of a trace: the dashboard's statistics of the cut trace. */
+export function rangeStats(index: TimelineIndex, t0: number, t1: number): StatsSnapshot {
+  const { cut, size } = cutOf(index, t0, t1);
   const stats = new DashboardStats({ source: cut, size });
   stats.update();
   return stats.snapshot();
 }
 
+/** rangeStats, the statistics computed in a Web Worker (the cut is quick; counting is not). */
+export function rangeStatsOffThread(index: TimelineIndex, t0: number, t1: number): Promise<StatsSnapshot> {
+  const { cut, size } = cutOf(index, t0, t1);
+  return statsOffThread(cut, size);
+}
+
+export interface MarkSplit {
+  label: string;
+  t: number;
+  before: StatsSnapshot;
+  after: StatsSnapshot;
+}
+
 /** The trace cut at each strategy mark: statistics before and after each change. */
-export function marksSplit(index: TimelineIndex): Array<{ label: string; t: number; before: StatsSnapshot; after: StatsSnapshot }> {
+export function marksSplit(index: TimelineIndex): MarkSplit[] {
+  return markRanges(index).map((m) => ({ label: m.label, t: m.t, before: rangeStats(index, m.before[0], m.before[1]), after: rangeStats(index, m.after[0], m.after[1]) }));
+}
+
+/** marksSplit, the statistics computed in a Web Worker. */
+export async function marksSplitOffThread(index: TimelineIndex): Promise<MarkSplit[]> {
+  return Promise.all(
+    markRanges(index).map(async (m) => ({
+      label: m.label,
+      t: m.t,
+      before: await rangeStatsOffThread(index, m.before[0], m.before[1]),
+      after: await rangeStatsOffThread(index, m.after[0], m.after[1]),
+    })),
+  );
+}
+
+function markRanges(index: TimelineIndex): Array<{ label: string; t: number; before: [number, number]; after: [number, number] }> {
   const marks = index.marks;
-  return marks.map((m, i) => ({
-    label: m.label,
-    t: m.t,
-    before: rangeStats(index, i > 0 ? marks[i - 1].t : 0, m.t),
-    after: rangeStats(index, m.t, i + 1 < marks.length ? marks[i + 1].t : index.endTime),
-  }));
+  return marks.map((m, i) => ({ label: m.label, t: m.t, before: [i > 0 ? marks[i - 1].t : 0, m.t], after: [m.t, i + 1 < marks.length ? marks[i + 1].t : index.endTime] }));
 }
