@@ -9,7 +9,8 @@ import { CLASS_COLOURS, CLASS_COLOUR_LIST } from '../timeline/palette.js';
 import { useApp } from '../store/app.js';
 import { loaded } from '../store/traces.js';
 import { callFigures } from '../derived/calls.js';
-import { blameByLock } from '../derived/blame.js';
+import { blameByLockSteps, type BlameRow } from '../derived/blame.js';
+import { sliced } from '../derived/sliced.js';
 import { LatencyChart, SERIES_COLOURS } from './LatencyChart.js';
 import { useMarksSplit, useRangeStats, useStats } from './useStats.js';
 import { LockOrderView } from './LockOrderView.js';
@@ -93,11 +94,23 @@ export function StatsPanel() {
 /** Per lock, its waits split by what the holder was itself waiting for meanwhile. */
 function BlameTable() {
   const version = useApp((s) => s.versions.main);
-  const rows = useMemo(() => {
+  // Recomputed as the run grows, a slice at a time (millions of waits must not freeze the page);
+  // null while counting.
+  const [rows, setRows] = useState<BlameRow[] | null>(null);
+  useEffect(() => {
     const entry = loaded('main');
-    return entry ? blameByLock(entry.index).slice(0, 20) : [];
-    // recomputed as the run grows
+    if (!entry) {
+      setRows([]);
+      return;
+    }
+    const abort = new AbortController();
+    sliced(blameByLockSteps(entry.index), abort.signal).then(
+      (all) => setRows(all.slice(0, 20)),
+      () => setRows([]),
+    );
+    return () => abort.abort();
   }, [version]);
+  if (rows === null) return <p className="muted">Counting…</p>;
   if (rows.length === 0) return <p className="muted">No lock was waited for yet.</p>;
   return (
     <table data-testid="table-blame">

@@ -32,9 +32,18 @@ function lockName(index: TimelineIndex, lock: number): string {
  * what the waiting is blamed on.
  */
 export function blameByLock(index: TimelineIndex): BlameRow[] {
+  return runToEnd(blameByLockSteps(index));
+}
+
+/** blameByLock as steps: it yields every BLAME_STEP intervals, so that a page can spread the
+ * work of millions of waits over frames (see `sliced`). */
+export function* blameByLockSteps(index: TimelineIndex): Generator<void, BlameRow[]> {
   const rows = new Map<number, { waited: number; by: Map<number, number> }>();
   const times = index.times();
-  for (let w = 0; w < index.size; w++) {
+  // (the intervals of now: a live run may grow between steps)
+  const n = index.size;
+  for (let w = 0; w < n; w++) {
+    if (w % BLAME_STEP === BLAME_STEP - 1) yield;
     if (index.kindOf(w) !== IntervalKind.Wait) continue;
     const s = index.startOf(w);
     const e = index.endOf(w);
@@ -63,6 +72,15 @@ export function blameByLock(index: TimelineIndex): BlameRow[] {
     out.push({ lock, name: lockName(index, lock), lockClass: index.source.locks[lock]?.class ?? 'other', waited: r.waited, holderWaiting, holderRunning: Math.max(0, r.waited - blocked) });
   }
   return out.sort((a, b) => b.waited - a.waited || a.lock - b.lock);
+}
+
+const BLAME_STEP = 16_384;
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 export interface CallLockTime {
