@@ -158,6 +158,13 @@ const api = {
     return { indexMs: b - a, drawJsMs: d - c, flushMs: e - d, draw2JsMs: f - e, flush2Ms: g - f };
   },
 
+  /** Bytes of the loaded trace's columns and of its index (columns, lists, pyramids). */
+  dataBytes(): { trace: number; index: number; intervals: number } {
+    if (!index) throw new Error('load first');
+    const tr = index.source;
+    return { trace: tr.columnBytes, index: index.bytes, intervals: index.size };
+  },
+
   heapBytes(): number {
     const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
     return mem ? mem.usedJSHeapSize : -1;

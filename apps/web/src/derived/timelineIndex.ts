@@ -244,7 +244,8 @@ export class TimelineIndex implements IntervalListener {
       lane.holds.reserve(Math.ceil(counts.holdsByThread[th] * 1.05) + 64);
     }
     for (const ll of this.lockLanes) {
-      if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock] + counts.waitsByLock[ll.lock]));
+      // By its holds: its waits show as the queue's depth over them.
+      if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock]));
       ll.lod.reserve(end);
       if (this.trace.locks[ll.lock].kind !== 'mutex') ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
     }
@@ -267,8 +268,9 @@ export class TimelineIndex implements IntervalListener {
   /** The pyramid of a lane's lock row at `depth`, created on first use. */
   private rowLod(lane: ThreadLane, depth: number): MaxMipmap {
     while (lane.lods.length <= depth) {
-      // The first row's bucket budget (a deeper row holds at most as many intervals).
-      const lod = new MaxMipmap(lane.rowBudget);
+      // Half the first row's bucket budget: that budget counts every wait and hold of the thread,
+      // a deeper row holds only the nested ones and the waits that lead to them.
+      const lod = new MaxMipmap(Math.max(MIN_BULK_BUCKETS, lane.rowBudget / 2));
       if (this.reserveEnd > 0) lod.reserve(this.reserveEnd);
       lane.lods.push(lod);
     }

@@ -1,6 +1,7 @@
 // A lock's lane: who holds it (a bar in the lock class's colour, the holder named where wide
 // enough) and how many wait for it (a vermillion bar growing from the bottom, 1 px per waiter).
 
+import { NONE } from '@lockscope/trace';
 import { fillInterval } from '../../derived/mipmap.js';
 import type { TimelineIndex } from '../../derived/timelineIndex.js';
 import { GUTTER, LOCK_LANE_H, type LockRow } from '../layout.js';
@@ -15,9 +16,13 @@ function fillQueue(index: TimelineIndex, lock: number, f: Frame): void {
   const delta = f.waitColumns;
   delta.fill(0);
   let any = false;
-  index.lockLanes[lock].waits.forEachIn(index.times(), t0, t1, (id) => {
-    const s = index.startOf(id);
-    const e = index.endOf(id);
+  const times = index.times();
+  const { time, startEvent, endEvent } = times;
+  const endTime = index.endTime;
+  index.lockLanes[lock].waits.forEachIn(times, t0, t1, (id) => {
+    const s = time[startEvent[id]];
+    const close = endEvent[id];
+    const e = close === NONE ? endTime : time[close];
     if (e <= s) return;
     let x0 = Math.floor((s - t0) / nsPerDev);
     let x1 = Math.ceil((e - t0) / nsPerDev);

@@ -107,6 +107,9 @@ export function lockMid(row: ThreadRow, depth = -1): number {
   return row.y + LOCK_Y + (Math.min(depth, row.depthRows - 1) + 0.5) * h;
 }
 
+/** Scratch: the waits in view of the lane being painted. */
+const visibleWaits: number[] = [];
+
 export const threadLane: LanePainter<ThreadRow> = {
   paint(row, index, f) {
     const { columns, t0, t1, nsPerDev, band, dy, summary, layout } = f;
@@ -124,6 +127,10 @@ export const threadLane: LanePainter<ThreadRow> = {
     else summary.lodLanes++;
     const rowH = depthRowH(rows);
     const depthOf = index.depth.data;
+    // Interval times read straight from the columns in the loops below (a frame reads thousands).
+    const { time, startEvent, endEvent } = times;
+    const endTime = index.endTime;
+    let waitsRead: ThreadLane | null = null;
     for (let d = 0; d < rows; d++) {
       columns.fill(0);
       const [s0, s1] = slotsOfRow(lane, d, rows);
@@ -138,14 +145,24 @@ export const threadLane: LanePainter<ThreadRow> = {
       } else {
         for (let s = s0; s < s1; s++) {
           lane.holds.forEachInSlot(s, times, t0, t1, (id) => {
-            fillInterval(columns, index.startOf(id), index.endOf(id), holdValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
+            const e = endEvent[id];
+            fillInterval(columns, time[startEvent[id]], e === NONE ? endTime : time[e], holdValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
           });
         }
-        lane.waits.forEachIn(times, t0, t1, (id) => {
-          if (depthOf[id] !== d) return;
-          const s = index.startOf(id);
-          const e = index.endOf(id);
-          if (e <= s) return; // uncontended: acquired at once
+        // The lane's waits in view, read once for all its rows (each is drawn on one).
+        if (waitsRead !== lane) {
+          waitsRead = lane;
+          visibleWaits.length = 0;
+          lane.waits.forEachIn(times, t0, t1, (id) => {
+            visibleWaits.push(id);
+          });
+        }
+        for (const id of visibleWaits) {
+          if (depthOf[id] !== d) continue;
+          const s = time[startEvent[id]];
+          const close = endEvent[id];
+          const e = close === NONE ? endTime : time[close];
+          if (e <= s) continue; // uncontended: acquired at once
           fillInterval(columns, s, e, waitValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
           // (who blocked it is looked up only while arrows are still drawn)
           const holder = f.arrows.length < MAX_ARROWS ? index.blockerOf(id) : NONE;
@@ -153,7 +170,7 @@ export const threadLane: LanePainter<ThreadRow> = {
             const hr = layout.threadRows[row.slot].get(holder);
             if (hr) f.arrows.push([f.xOf(s), lockMid(row, d), lockMid(hr)]);
           }
-        });
+        }
       }
       countRow(f, columns, d > 0);
       const y0 = dy(row.y + LOCK_Y + d * rowH);
