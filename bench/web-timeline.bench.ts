@@ -41,6 +41,7 @@ interface BenchApi {
   panZoom(frames: number): number[];
   svgBaseline(intervals: number, frames: number): { firstDrawMs: number; frames: number[] };
   heapBytes(): number;
+  dataBytes(): { trace: number; index: number; intervals: number };
 }
 
 interface Measured {
@@ -49,6 +50,8 @@ interface Measured {
   heap: number;
   usage: { usedSize: number; backingStorageSize?: number };
   pageReportedHeap: number;
+  /** What the page says it holds (absent from builds before the page could tell). */
+  data: { trace: number; index: number; intervals: number } | null;
   svg: { firstDrawMs: number; frames: number[] };
 }
 
@@ -90,12 +93,16 @@ async function measure(dist: string, intervals: number, quick: boolean, shot: st
     const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
     const heap = usage.usedSize + (usage.backingStorageSize ?? 0);
     const pageReportedHeap = await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.heapBytes());
+    const data = await page.evaluate(() => {
+      const api = (window as unknown as { lockscopeBench: Partial<BenchApi> }).lockscopeBench;
+      return api.dataBytes ? api.dataBytes() : null;
+    });
     const frameTimes = await page.evaluate((f) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.panZoom(f), frames);
     const svg = await page.evaluate(
       ({ f }) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.svgBaseline(20_000, f),
       { f: quick ? 20 : 40 },
     );
-    return { loads, frameTimes, heap, usage, pageReportedHeap, svg };
+    return { loads, frameTimes, heap, usage, pageReportedHeap, data, svg };
   } finally {
     await context.close();
     server.close();
@@ -163,6 +170,7 @@ const bench: Bench = async ({ quick, options }) => {
         'V8 used heap (MB)': usage.usedSize / 2 ** 20,
         'array buffer backing stores (MB)': (usage.backingStorageSize ?? 0) / 2 ** 20,
         'performance.memory used, without waiting for GC (MB)': pageReportedHeap / 2 ** 20,
+        ...(last.data ? { 'trace columns, bytes per interval': last.data.trace / last.data.intervals, 'index, bytes per interval': last.data.index / last.data.intervals } : {}),
       },
     },
   ];
