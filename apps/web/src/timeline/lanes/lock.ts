@@ -51,8 +51,14 @@ export const lockLane: LanePainter<LockRow> = {
     const ll = index.lockLanes[row.lock];
     if (!ll) return;
     columns.fill(0);
+    const times = index.times();
+    const { time, startEvent, endEvent } = times;
+    const endOf = (id: number): number => {
+      const e = endEvent[id];
+      return e === NONE ? index.endTime : time[e];
+    };
     if (!ll.lod.fillColumns(columns, t0, nsPerDev)) {
-      ll.holds.forEachIn(index.times(), t0, t1, (id) => fillInterval(columns, index.startOf(id), index.endOf(id), 1, t0, nsPerDev));
+      ll.holds.forEachIn(times, t0, t1, (id) => fillInterval(columns, time[startEvent[id]], endOf(id), 1, t0, nsPerDev));
       fillQueue(index, row.lock, f);
     } else {
       for (const id of ll.holds.openIds()) fillInterval(columns, index.startOf(id), index.endTime, 1, t0, nsPerDev);
@@ -61,9 +67,9 @@ export const lockLane: LanePainter<LockRow> = {
     const held = CLASS_RGBA[index.lockClassOf(row.lock)];
     // Who holds it: the holder's name on holds wide enough to read.
     let visited = 0;
-    ll.holds.forEachIn(index.times(), t0, t1, (id) => {
-      const x0 = Math.max(GUTTER, f.xOf(index.startOf(id)));
-      const x1 = Math.min(width, f.xOf(index.endOf(id)));
+    ll.holds.forEachIn(times, t0, t1, (id) => {
+      const x0 = Math.max(GUTTER, f.xOf(time[startEvent[id]]));
+      const x1 = Math.min(width, f.xOf(endOf(id)));
       if (x1 - x0 > 50 && f.lockLabels.length < MAX_LOCK_LABELS) f.lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.threadOf(id)]?.name ?? '' });
       return ++visited > 150 || f.lockLabels.length >= MAX_LOCK_LABELS;
     });

@@ -211,18 +211,24 @@ export const threadLane: LanePainter<ThreadRow> = {
 function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: Frame): void {
   const { columns, t0, t1, nsPerDev, band, dy, width, labels } = f;
   const times = index.times();
+  const { time, startEvent, endEvent } = times;
+  const endTime = index.endTime;
+  const endOf = (id: number): number => {
+    const e = endEvent[id];
+    return e === NONE ? endTime : time[e];
+  };
   const spanSlots = lane.spans[0];
   if (spanSlots) {
     columns.fill(0);
     const pushLabel = (id: number): void => {
-      const x0 = Math.max(GUTTER, f.xOf(index.startOf(id)));
-      const x1 = Math.min(width, f.xOf(index.endOf(id)));
+      const x0 = Math.max(GUTTER, f.xOf(time[startEvent[id]]));
+      const x1 = Math.min(width, f.xOf(endOf(id)));
       if (x1 - x0 > 60 && labels.length < MAX_LABELS) labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: spanLabel(index, id) });
     };
     if (!lane.spanLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       spanSlots.forEachIn(times, t0, t1, (id) => {
-        fillInterval(columns, index.startOf(id), index.endOf(id), index.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
+        fillInterval(columns, time[startEvent[id]], endOf(id), index.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
         pushLabel(id);
       });
     } else {
@@ -242,7 +248,7 @@ function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: F
     if (!lane.phaseLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       for (let d = 1; d < lane.spans.length; d++) {
-        lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.startOf(id), index.endOf(id), SpanValue.api, t0, nsPerDev));
+        lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, time[startEvent[id]], endOf(id), SpanValue.api, t0, nsPerDev));
       }
     } else {
       for (let d = 1; d < lane.spans.length; d++) for (const id of lane.spans[d].openIds()) fillInterval(columns, index.startOf(id), index.endTime, SpanValue.api, t0, nsPerDev);
