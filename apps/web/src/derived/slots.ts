@@ -94,8 +94,18 @@ export class SlotSet {
   /** Adds an open interval; returns its slot. */
   open(id: number): number {
     if (this.external) {
-      this.openIn[0] = id;
-      return 0;
+      if (this.openIn[0] < 0) {
+        this.openIn[0] = id;
+        return 0;
+      }
+      // An interval opens while another is open: the owner's list is no longer one slot of
+      // intervals that never overlap (a trace that lost a release). Keep a copy of it, without
+      // `id` (its owner has just added it), and place `id` as any slot set would.
+      const list = this.slots[0];
+      const own = new GrowableU32(Math.max(16, list.length));
+      for (let k = 0; k < list.length; k++) if (list.data[k] !== id) own.push(list.data[k]);
+      this.slots[0] = own;
+      this.external = false;
     }
     let s = slotOf(this.openIn, -1);
     if (s < 0) {
