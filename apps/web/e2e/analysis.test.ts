@@ -2,7 +2,8 @@
 // occurrence on the timeline, and a sweep chart's point opens its own timeline.
 
 import { describe, expect, it } from 'vitest';
-import { Trace, encodeTrace } from '@lockscope/trace';
+import { Trace, computeStats, encodeTrace } from '@lockscope/trace';
+import { syntheticTrace } from '../src/derived/synthetic.js';
 import { createSimulation, resolveConfig } from '@lockscope/sim';
 import { screenshot, serverAndBrowser, skipReason, waitForDrawn } from './harness.js';
 
@@ -103,6 +104,33 @@ describe.skipIf(reason !== null)('analysis views in Chromium', () => {
     expect(await page.textContent('[data-testid="wait-avoidable"]')).toMatch(/avoidable \d/);
     await screenshot(page, 'sweep-point-timeline');
   }, 120_000);
+
+  it('counts a big recording’s statistics in a worker, and shows the figures the trace gives', async () => {
+    const { server, browser } = ctx;
+    // Over a million events: loaded at once, its statistics are counted off the page's thread.
+    const trace = syntheticTrace({ intervals: 700_000, threads: 8, locks: 6, seed: 5 });
+    expect(trace.length).toBeGreaterThan(1_000_000);
+    const res = await fetch(`${server.url}/api/recordings?title=big`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Blob([encodeTrace(trace) as BlobPart]),
+    });
+    expect(res.status).toBe(201);
+    const { page } = browser;
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(r.url()));
+    await page.goto(`${server.url}${((await res.json()) as { url: string }).url}`);
+    await waitForDrawn(page, { drawnThreadLanes: 8 });
+    await page.waitForSelector('[data-testid="stats"]', { timeout: 60_000 });
+    // Each lock class's acquisitions as the trace package counts them.
+    const rows = await page.$$eval('[data-testid="stats"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+    const expected = computeStats(trace).classes.filter((c) => c.acquisitions > 0);
+    expect(expected.length).toBeGreaterThan(2);
+    for (const c of expected) expect(rows.find((r) => r[0].includes(c.class))?.[1], c.class).toBe(c.acquisitions.toLocaleString('en-US'));
+    // The page started the statistics worker (its script fetched).
+    expect(fetched.some((u) => /stats\.worker/.test(u))).toBe(true);
+    expect(browser.errors).toEqual([]);
+  }, 180_000);
 
   it('replays an uploaded trace under another strategy and shows it as a compare', async () => {
     const { server, browser } = ctx;

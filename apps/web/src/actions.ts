@@ -158,7 +158,8 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
   app.setSource({ kind: 'recording', id });
   try {
     const [trace, info] = await Promise.all([fetchRecording(id), getRecordingInfo(id).catch(() => null)]);
-    attachTrace('main', trace);
+    // (a big recording's statistics come back from a worker after the first draw)
+    attachTrace('main', trace, () => useApp.getState().bump('main'));
     const end = loaded('main')?.index.endTime ?? 0;
     useApp.setState({ end, window: { t0: 0, t1: Math.max(end, 1000) }, follow: false });
     app.setSource({ kind: 'recording', id, name: info?.title ?? id });

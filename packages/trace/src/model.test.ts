@@ -51,4 +51,13 @@ describe('traceTransfer', () => {
     expect(Array.from({ length: back.length }, (_, i) => back.event(i))).toEqual(before);
     expect(back.label('virDomainCreateXML')).toBe(t.labels.indexOf('virDomainCreateXML'));
   });
+
+  it('sends a copy and keeps the trace whole when asked to', () => {
+    const t = randomValidTrace(mulberry32(3), { events: 100 });
+    const before = Array.from({ length: t.length }, (_, i) => t.event(i));
+    const { data, transfer } = traceTransfer(t, true);
+    const back = traceFromTransfer(structuredClone(data, { transfer }));
+    expect(Array.from({ length: t.length }, (_, i) => t.event(i))).toEqual(before);
+    expect(Array.from({ length: back.length }, (_, i) => back.event(i))).toEqual(before);
+  });
 });

@@ -352,9 +352,12 @@ export interface TraceTransfer {
   arg: Uint32Array;
 }
 
-/** `trace` as a message and the buffers to transfer with it: `trace` must not be used after. */
-export function traceTransfer(trace: Trace): { data: TraceTransfer; transfer: ArrayBuffer[] } {
-  const { threads, locks, labels, meta, length, time, thread, kind, ref, mode, arg } = trace;
+/** `trace` as a message and the buffers to transfer with it: `trace` must not be used after,
+ * unless `copy` (then copies of its used columns move, and `trace` stays whole). */
+export function traceTransfer(trace: Trace, copy = false): { data: TraceTransfer; transfer: ArrayBuffer[] } {
+  const { threads, locks, labels, meta, length } = trace;
+  const col = <A extends Float64Array | Uint32Array | Uint8Array>(c: A): A => (copy ? (c.slice(0, length) as A) : c);
+  const [time, thread, kind, ref, mode, arg] = [col(trace.time), col(trace.thread), col(trace.kind), col(trace.ref), col(trace.mode), col(trace.arg)];
   const data: TraceTransfer = { threads, locks, labels, meta, length, time, thread, kind, ref, mode, arg };
   const transfer = [time, thread, kind, ref, mode, arg].map((c) => c.buffer as ArrayBuffer);
   return { data, transfer: transfer.filter((b, i) => transfer.indexOf(b) === i) };

@@ -32,7 +32,15 @@ export function StatsPanel() {
     if (comparing) setTab('compare');
   }, [comparing]);
   const current: Tab = (tab === 'compare' && !comparing) || (tab === 'marks' && split.length === 0) ? 'classes' : tab;
-  if (!stats) return null;
+  if (!stats) {
+    // A big trace's statistics are being counted in a worker: say so rather than show nothing.
+    const entry = loaded('main');
+    return entry?.offThread ? (
+      <section className="stats" aria-label="statistics" data-testid="stats-counting">
+        <p className="muted">Counting the statistics of {entry.trace.length.toLocaleString()} events…</p>
+      </section>
+    ) : null;
+  }
   const tabs: Array<[Tab, string]> = [
     ['classes', 'Lock classes'],
     ['locks', 'Locks'],

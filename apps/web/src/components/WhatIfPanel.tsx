@@ -28,7 +28,7 @@ export function WhatIfPanel() {
       const traced = tracedStrategy(entry.trace);
       const target = resolveConfig({ scenario: 'create-storm', preset }).strategy;
       const { trace, stuck } = replayCalls(calls, strategyMapper(traced.strategy, target), { replayOf: entry.trace.meta, preset, strategy: target });
-      attachTrace('compare', trace);
+      attachTrace('compare', trace, () => useApp.getState().bump('compare'));
       app.setCompare({ status: 'done', preset, set: {}, error: undefined });
       app.bump('compare');
       const missing = unmodelledKnobs(traced.strategy, target);

@@ -32,8 +32,8 @@ function statsWorker(): Worker | null {
 }
 
 /** The statistics of `trace` (which has `size` intervals), computed off this thread; `trace`
- * is handed over and must not be used after. */
-export function statsOffThread(trace: Trace, size: number): Promise<StatsSnapshot> {
+ * is handed over and must not be used after, unless `keep` (then a copy goes). */
+export function statsOffThread(trace: Trace, size: number, keep = false): Promise<StatsSnapshot> {
   const w = statsWorker();
   if (!w) {
     const stats = new DashboardStats({ source: trace, size });
@@ -41,7 +41,7 @@ export function statsOffThread(trace: Trace, size: number): Promise<StatsSnapsho
     return Promise.resolve(stats.snapshot());
   }
   const id = nextId++;
-  const { data, transfer } = traceTransfer(trace);
+  const { data, transfer } = traceTransfer(trace, keep);
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.postMessage({ id, trace: data, size } satisfies StatsRequest, transfer);
