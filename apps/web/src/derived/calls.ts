@@ -24,34 +24,45 @@ const API_KIND = SPAN_KINDS.indexOf('api');
  */
 export function callFigures(index: TimelineIndex): Map<string, CallFigures> {
   const { startEvent, endEvent } = index.builder.intervals;
+  const classes = LOCK_CLASSES.length;
+  // Time waited per call and lock class, one row per call span (by its position among the
+  // thread's outermost spans): a single array, not an object per call.
+  const rowOf = new Map<number, number>();
+  let rows = 0;
+  for (const lane of index.threadLanes) {
+    const calls = lane.spans[0]?.slots[0];
+    if (calls) for (let c = 0; c < calls.length; c++) rowOf.set(calls.data[c], rows++);
+  }
+  const waited = new Float64Array(rows * classes);
   // Each thread's waits and calls are in start order and its calls never overlap: one merge
   // per thread finds the call each wait happened in (the call open when the wait began).
-  const waitedBy = new Map<number, Float64Array>();
   for (const lane of index.threadLanes) {
     const calls = lane.spans[0]?.slots[0];
     const waits = lane.waits.slots[0];
     if (!calls || !waits) continue;
+    const first = rowOf.get(calls.data[0]) ?? 0;
     let c = 0;
     for (let k = 0; k < waits.length; k++) {
       const w = waits.data[k];
       const e = startEvent[w];
       while (c < calls.length && endEvent[calls.data[c]] !== NONE && endEvent[calls.data[c]] < e) c++;
       if (c === calls.length) break;
-      const call = calls.data[c];
-      if (startEvent[call] > e || index.isOpen(w)) continue;
+      if (startEvent[calls.data[c]] > e || index.isOpen(w)) continue;
       const d = index.endOf(w) - index.startOf(w);
-      if (d <= 0) continue;
-      let sum = waitedBy.get(call);
-      if (!sum) waitedBy.set(call, (sum = new Float64Array(LOCK_CLASSES.length)));
-      sum[index.lockClassOf(index.refOf(w))] += d;
+      if (d > 0) waited[(first + c) * classes + index.lockClassOf(index.refOf(w))] += d;
     }
   }
   const out = new Map<string, CallFigures>();
   forEachCall(index, (id, key, label, subject) => {
     if (index.isOpen(id)) return;
-    const w = waitedBy.get(id);
-    const waitByClass = w ? Array.from(w) : LOCK_CLASSES.map(() => 0);
-    out.set(key, { key, label, subject, latency: index.endOf(id) - index.startOf(id), waited: waitByClass.reduce((s, x) => s + x, 0), waitByClass });
+    const at = (rowOf.get(id) ?? 0) * classes;
+    const waitByClass: number[] = [];
+    let total = 0;
+    for (let k = 0; k < classes; k++) {
+      waitByClass.push(waited[at + k]);
+      total += waited[at + k];
+    }
+    out.set(key, { key, label, subject, latency: index.endOf(id) - index.startOf(id), waited: total, waitByClass });
   });
   return out;
 }
