@@ -22,9 +22,16 @@ export function waitVerdict(index: TimelineIndex, interval: number): { verdict: 
   return { verdict, text: describeVerdict(verdict, trace.locks[verdict.lock]?.name ?? 'the lock') };
 }
 
-/** The interval opened by event `event` (for a lock.acquired: its hold), or -1. */
+/** The interval opened by event `event` (for a lock.acquired: its hold), or -1. Intervals are
+ * numbered in the order of their opening events: a binary search. */
 export function intervalOpenedBy(index: TimelineIndex, event: number): number {
   const { startEvent, length } = index.builder.intervals;
-  for (let i = 0; i < length; i++) if (startEvent[i] === event) return i;
-  return -1;
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (startEvent[mid] < event) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < length && startEvent[lo] === event ? lo : -1;
 }
