@@ -128,7 +128,7 @@ describe.skipIf(reason !== null)('analysis views in Chromium', () => {
     expect(expected.length).toBeGreaterThan(2);
     for (const c of expected) expect(rows.find((r) => r[0].includes(c.class))?.[1], c.class).toBe(c.acquisitions.toLocaleString('en-US'));
     // The page started the statistics worker (its script fetched).
-    expect(fetched.some((u) => /stats\.worker/.test(u))).toBe(true);
+    expect(fetched.some((u) => /trace\.worker/.test(u))).toBe(true);
     expect(browser.errors).toEqual([]);
   }, 180_000);
 

@@ -2,7 +2,8 @@
 // `{error, message}`; they surface to the user as that message.
 
 import type { KnobInfo, PresetInfo } from '@lockscope/sim';
-import { decodeBinaryTrace, type Trace } from '@lockscope/trace';
+import type { Trace } from '@lockscope/trace';
+import { decodeOffThread } from '../derived/offthread.js';
 import type { RunConfig } from '../store/app.js';
 import type { RecordingEntry, RepairWarning, UploadResult } from '@lockscope/trace/protocol';
 
@@ -147,7 +148,8 @@ export async function fetchRecording(id: string, onProgress?: (fraction: number)
   } else {
     bytes = new Uint8Array(await res.arrayBuffer());
   }
-  return decodeBinaryTrace(bytes);
+  // Decoded in a worker: a recording of millions of events leaves the page responsive.
+  return decodeOffThread(bytes);
 }
 
 /** Uploads a trace file; progress 0..1 while sending. Rejects with the server's message. */
