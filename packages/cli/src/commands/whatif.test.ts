@@ -76,8 +76,16 @@ describe('lockscope whatif on a real libvirtd trace', () => {
     'replays a traced lifecycle within 10 % of its makespan',
     async () => {
       const file = join(dir, 'lifecycle.bin');
-      expect(await trace(['--workload', 'lifecycle', '--param', 'domains=3', '--out', file])).toBe(0);
-      const out = await runWhatif([file, '--preset', 'libvirt-9.0', '--set', 'security.lock=domain']);
+      // On a loaded machine the recorder now and then misses a release (as it does for the file
+      // cache lock, docs/analysis.md), and a hold that never ends leaves later calls stuck in the
+      // replay: such a trace is recorded once more, and said so.
+      let out: WhatifOut | null = null;
+      for (let attempt = 0; attempt < 2 && (!out || out.replay.stuckCalls > 0); attempt++) {
+        if (out) console.warn(`the traced lifecycle left ${out.replay.stuckCalls} calls stuck in its replay: tracing it again`);
+        expect(await trace(['--workload', 'lifecycle', '--param', 'domains=3', '--out', file])).toBe(0);
+        out = await runWhatif([file, '--preset', 'libvirt-9.0', '--set', 'security.lock=domain']);
+      }
+      if (!out) throw new Error('no what-if output');
       expect(out.traced.strategyAssumed).toBe(true);
       expect(out.traced.makespanMs).toBeGreaterThan(0);
       expect(out.replay.stuckCalls).toBe(0);
