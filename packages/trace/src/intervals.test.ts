@@ -62,7 +62,6 @@ describe('IntervalBuilder', () => {
       { time: 12, waiter: 2, holder: 0, lock: 0, waitInterval: 4, holdInterval: 2 },
     ]);
     expect([3, 4, 1].map((w) => b.firstBlocker(w))).toEqual([0, 0, NONE]);
-    expect(b.pendingWaitOf(2)).toBe(4);
     expect(b.openSpans(0)).toEqual([]);
     expect(b.blockingChain(4)).toEqual({ steps: [{ waitInterval: 4, waiter: 2, lock: 0, holdInterval: 2, holder: 0 }], root: 0, cycle: false });
   });

@@ -299,11 +299,6 @@ export class IntervalBuilder {
     return this.next;
   }
 
-  /** The wait of `thread` still open (requested, not yet acquired), or NONE. */
-  pendingWaitOf(thread: number): number {
-    return this.pendingWait[thread] ?? NONE;
-  }
-
   /** Reads the events appended to the trace since the last call; `listener` hears each
    * interval open and close. */
   update(listener?: IntervalListener): void {

@@ -338,19 +338,7 @@ export class TraceError extends Error {
 
 /** A trace as plain data for another thread (a Web Worker, a worker thread): the dictionaries,
  * and the event columns, whose buffers move rather than copy (see `traceTransfer`). */
-export interface TraceTransfer {
-  threads: ThreadInfo[];
-  locks: LockInfo[];
-  labels: string[];
-  meta: TraceMeta;
-  length: number;
-  time: Float64Array;
-  thread: Uint32Array;
-  kind: Uint8Array;
-  ref: Uint32Array;
-  mode: Uint8Array;
-  arg: Uint32Array;
-}
+export type TraceTransfer = Pick<Trace, 'threads' | 'locks' | 'labels' | 'meta' | 'length' | 'time' | 'thread' | 'kind' | 'ref' | 'mode' | 'arg'>;
 
 /** `trace` as a message and the buffers to transfer with it: `trace` must not be used after,
  * unless `copy` (then copies of its used columns move, and `trace` stays whole). */

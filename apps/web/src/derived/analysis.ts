@@ -2,6 +2,7 @@
 // why), and the interval that an event opened (to jump from a lock-order edge to the timeline).
 // Both read @lockscope/trace's analyses; results are cached per trace and length.
 
+import { bisectLeft } from 'd3';
 import { avoidableWaits, describeVerdict, type Trace, type WaitVerdict } from '@lockscope/trace';
 import { IntervalKind, type TimelineIndex } from './timelineIndex.js';
 
@@ -26,12 +27,6 @@ export function waitVerdict(index: TimelineIndex, interval: number): { verdict: 
  * numbered in the order of their opening events: a binary search. */
 export function intervalOpenedBy(index: TimelineIndex, event: number): number {
   const { startEvent, length } = index.builder.intervals;
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (startEvent[mid] < event) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < length && startEvent[lo] === event ? lo : -1;
+  const at = bisectLeft(startEvent, event, 0, length);
+  return at < length && startEvent[at] === event ? at : -1;
 }

@@ -4,6 +4,7 @@
 // are then the same statistics (@lockscope/trace's StatsAccumulator, through DashboardStats) of
 // this smaller trace: no second way of counting.
 
+import { bisectLeft } from 'd3';
 import { EventKind, NONE, Trace } from '@lockscope/trace';
 import { DashboardStats, type StatsSnapshot } from './stats.js';
 import { statsOffThread } from './offthread.js';
@@ -52,7 +53,7 @@ export function clipTrace(index: TimelineIndex, t0: number, t1: number): Trace {
   // The events in [t0, t1] in their order, a time's marks first (a strategy change applies to
   // what happens at its time); what was going on at t0 right after t0's marks.
   const n = src.length;
-  let i = lowerBound(time, t0, n);
+  let i = bisectLeft(time, t0, 0, n);
   const pushBegun = (): void => {
     for (const b of begun) {
       const e = startEvent[b.id];
@@ -80,18 +81,6 @@ export function clipTrace(index: TimelineIndex, t0: number, t1: number): Trace {
   const last = Math.min(t1, index.endTime);
   if (out.length === 0 || out.time[out.length - 1] < last) out.mark(last, 'end of the range');
   return out;
-}
-
-/** First index in time[0..n) at or after t. */
-function lowerBound(time: Float64Array, t: number, n: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (time[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The cut of [t0, t1] and its interval count (the events that open one: no need to derive them). */

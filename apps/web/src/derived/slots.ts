@@ -18,7 +18,7 @@ export interface IntervalTimes {
 
 /** Calls fn for every interval of `list` (non-overlapping, in start order) overlapping [t0, t1],
  * until fn returns true (then returns true). */
-export function forEachInList(list: GrowableU32, times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): boolean {
+function forEachInList(list: GrowableU32, times: IntervalTimes, t0: number, t1: number, fn: (id: number) => boolean | void): boolean {
   const { time, startEvent, endEvent } = times;
   const ids = list.data;
   const n = list.length;

@@ -85,7 +85,7 @@ describe('TimelineIndex', () => {
       expect(facts(live)).toEqual(facts(whole));
       const slots = (ix: TimelineIndex): number[][][] => ix.threadLanes.map((l) => [...l.holds.slots, ...l.waits.slots, ...l.spans.flatMap((s) => s.slots)].map((g) => [...g.view()]));
       expect(slots(live)).toEqual(slots(whole));
-      const open = (ix: TimelineIndex): number[][] => ix.threadLanes.map((l) => [...l.holds.openIds(), -1, ...l.waits.openIds(), -1, ...l.spans.flatMap((s) => s.openIds()), -1, ...l.openSpans]);
+      const open = (ix: TimelineIndex): number[][] => ix.threadLanes.map((l) => [...l.holds.openIds(), -1, ...l.waits.openIds(), -1, ...l.spans.flatMap((s) => s.openIds()), -1, ...ix.builder.openSpans(l.thread)]);
       expect(open(live)).toEqual(open(whole));
       // Lock lanes: their slots, what is open, the queue state and the figures the layout sorts by.
       const locks = (ix: TimelineIndex): unknown[] =>

@@ -5,7 +5,7 @@
 // interval, marks, and a level-of-detail pyramid per lane. Every lookup a frame needs is a binary
 // search or a pyramid read, never a scan of the whole trace.
 
-import { EventKind, GrowableU8, IntervalBuilder, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type IntervalListener, type LockClass, type OpeningCounts, type Trace } from '@lockscope/trace';
+import { EventKind, GrowableU8, IntervalBuilder, intervalEnd, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type IntervalListener, type LockClass, type OpeningCounts, type Trace } from '@lockscope/trace';
 import { DEFAULT_MAX_BUCKETS, MaxMipmap } from './mipmap.js';
 import { SlotSet, type IntervalTimes } from './slots.js';
 
@@ -57,7 +57,6 @@ export interface ThreadLane {
   phaseLod: MaxMipmap;
   /** Finest buckets of each lock row's pyramid (set from the lane's intervals at a bulk load). */
   rowBudget: number;
-  openSpans: number[];
 }
 
 export interface LockLane {
@@ -147,11 +146,11 @@ export class TimelineIndex implements IntervalListener {
     const lane = this.threadLanes[th];
     const kind = tr.kind[event];
     if (kind === EventKind.SpanBegin) {
-      const depth = lane.openSpans.length;
+      // (the builder has put it on its thread's stack of open spans)
+      const depth = this.builder.openSpans(th).length - 1;
       this.depth.push(Math.min(255, depth));
       while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
       lane.spans[depth].open(id);
-      lane.openSpans.push(id);
       return;
     }
     const ll = this.lockLanes[tr.ref[event]];
@@ -176,8 +175,8 @@ export class TimelineIndex implements IntervalListener {
     const kind = tr.kind[event];
     const depth = this.depth.data[id];
     if (kind === EventKind.SpanEnd) {
-      lane.openSpans.pop();
-      const depth = lane.openSpans.length;
+      // (the builder has taken it off its thread's stack of open spans)
+      const depth = this.builder.openSpans(th).length;
       lane.spans[depth].close(id);
       if (depth === 0) lane.spanLod.insert(s, t, this.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
       else lane.phaseLod.insert(s, t, SpanValue.api);
@@ -288,13 +287,12 @@ export class TimelineIndex implements IntervalListener {
   // ---- one interval (each read through the trace: an interval is its two events) ----
 
   startOf(id: number): number {
-    return this.trace.time[this.builder.intervals.startEvent[id]];
+    return this.builder.intervals.start(id);
   }
 
   /** End time of an interval, with open intervals running to the newest event. */
   endOf(id: number): number {
-    const e = this.builder.intervals.endEvent[id];
-    return e === NONE ? this.endTime : this.trace.time[e];
+    return intervalEnd(this.builder.intervals, id, this.endTime);
   }
 
   isOpen(id: number): boolean {
@@ -306,17 +304,17 @@ export class TimelineIndex implements IntervalListener {
   }
 
   threadOf(id: number): number {
-    return this.trace.thread[this.builder.intervals.startEvent[id]];
+    return this.builder.intervals.thread(id);
   }
 
   /** Lock id of a wait or hold, label id of a span. */
   refOf(id: number): number {
-    return this.trace.ref[this.builder.intervals.startEvent[id]];
+    return this.builder.intervals.ref(id);
   }
 
   /** Lock mode of a wait or hold, SPAN_KINDS index of a span. */
   modeOf(id: number): number {
-    return this.trace.mode[this.builder.intervals.startEvent[id]];
+    return this.builder.intervals.mode(id);
   }
 
   /** Subject label id of a span, or NONE. */
@@ -410,7 +408,6 @@ function newThreadLane(thread: number): ThreadLane {
     spanLod: new MaxMipmap(1 << 15),
     phaseLod: new MaxMipmap(1 << 13),
     rowBudget: DEFAULT_MAX_BUCKETS,
-    openSpans: [],
   };
 }
 

@@ -1,7 +1,7 @@
 // A lock's lane: who holds it (a bar in the lock class's colour, the holder named where wide
 // enough) and how many wait for it (a vermillion bar growing from the bottom, 1 px per waiter).
 
-import { NONE } from '@lockscope/trace';
+import { intervalEnd } from '@lockscope/trace';
 import { fillInterval } from '../../derived/mipmap.js';
 import type { TimelineIndex } from '../../derived/timelineIndex.js';
 import { GUTTER, LOCK_LANE_H, type LockRow } from '../layout.js';
@@ -17,12 +17,12 @@ function fillQueue(index: TimelineIndex, lock: number, f: Frame): void {
   delta.fill(0);
   let any = false;
   const times = index.times();
-  const { time, startEvent, endEvent } = times;
+  const { time, startEvent } = times;
+  const iv = index.builder.intervals;
   const endTime = index.endTime;
   index.lockLanes[lock].waits.forEachIn(times, t0, t1, (id) => {
     const s = time[startEvent[id]];
-    const close = endEvent[id];
-    const e = close === NONE ? endTime : time[close];
+    const e = intervalEnd(iv, id, endTime);
     if (e <= s) return;
     let x0 = Math.floor((s - t0) / nsPerDev);
     let x1 = Math.ceil((e - t0) / nsPerDev);
@@ -52,13 +52,8 @@ export const lockLane: LanePainter<LockRow> = {
     if (!ll) return;
     columns.fill(0);
     const times = index.times();
-    const { time, startEvent, endEvent } = times;
-    const endOf = (id: number): number => {
-      const e = endEvent[id];
-      return e === NONE ? index.endTime : time[e];
-    };
     if (!ll.lod.fillColumns(columns, t0, nsPerDev)) {
-      ll.holds.forEachIn(times, t0, t1, (id) => fillInterval(columns, time[startEvent[id]], endOf(id), 1, t0, nsPerDev));
+      ll.holds.forEachIn(times, t0, t1, (id) => fillInterval(columns, index.startOf(id), index.endOf(id), 1, t0, nsPerDev));
       fillQueue(index, row.lock, f);
     } else {
       for (const id of ll.holds.openIds()) fillInterval(columns, index.startOf(id), index.endTime, 1, t0, nsPerDev);
@@ -68,8 +63,8 @@ export const lockLane: LanePainter<LockRow> = {
     // Who holds it: the holder's name on holds wide enough to read.
     let visited = 0;
     ll.holds.forEachIn(times, t0, t1, (id) => {
-      const x0 = Math.max(GUTTER, f.xOf(time[startEvent[id]]));
-      const x1 = Math.min(width, f.xOf(endOf(id)));
+      const x0 = Math.max(GUTTER, f.xOf(index.startOf(id)));
+      const x1 = Math.min(width, f.xOf(index.endOf(id)));
       if (x1 - x0 > 50 && f.lockLabels.length < MAX_LOCK_LABELS) f.lockLabels.push({ x: x0, y: row.y + 3, w: x1 - x0, text: index.source.threads[index.threadOf(id)]?.name ?? '' });
       return ++visited > 150 || f.lockLabels.length >= MAX_LOCK_LABELS;
     });

@@ -5,7 +5,7 @@
 // level-of-detail pyramid when zoomed out and from the raw intervals when zoomed in. Waits sit
 // on the row their hold will take, vermillion and hatched with a strip of their lock class.
 
-import { NONE, SPAN_KINDS } from '@lockscope/trace';
+import { NONE, SPAN_KINDS, intervalEnd } from '@lockscope/trace';
 import { fillInterval } from '../../derived/mipmap.js';
 import { SpanValue, classOfValue, holdValue, isWaitValue, waitValue, type ThreadLane, type TimelineIndex } from '../../derived/timelineIndex.js';
 import { GUTTER, LOCK_Y, PHASE_H, PHASE_Y, SPAN_H, SPAN_Y, depthRowH, type ThreadRow } from '../layout.js';
@@ -128,7 +128,8 @@ export const threadLane: LanePainter<ThreadRow> = {
     const rowH = depthRowH(rows);
     const depthOf = index.depth.data;
     // Interval times read straight from the columns in the loops below (a frame reads thousands).
-    const { time, startEvent, endEvent } = times;
+    const { time, startEvent } = times;
+    const iv = index.builder.intervals;
     const endTime = index.endTime;
     let waitsRead: ThreadLane | null = null;
     for (let d = 0; d < rows; d++) {
@@ -145,8 +146,7 @@ export const threadLane: LanePainter<ThreadRow> = {
       } else {
         for (let s = s0; s < s1; s++) {
           lane.holds.forEachInSlot(s, times, t0, t1, (id) => {
-            const e = endEvent[id];
-            fillInterval(columns, time[startEvent[id]], e === NONE ? endTime : time[e], holdValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
+            fillInterval(columns, time[startEvent[id]], intervalEnd(iv, id, endTime), holdValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
           });
         }
         // The lane's waits in view, read once for all its rows (each is drawn on one).
@@ -160,8 +160,7 @@ export const threadLane: LanePainter<ThreadRow> = {
         for (const id of visibleWaits) {
           if (depthOf[id] !== d) continue;
           const s = time[startEvent[id]];
-          const close = endEvent[id];
-          const e = close === NONE ? endTime : time[close];
+          const e = intervalEnd(iv, id, endTime);
           if (e <= s) continue; // uncontended: acquired at once
           fillInterval(columns, s, e, waitValue(index.lockClassOf(index.refOf(id))), t0, nsPerDev);
           // (who blocked it is looked up only while arrows are still drawn)
@@ -211,24 +210,18 @@ export const threadLane: LanePainter<ThreadRow> = {
 function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: Frame): void {
   const { columns, t0, t1, nsPerDev, band, dy, width, labels } = f;
   const times = index.times();
-  const { time, startEvent, endEvent } = times;
-  const endTime = index.endTime;
-  const endOf = (id: number): number => {
-    const e = endEvent[id];
-    return e === NONE ? endTime : time[e];
-  };
   const spanSlots = lane.spans[0];
   if (spanSlots) {
     columns.fill(0);
     const pushLabel = (id: number): void => {
-      const x0 = Math.max(GUTTER, f.xOf(time[startEvent[id]]));
-      const x1 = Math.min(width, f.xOf(endOf(id)));
+      const x0 = Math.max(GUTTER, f.xOf(index.startOf(id)));
+      const x1 = Math.min(width, f.xOf(index.endOf(id)));
       if (x1 - x0 > 60 && labels.length < MAX_LABELS) labels.push({ x: x0, y: row.y + SPAN_Y, w: x1 - x0, text: spanLabel(index, id) });
     };
     if (!lane.spanLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       spanSlots.forEachIn(times, t0, t1, (id) => {
-        fillInterval(columns, time[startEvent[id]], endOf(id), index.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
+        fillInterval(columns, index.startOf(id), index.endOf(id), index.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api, t0, nsPerDev);
         pushLabel(id);
       });
     } else {
@@ -248,7 +241,7 @@ function paintSpans(row: ThreadRow, index: TimelineIndex, lane: ThreadLane, f: F
     if (!lane.phaseLod.fillColumns(columns, t0, nsPerDev)) {
       columns.fill(0);
       for (let d = 1; d < lane.spans.length; d++) {
-        lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, time[startEvent[id]], endOf(id), SpanValue.api, t0, nsPerDev));
+        lane.spans[d].forEachIn(times, t0, t1, (id) => fillInterval(columns, index.startOf(id), index.endOf(id), SpanValue.api, t0, nsPerDev));
       }
     } else {
       for (let d = 1; d < lane.spans.length; d++) for (const id of lane.spans[d].openIds()) fillInterval(columns, index.startOf(id), index.endTime, SpanValue.api, t0, nsPerDev);
