@@ -183,6 +183,12 @@ describe('Chrome JSON', () => {
       }),
       { numRuns: 400 },
     );
+    // Found by the property above: an id whose toString is not a function.
+    const doc = structuredClone(base);
+    const wait = doc.traceEvents.find((e) => e.ph === 'b') as Record<string, unknown>;
+    wait.id = { toString: false };
+    expect(() => fromChromeJson(JSON.stringify(doc))).toThrow(TraceError);
+    expect(() => fromChromeJson(JSON.stringify(doc))).toThrow(/"id" must be a string or a number/);
   });
 
   it('fails on malformed or truncated input with a TraceError', () => {

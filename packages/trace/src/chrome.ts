@@ -305,6 +305,8 @@ function checkEvents(events: unknown[]): ChromeEvent[] {
     if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null)) fail('"args" must be an object');
     if (e.name !== undefined && typeof e.name !== 'string') fail('"name" must be a string');
     if (e.cat !== undefined && typeof e.cat !== 'string') fail('"cat" must be a string');
+    const id = e.id as unknown;
+    if (id !== undefined && typeof id !== 'number' && typeof id !== 'string') fail('"id" must be a string or a number');
   }
   return events as ChromeEvent[];
 }
