@@ -5,7 +5,7 @@ import { Trace } from '@lockscope/trace';
 import { createRun, createTracedRun, errorFrom, fetchRecording, getRecordingInfo, recordRun, stopRun, uploadRecording, ApiError } from './api/client.js';
 import { LiveConnection, type ControlMessage } from './api/live.js';
 import { resetForNewTrace, useApp, type RunConfig, type RunStatusView, type TracedRunConfig } from './store/app.js';
-import { attachTrace, clearTrace, ingest, loaded, type TraceSlot } from './store/traces.js';
+import { attachTrace, attachWholeTrace, clearTrace, ingest, loaded, type TraceSlot } from './store/traces.js';
 import { recordingPath, simPath, type ViewState } from './url.js';
 
 const connections: Partial<Record<TraceSlot, LiveConnection>> = {};
@@ -159,7 +159,7 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
   try {
     const [trace, info] = await Promise.all([fetchRecording(id), getRecordingInfo(id).catch(() => null)]);
     // (a big recording's statistics come back from a worker after the first draw)
-    attachTrace('main', trace, () => useApp.getState().bump('main'));
+    await attachWholeTrace('main', trace, () => useApp.getState().bump('main'));
     const end = loaded('main')?.index.endTime ?? 0;
     useApp.setState({ end, window: { t0: 0, t1: Math.max(end, 1000) }, follow: false });
     app.setSource({ kind: 'recording', id, name: info?.title ?? id });

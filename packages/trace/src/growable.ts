@@ -30,9 +30,11 @@ export abstract class Growable<A extends Float64Array | Uint32Array | Uint8Array
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }
-  /** Drops the spare room (after a bulk load); the next push grows it again. */
+  /** Drops the spare room (after a bulk load) when it is more than an eighth of what is used:
+   * room a doubling left, not the few percent a reserve adds (a copy costs more than it frees).
+   * The next push grows it again. */
   trim(): void {
-    if (this.data.length > this.length) this.data = this.data.slice(0, this.length) as A;
+    if (this.data.length - this.length > (this.length >> 3)) this.data = this.data.slice(0, this.length) as A;
   }
   /** A view of the used part (valid until the next push). */
   view(): A {

@@ -7,6 +7,15 @@
 /** Finest-level bucket count above which the finest level is dropped (memory bound per lane). */
 export const DEFAULT_MAX_BUCKETS = 1 << 17;
 
+/** A pyramid as plain data, to move it between threads (its levels' buffers transfer). */
+export interface MipmapState {
+  maxBuckets: number;
+  shift: number;
+  levels: Uint8Array[];
+  lengths: number[];
+  dirtyFinest: number;
+}
+
 export class MaxMipmap {
   /** levels[j] has buckets of width 2 ** (shift + j) ns. Only level 0 is written on insert. */
   private levels: Uint8Array[] = [];
@@ -52,6 +61,23 @@ export class MaxMipmap {
     }
     const need = Math.ceil(end / w);
     if (need > this.levels[0].length) this.grow(0, need);
+  }
+
+  /** The pyramid as plain data, its coarser levels brought up to date first (it must not be
+   * used after its levels' buffers move). */
+  toState(): MipmapState {
+    this.propagate();
+    return { maxBuckets: this.maxBuckets, shift: this.shift, levels: this.levels, lengths: this.lengths, dirtyFinest: this.dirtyFinest };
+  }
+
+  static fromState(state: MipmapState): MaxMipmap {
+    const m = new MaxMipmap(state.maxBuckets, state.shift);
+    m.levels = state.levels;
+    m.lengths = state.lengths;
+    m.finest = state.levels[0];
+    m.finestLength = state.lengths[0];
+    m.dirtyFinest = state.dirtyFinest;
+    return m;
   }
 
   /** Width in ns of the finest bucket kept. */

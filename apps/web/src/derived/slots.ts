@@ -46,6 +46,14 @@ function slotOf(openIn: number[], id: number): number {
   return -1;
 }
 
+/** A slot set as plain data, to move it between threads (its lists' buffers transfer). A
+ * borrowed list is not carried: the receiver lends its own copy of it (see `SlotSet.fromState`). */
+export interface SlotState {
+  slots: Array<{ data: Uint32Array; length: number }>;
+  openIn: number[];
+  borrowed: boolean;
+}
+
 export class SlotSet {
   readonly slots: GrowableU32[] = [];
   /** Interval open in each slot, or -1. */
@@ -64,6 +72,36 @@ export class SlotSet {
     s.openIn.push(-1);
     s.external = true;
     return s;
+  }
+
+  toState(): SlotState {
+    return { slots: this.external ? [] : this.slots.map((g) => ({ data: g.data, length: g.length })), openIn: this.openIn, borrowed: this.external };
+  }
+
+  /** The slot set `state` describes; a borrowed one reads `lent` (the same list, as its owner
+   * on this side built it). */
+  static fromState(state: SlotState, lent?: GrowableU32): SlotSet {
+    if (state.borrowed) {
+      if (!lent) throw new Error('a borrowed slot set needs the list it reads');
+      const s = SlotSet.over(lent);
+      s.openIn = [...state.openIn];
+      return s;
+    }
+    const s = new SlotSet();
+    for (const { data, length } of state.slots) {
+      const g = new GrowableU32();
+      g.data = data;
+      g.length = length;
+      s.slots.push(g);
+    }
+    s.openIn = [...state.openIn];
+    return s;
+  }
+
+  /** Buffers of the lists a `toState()` carries. */
+  buffers(): ArrayBuffer[] {
+    // (an empty list may share one zero-length array with others: it is copied, not moved)
+    return this.external ? [] : this.slots.map((g) => g.data.buffer as ArrayBuffer).filter((b) => b.byteLength > 0);
   }
 
   /** Its one slot is a list someone else owns (see `over`). */

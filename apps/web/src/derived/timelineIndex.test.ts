@@ -32,6 +32,40 @@ function contended(): Trace {
   return tr;
 }
 
+/** Prefix of `full`'s first `n` events, sharing its threads, locks and labels. */
+function prefix(full: Trace, n: number): Trace {
+  const tr = new Trace();
+  tr.threads = full.threads;
+  tr.locks = full.locks;
+  tr.setLabels(full.labels);
+  for (let i = 0; i < n; i++) tr.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
+  return tr;
+}
+
+/** Asserts two indexes of the same events agree on every interval, lane, slot and pyramid view. */
+function expectSameIndex(live: TimelineIndex, whole: TimelineIndex): void {
+  const facts = (ix: TimelineIndex): number[][] =>
+    [...Array(ix.size).keys()].map((id) => [ix.startOf(id), ix.endOf(id), ix.kindOf(id), ix.threadOf(id), ix.refOf(id), ix.depth.data[id], ix.apiOf(id), ix.kindOf(id) === IntervalKind.Wait ? ix.blockerOf(id) : -1]);
+  expect(facts(live)).toEqual(facts(whole));
+  const slots = (ix: TimelineIndex): number[][][] => ix.threadLanes.map((l) => [...l.holds.slots, ...l.waits.slots, ...l.spans.flatMap((s) => s.slots)].map((g) => [...g.view()]));
+  expect(slots(live)).toEqual(slots(whole));
+  const open = (ix: TimelineIndex): number[][] => ix.threadLanes.map((l) => [...l.holds.openIds(), -1, ...l.waits.openIds(), -1, ...l.spans.flatMap((s) => s.openIds()), -1, ...ix.builder.openSpans(l.thread)]);
+  expect(open(live)).toEqual(open(whole));
+  // Lock lanes: their slots, what is open, the queue state and the figures the layout sorts by.
+  const locks = (ix: TimelineIndex): unknown[] =>
+    ix.lockLanes.map((l) => [l.holds.slots.map((g) => [...g.view()]), l.waits.slots.map((g) => [...g.view()]), l.holds.openIds(), l.waits.openIds(), l.waiting, l.maxWaiting, l.lastChange, l.totalWait]);
+  expect(locks(live)).toEqual(locks(whole));
+  // Pyramids (sized differently: a bulk load knows its counts) agree wherever both have a level.
+  const coarse = 2 ** Math.max(12, Math.ceil(Math.log2(whole.endTime / 64)));
+  const view = (lod: { fillColumns(c: Uint8Array, t0: number, ns: number): boolean }): number[] => {
+    const cols = new Uint8Array(80);
+    expect(lod.fillColumns(cols, 0, coarse)).toBe(true);
+    return [...cols];
+  };
+  const pyramids = (ix: TimelineIndex): number[][] => [...ix.threadLanes.flatMap((l) => [...l.lods, l.spanLod, l.phaseLod]), ...ix.lockLanes.map((l) => l.lod)].map(view);
+  expect(pyramids(live)).toEqual(pyramids(whole));
+}
+
 describe('TimelineIndex', () => {
   it('derives waits, holds and spans per thread, with blocked-by edges', () => {
     const ix = new TimelineIndex(contended());
@@ -70,38 +104,48 @@ describe('TimelineIndex', () => {
     for (const full of [contended(), syntheticTrace({ intervals: 6000, threads: 6, locks: 5, seed: 3 }), ...random]) {
       const whole = new TimelineIndex(full);
       whole.update();
-      const growing = new Trace();
-      growing.threads = full.threads;
-      growing.locks = full.locks;
-      growing.setLabels(full.labels);
+      const growing = prefix(full, 0);
       const live = new TimelineIndex(growing);
       for (let i = 0; i < full.length; i++) {
         growing.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
         if (i % 997 === 0 || (full.length < 100 && i % 3 === 0)) live.update();
       }
       live.update();
-      const facts = (ix: TimelineIndex): number[][] =>
-        [...Array(ix.size).keys()].map((id) => [ix.startOf(id), ix.endOf(id), ix.kindOf(id), ix.threadOf(id), ix.refOf(id), ix.depth.data[id], ix.apiOf(id), ix.kindOf(id) === IntervalKind.Wait ? ix.blockerOf(id) : -1]);
-      expect(facts(live)).toEqual(facts(whole));
-      const slots = (ix: TimelineIndex): number[][][] => ix.threadLanes.map((l) => [...l.holds.slots, ...l.waits.slots, ...l.spans.flatMap((s) => s.slots)].map((g) => [...g.view()]));
-      expect(slots(live)).toEqual(slots(whole));
-      const open = (ix: TimelineIndex): number[][] => ix.threadLanes.map((l) => [...l.holds.openIds(), -1, ...l.waits.openIds(), -1, ...l.spans.flatMap((s) => s.openIds()), -1, ...ix.builder.openSpans(l.thread)]);
-      expect(open(live)).toEqual(open(whole));
-      // Lock lanes: their slots, what is open, the queue state and the figures the layout sorts by.
-      const locks = (ix: TimelineIndex): unknown[] =>
-        ix.lockLanes.map((l) => [l.holds.slots.map((g) => [...g.view()]), l.waits.slots.map((g) => [...g.view()]), l.holds.openIds(), l.waits.openIds(), l.waiting, l.maxWaiting, l.lastChange, l.totalWait]);
-      expect(locks(live)).toEqual(locks(whole));
-      // Pyramids (sized differently: a bulk load knows its counts) agree wherever both have a level.
-      const coarse = 2 ** Math.max(12, Math.ceil(Math.log2(whole.endTime / 64)));
-      const view = (lod: { fillColumns(c: Uint8Array, t0: number, ns: number): boolean }): number[] => {
-        const cols = new Uint8Array(80);
-        expect(lod.fillColumns(cols, 0, coarse)).toBe(true);
-        return [...cols];
-      };
-      const pyramids = (ix: TimelineIndex): number[][] => [...ix.threadLanes.flatMap((l) => [...l.lods, l.spanLod, l.phaseLod]), ...ix.lockLanes.map((l) => l.lod)].map(view);
-      expect(pyramids(live)).toEqual(pyramids(whole));
+      expectSameIndex(live, whole);
       expect(live.marks).toEqual(whole.marks);
     }
+  });
+
+  it('gives the same index built on two sides, each with part of the lanes, once one adopts the other\'s (a shared bulk load), and after it grows', () => {
+    const random = [5, 17].map((seed) => randomValidTrace(mulberry32(seed), { events: 9000, threads: 5, locks: 4, maxStep: 50 }));
+    for (const full of [contended(), syntheticTrace({ intervals: 9000, threads: 6, locks: 5, seed: 3 }), ...random]) {
+      const whole = new TimelineIndex(full);
+      whole.update();
+      // Loaded at once up to a point (most of it: a bulk read), then growing as a live run does.
+      const growing = prefix(full, Math.floor(full.length * 0.7));
+      const page = new TimelineIndex(growing, { threadRows: true, spans: false, lockLanes: false });
+      const worker = new TimelineIndex(growing, { threadRows: false, spans: true, lockLanes: true });
+      page.update();
+      worker.update();
+      const { share, transfer } = worker.exportLanes({ spans: true, lockLanes: true });
+      // As a worker's message arrives: a copy of the plain data, the buffers moved.
+      page.adoptLanes(structuredClone(share, { transfer }));
+      for (let i = growing.length; i < full.length; i++) {
+        growing.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
+        if (i % 501 === 0) page.update();
+      }
+      page.update();
+      expectSameIndex(page, whole);
+    }
+  });
+
+  it('refuses lanes built from another number of events', () => {
+    const tr = contended();
+    const page = new TimelineIndex(tr, { threadRows: true, spans: false, lockLanes: false });
+    page.update();
+    const worker = new TimelineIndex(prefix(tr, 5), { threadRows: false, spans: true, lockLanes: true });
+    worker.update();
+    expect(() => page.adoptLanes(worker.exportLanes({ spans: true, lockLanes: true }).share)).toThrow(/5 events/);
   });
 
   it('finds the API call of every interval (the outermost span open when it began)', () => {

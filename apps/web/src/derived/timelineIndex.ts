@@ -6,8 +6,8 @@
 // search or a pyramid read, never a scan of the whole trace.
 
 import { EventKind, GrowableU8, IntervalBuilder, intervalEnd, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type IntervalListener, type LockClass, type OpeningCounts, type Trace } from '@lockscope/trace';
-import { DEFAULT_MAX_BUCKETS, MaxMipmap } from './mipmap.js';
-import { SlotSet, type IntervalTimes } from './slots.js';
+import { DEFAULT_MAX_BUCKETS, MaxMipmap, type MipmapState } from './mipmap.js';
+import { SlotSet, type IntervalTimes, type SlotState } from './slots.js';
 
 /** The builder's interval types, under the name the drawing code uses. */
 export const IntervalKind = IntervalType;
@@ -72,6 +72,30 @@ export interface LockLane {
   totalWait: number;
 }
 
+/**
+ * Which lanes an index builds. The dashboard's index builds them all; a bulk load may share them
+ * between two threads (`indexOffThread` in offthread.ts): each reads every event (the interval numbering needs the
+ * whole pass) but builds only its part, and one adopts the other's (`adoptLanes`).
+ */
+export interface IndexParts {
+  /** Thread lanes' lock rows: waits, holds by nesting depth and their pyramids (and `depth`). */
+  threadRows: boolean;
+  /** Thread lanes' span rows: API calls and phases, and their pyramids. */
+  spans: boolean;
+  /** Lock lanes: holds, the queue of waits and its pyramid. */
+  lockLanes: boolean;
+}
+
+export const ALL_PARTS: IndexParts = { threadRows: true, spans: true, lockLanes: true };
+
+/** Lanes built by one side of a bulk load, as plain data whose buffers transfer. */
+export interface LaneShare {
+  /** Events the sender had read (the receiver must have read as many). */
+  processed: number;
+  spans: Array<{ spans: SlotState[]; spanLod: MipmapState; phaseLod: MipmapState }> | null;
+  lockLanes: Array<{ holds: SlotState; waits: SlotState; waiting: number; maxWaiting: number; lod: MipmapState; lastChange: number; totalWait: number }> | null;
+}
+
 export interface Mark {
   t: number;
   label: string;
@@ -101,8 +125,64 @@ export class TimelineIndex implements IntervalListener {
   /** The current update reads many events at once (the builder announced them): trim after. */
   private bulk = false;
 
-  constructor(private readonly trace: Trace) {
+  /** What this index builds (all of it, unless it is one side of a shared bulk load). */
+  private parts: IndexParts;
+
+  constructor(
+    private readonly trace: Trace,
+    parts: IndexParts = ALL_PARTS,
+  ) {
     this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false });
+    this.parts = { ...parts };
+  }
+
+  /** The lanes of `parts` this index built, as data to send to the index that builds the rest
+   * (the lists and pyramids move: this index must not be used after). */
+  exportLanes(parts: Partial<IndexParts>): { share: LaneShare; transfer: ArrayBuffer[] } {
+    const transfer: ArrayBuffer[] = [];
+    const lod = (m: MaxMipmap): MipmapState => {
+      const st = m.toState();
+      for (const l of st.levels) transfer.push(l.buffer as ArrayBuffer);
+      return st;
+    };
+    const slots = (s: SlotSet): SlotState => {
+      transfer.push(...s.buffers());
+      return s.toState();
+    };
+    const share: LaneShare = {
+      processed: this.processed,
+      spans: parts.spans ? this.threadLanes.map((l) => ({ spans: l.spans.map(slots), spanLod: lod(l.spanLod), phaseLod: lod(l.phaseLod) })) : null,
+      lockLanes: parts.lockLanes
+        ? this.lockLanes.map((l) => ({ holds: slots(l.holds), waits: slots(l.waits), waiting: l.waiting, maxWaiting: l.maxWaiting, lod: lod(l.lod), lastChange: l.lastChange, totalWait: l.totalWait }))
+        : null,
+    };
+    return { share, transfer: [...new Set(transfer)] };
+  }
+
+  /** Takes the lanes another index built from the same events (`exportLanes`); from then on this
+   * index builds them too. */
+  adoptLanes(share: LaneShare): void {
+    if (share.processed !== this.processed) throw new Error(`lanes built from ${share.processed} events, this index has read ${this.processed}`);
+    if (share.spans) {
+      share.spans.forEach((s, th) => {
+        const lane = this.threadLanes[th];
+        lane.spans = s.spans.map((st) => SlotSet.fromState(st));
+        lane.spanLod = MaxMipmap.fromState(s.spanLod);
+        lane.phaseLod = MaxMipmap.fromState(s.phaseLod);
+      });
+      this.parts.spans = true;
+    }
+    if (share.lockLanes) {
+      share.lockLanes.forEach((s, lock) => {
+        const ll = this.lockLanes[lock];
+        // A mutex lane's holds read the builder's list of them: this side's builder has the same.
+        ll.holds = SlotSet.fromState(s.holds, this.builder.holdsByLock[lock]);
+        ll.waits = SlotSet.fromState(s.waits);
+        ll.lod = MaxMipmap.fromState(s.lod);
+        Object.assign(ll, { waiting: s.waiting, maxWaiting: s.maxWaiting, lastChange: s.lastChange, totalWait: s.totalWait });
+      });
+      this.parts.lockLanes = true;
+    }
   }
 
   get source(): Trace {
@@ -149,19 +229,25 @@ export class TimelineIndex implements IntervalListener {
       // (the builder has put it on its thread's stack of open spans)
       const depth = this.builder.openSpans(th).length - 1;
       this.depth.push(Math.min(255, depth));
+      if (!this.parts.spans) return;
       while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
       lane.spans[depth].open(id);
       return;
     }
+    const { threadRows, lockLanes } = this.parts;
     const ll = this.lockLanes[tr.ref[event]];
     if (kind === EventKind.LockRequest) {
-      this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
-      this.threadWaits(lane).open(id);
-      ll.waits.open(id);
-      this.setDepth(ll, tr.time[event], ll.waiting + 1);
+      if (threadRows) {
+        this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
+        this.threadWaits(lane).open(id);
+      } else this.depth.push(0);
+      if (lockLanes) {
+        ll.waits.open(id);
+        this.setDepth(ll, tr.time[event], ll.waiting + 1);
+      }
     } else {
-      this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
-      this.lockHolds(ll).open(id);
+      this.depth.push(threadRows ? Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)) : 0);
+      if (lockLanes) this.lockHolds(ll).open(id);
     }
   }
 
@@ -176,26 +262,36 @@ export class TimelineIndex implements IntervalListener {
     const depth = this.depth.data[id];
     if (kind === EventKind.SpanEnd) {
       // (the builder has taken it off its thread's stack of open spans)
+      if (!this.parts.spans) return;
       const depth = this.builder.openSpans(th).length;
       lane.spans[depth].close(id);
       if (depth === 0) lane.spanLod.insert(s, t, this.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
       else lane.phaseLod.insert(s, t, SpanValue.api);
       return;
     }
+    const { threadRows, lockLanes } = this.parts;
     const lock = tr.ref[event];
     const ll = this.lockLanes[lock];
     const cls = this.lockClass[lock];
     if (kind === EventKind.LockAcquired) {
-      this.threadWaits(lane).close(id);
-      ll.waits.close(id);
-      if (t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, waitValue(cls));
-      ll.totalWait += t - s;
-      this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
+      if (threadRows) {
+        this.threadWaits(lane).close(id);
+        if (t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, waitValue(cls));
+      }
+      if (lockLanes) {
+        ll.waits.close(id);
+        ll.totalWait += t - s;
+        this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
+      }
     } else {
-      lane.holds.close(id);
-      this.lockHolds(ll).close(id);
-      (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, holdValue(cls));
-      ll.lod.insert(s, t, 1);
+      if (threadRows) {
+        lane.holds.close(id);
+        (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, holdValue(cls));
+      }
+      if (lockLanes) {
+        this.lockHolds(ll).close(id);
+        ll.lod.insert(s, t, 1);
+      }
     }
   }
 
@@ -227,26 +323,34 @@ export class TimelineIndex implements IntervalListener {
     this.reserveEnd = end;
     this.depth.reserve(counts.intervals);
     const budget = (c: number): number => Math.min(1 << 21, Math.max(MIN_BULK_BUCKETS, Math.ceil(BUCKETS_PER_INTERVAL * c)));
+    const { threadRows, spans, lockLanes } = this.parts;
     for (const lane of this.threadLanes) {
       const th = lane.thread;
-      const lockRow = counts.waitsByThread[th] + counts.holdsByThread[th];
-      if (lane.lods.length === 1 && lane.lods[0].bytes <= 64) {
-        lane.rowBudget = budget(lockRow);
-        lane.lods[0] = new MaxMipmap(lane.rowBudget);
-        // Phases are not told from calls before the pass: their pyramid grows as they come.
-        lane.spanLod = new MaxMipmap(budget(counts.spansByThread[th]));
-        lane.phaseLod = new MaxMipmap(budget(counts.spansByThread[th]));
+      if (threadRows) {
+        if (lane.lods.length === 1 && lane.lods[0].bytes <= 64) {
+          lane.rowBudget = budget(counts.waitsByThread[th] + counts.holdsByThread[th]);
+          lane.lods[0] = new MaxMipmap(lane.rowBudget);
+        }
+        lane.lods[0].reserve(end);
+        // Most holds of a thread take its first row (trim() returns what is left over).
+        lane.holds.reserve(Math.ceil(counts.holdsByThread[th] * 1.05) + 64);
       }
-      lane.lods[0].reserve(end);
-      lane.spanLod.reserve(end);
-      // Most holds of a thread take its first row (trim() returns what is left over).
-      lane.holds.reserve(Math.ceil(counts.holdsByThread[th] * 1.05) + 64);
+      if (spans) {
+        if (lane.spans.length === 0) {
+          // Phases are not told from calls before the pass: their pyramid grows as they come.
+          lane.spanLod = new MaxMipmap(budget(counts.spansByThread[th]));
+          lane.phaseLod = new MaxMipmap(budget(counts.spansByThread[th]));
+        }
+        lane.spanLod.reserve(end);
+      }
     }
-    for (const ll of this.lockLanes) {
-      // By its holds: its waits show as the queue's depth over them.
-      if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock]));
-      ll.lod.reserve(end);
-      if (this.trace.locks[ll.lock].kind !== 'mutex') ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
+    if (lockLanes) {
+      for (const ll of this.lockLanes) {
+        // By its holds: its waits show as the queue's depth over them.
+        if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock]));
+        ll.lod.reserve(end);
+        if (this.trace.locks[ll.lock].kind !== 'mutex') ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
+      }
     }
   }
 
