@@ -166,6 +166,28 @@ describe('IntervalBuilder', () => {
     );
   });
 
+  it('derives every interval of a bulk load whose sizing sample missed nearly all of them', () => {
+    // Blocks of 8 events: the sample reads every 8th event, here (but the first) a span's end.
+    const t = threeThreads();
+    const blocks = 2000;
+    let time = 0;
+    for (let b = 0; b < blocks; b++) {
+      if (b === 0) t.beginSpan(time++, 1, 'api', 'virConnectListAllDomains');
+      else t.endSpan(time++, 0);
+      for (let k = 0; k < 3; k++) {
+        t.beginSpan(time++, 0, 'api', 'virDomainGetInfo');
+        t.endSpan(time++, 0);
+      }
+      t.beginSpan(time++, 0, 'api', 'virDomainGetInfo');
+    }
+    const b = new IntervalBuilder(t);
+    b.update();
+    const all = [...Array(b.intervals.length).keys()];
+    expect(all.length).toBe(4 * blocks + 1);
+    expect(all.filter((i) => b.intervals.isOpen(i))).toEqual([0, all.length - 1]);
+    expect(all.every((i) => b.intervals.type(i) === IntervalType.Span && b.intervals.start(i) === t.time[b.intervals.startEvent[i]])).toBe(true);
+  });
+
   it('without byThread, waitsByLock and queueDepth, trimmed, derives the same intervals, edges and chains', () => {
     fc.assert(
       fc.property(seed, (s) => {

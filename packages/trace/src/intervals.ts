@@ -99,9 +99,10 @@ export class IntervalColumns {
     this.endEvent[i] = event;
   }
 
-  /** Drops the spare room (after a bulk load). */
+  /** Drops the spare room (after a bulk load) when it is more than an eighth of what is used
+   * (as Growable's trim: a reserve's margin stays). */
   trim(): void {
-    if (this.startEvent.length > this.length) this.grow(this.length);
+    if (this.startEvent.length - this.length > this.length >> 3) this.grow(this.length);
   }
 
   private grow(capacity: number): void {
@@ -116,12 +117,12 @@ export class IntervalColumns {
 }
 
 /**
- * How many intervals a batch of events opens, in all (exact) and by lane (estimated from every
- * COUNT_STRIDE-th event): what a bulk load needs to allocate its columns once and its lists and
- * pyramids about once.
+ * How many intervals a batch of events opens, estimated from every COUNT_STRIDE-th event: what a
+ * bulk load needs to allocate its columns and its lists and pyramids about once (an estimate
+ * short of the truth costs one more doubling; trim() returns what is left over).
  */
 export interface OpeningCounts {
-  /** Intervals opened in all. */
+  /** Intervals opened in all (with a margin: room for them all but for a freak sample). */
   intervals: number;
   /** Per thread: waits (lock requests), holds (acquisitions) and spans begun. */
   waitsByThread: Float64Array;
@@ -132,20 +133,15 @@ export interface OpeningCounts {
   holdsByLock: Float64Array;
 }
 
-/** Bit k set when an event of EventKind k opens an interval (request, acquired, span begin). */
-const OPENS_MASK = (1 << EventKind.LockRequest) | (1 << EventKind.LockAcquired) | (1 << EventKind.SpanBegin);
-/** One event in this many is counted by lane (a count per lane costs several times the exact
- * total, and lanes are sized approximately anyway). */
+/** One event in this many is counted (an exact count is a pass over every event, for sizes
+ * that a sample gives within a fraction of a percent). */
 const COUNT_STRIDE = 8;
 
-/** Counts the intervals events [from, to) open. Branch-free: event kinds come in no order a
- * predictor could learn. */
+/** Counts the intervals events [from, to) open, from a sample. */
 function countOpening(trace: Trace, from: number, to: number): OpeningCounts {
   const nt = trace.threads.length;
   const nl = trace.locks.length;
   const { kind, thread, ref } = trace;
-  let intervals = 0;
-  for (let i = from; i < to; i++) intervals += (OPENS_MASK >> kind[i]) & 1;
   // Row k of `byThread` / `byLock` counts sampled events of EventKind k.
   const byThread = new Float64Array(6 * nt);
   const byLock = new Float64Array(6 * nl);
@@ -156,11 +152,17 @@ function countOpening(trace: Trace, from: number, to: number): OpeningCounts {
     byLock[k * nl + (k <= EventKind.LockReleased ? ref[i] : 0)] += COUNT_STRIDE;
   }
   const row = (a: Float64Array, k: number, n: number): Float64Array => a.slice(k * n, (k + 1) * n);
+  const waitsByThread = row(byThread, EventKind.LockRequest, nt);
+  const holdsByThread = row(byThread, EventKind.LockAcquired, nt);
+  const spansByThread = row(byThread, EventKind.SpanBegin, nt);
+  const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+  const sampled = sum(waitsByThread) + sum(holdsByThread) + sum(spansByThread);
   return {
-    intervals,
-    waitsByThread: row(byThread, EventKind.LockRequest, nt),
-    holdsByThread: row(byThread, EventKind.LockAcquired, nt),
-    spansByThread: row(byThread, EventKind.SpanBegin, nt),
+    // Never more than the events can open (one each).
+    intervals: Math.min(to - from, Math.ceil(sampled * 1.02) + 1024),
+    waitsByThread,
+    holdsByThread,
+    spansByThread,
     waitsByLock: row(byLock, EventKind.LockRequest, nl),
     holdsByLock: row(byLock, EventKind.LockAcquired, nl),
   };

@@ -271,28 +271,32 @@ export class TimelineIndex implements IntervalListener {
     }
     const { threadRows, lockLanes } = this.parts;
     const lock = tr.ref[event];
-    const ll = this.lockLanes[lock];
     const cls = this.lockClass[lock];
-    if (kind === EventKind.LockAcquired) {
-      if (threadRows) {
-        this.threadWaits(lane).close(id);
-        if (t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, waitValue(cls));
-      }
-      if (lockLanes) {
-        ll.waits.close(id);
-        ll.totalWait += t - s;
-        this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
-      }
-    } else {
-      if (threadRows) {
-        lane.holds.close(id);
-        (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, holdValue(cls));
-      }
-      if (lockLanes) {
-        this.lockHolds(ll).close(id);
-        ll.lod.insert(s, t, 1);
-      }
+    const acquired = kind === EventKind.LockAcquired;
+    // One call of each pyramid's insert: the engine inlines a listener this small into the
+    // builder's loop (with an insert per case, the pass took half as long again).
+    if (threadRows) {
+      if (acquired) this.threadWaits(lane).close(id);
+      else lane.holds.close(id);
+      if (!acquired || t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, acquired ? waitValue(cls) : holdValue(cls));
     }
+    if (lockLanes) this.closeInLockLane(this.lockLanes[lock], acquired, id, s, t);
+  }
+
+  /** A wait or hold closed, in its lock's lane: the queue shortens (its depth until now drawn),
+   * or a hold is drawn. */
+  private closeInLockLane(ll: LockLane, acquired: boolean, id: number, s: number, t: number): void {
+    let from = s;
+    let value = 1;
+    if (acquired) {
+      ll.waits.close(id);
+      ll.totalWait += t - s;
+      from = ll.lastChange;
+      value = ll.waiting > 0 && t > from ? Math.min(255, 1 + ll.waiting) : 0;
+      ll.waiting = Math.max(0, ll.waiting - 1);
+      ll.lastChange = t;
+    } else this.lockHolds(ll).close(id);
+    if (value > 0) ll.lod.insert(from, t, value);
   }
 
   /** The lane's waits: a thread waits for one lock at a time, so its lane reads the builder's
