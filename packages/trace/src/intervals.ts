@@ -231,6 +231,8 @@ export interface IntervalBuilderOptions {
   /** Keep `queueDepth` (about two entries per wait). Default true; when false it stays
    * empty. */
   queueDepth?: boolean;
+  /** Keep the blocked-by `edges` (and so chains and `firstBlocker`). Default true. */
+  edges?: boolean;
 }
 
 /**
@@ -272,6 +274,7 @@ export class IntervalBuilder {
   private readonly keepByThread: boolean;
   private readonly keepWaitsByLock: boolean;
   private readonly keepQueueDepth: boolean;
+  private readonly keepEdges: boolean;
 
   constructor(
     readonly trace: Trace,
@@ -281,6 +284,7 @@ export class IntervalBuilder {
     this.keepByThread = options.byThread ?? true;
     this.keepWaitsByLock = options.waitsByLock ?? true;
     this.keepQueueDepth = options.queueDepth ?? true;
+    this.keepEdges = options.edges ?? true;
   }
 
   /** Drops the spare room of the columns, indexes, edges and queue depths (after a bulk load:
@@ -339,7 +343,7 @@ export class IntervalBuilder {
     }
     const { time, thread, kind, ref, mode } = trace;
     const n = trace.length;
-    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock } = this;
+    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock, keepEdges } = this;
     const edges = this.edges;
     for (let i = this.next; i < n; i++) {
       const th = thread[i];
@@ -353,7 +357,7 @@ export class IntervalBuilder {
           if (keepWaitsByLock) waitsByLock[lock].push(w);
           this.setQueue(lock, time[i], ++waiting[lock]);
           const open = openHolds[lock];
-          for (let k = 0; k < open.length; k++) {
+          for (let k = 0; keepEdges && k < open.length; k++) {
             const h = open[k];
             const he = iv.startEvent[h];
             if (thread[he] === th) continue;

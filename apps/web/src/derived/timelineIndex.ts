@@ -132,7 +132,9 @@ export class TimelineIndex implements IntervalListener {
     private readonly trace: Trace,
     parts: IndexParts = ALL_PARTS,
   ) {
-    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false });
+    // Blocked-by edges are drawn and followed with the thread lanes: an index without them (one
+    // side of a shared load) does not keep them.
+    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false, edges: parts.threadRows });
     this.parts = { ...parts };
   }
 
