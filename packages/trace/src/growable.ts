@@ -72,6 +72,12 @@ export class GrowableU8 extends Growable<Uint8Array> {
   constructor(capacity = 0) {
     super(capacity > 0 ? new Uint8Array(capacity) : EMPTY_U8);
   }
+  // (a push of its own, as GrowableU32's: one kind of array at this store)
+  override push(v: number): number {
+    if (this.length === this.data.length) this.grow();
+    this.data[this.length] = v;
+    return this.length++;
+  }
   protected allocate(capacity: number): Uint8Array {
     return new Uint8Array(capacity);
   }

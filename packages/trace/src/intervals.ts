@@ -246,6 +246,9 @@ export interface IntervalListener {
   /** Before a batch of many events is read: what it will open, to size what the listener
    * builds (the builder counts them anyway for its own columns). */
   willOpen?(counts: OpeningCounts): void;
+  /** A mark (a strategy change, a note) was read: it opens no interval, but a reader that
+   * wants marks finds them in the same pass. */
+  marked?(event: number): void;
 }
 
 /**
@@ -415,6 +418,9 @@ export class IntervalBuilder {
           }
           break;
         }
+        case EventKind.Mark:
+          listener?.marked?.(i);
+          break;
         default:
           break;
       }

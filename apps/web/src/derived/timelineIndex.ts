@@ -214,11 +214,15 @@ export class TimelineIndex implements IntervalListener {
     if (n > from) this.endTime = Math.max(this.endTime, tr.time[n - 1]);
     this.bulk = false;
     this.builder.update(this);
-    const kind = tr.kind;
-    for (let i = from; i < n; i++) if (kind[i] === EventKind.Mark) this.marks.push({ t: tr.time[i], label: tr.labels[tr.ref[i]] ?? '' });
     if (this.bulk) this.trim();
     this.processed = n;
     return n - from;
+  }
+
+  /** The builder read a mark (IntervalListener). */
+  marked(event: number): void {
+    const tr = this.trace;
+    this.marks.push({ t: tr.time[event], label: tr.labels[tr.ref[event]] ?? '' });
   }
 
   /** The builder heard an interval open (IntervalListener). */
