@@ -129,8 +129,8 @@ describe.skipIf(reason !== null)('analysis views in Chromium', () => {
     for (const c of expected) expect(rows.find((r) => r[0].includes(c.class))?.[1], c.class).toBe(c.acquisitions.toLocaleString('en-US'));
     // The page started the statistics worker (its script fetched).
     expect(fetched.some((u) => /trace\.worker/.test(u))).toBe(true);
-    // Lock lanes come from the worker's half of the index (a trace this big is indexed on both
-    // cores): drawn, with their queues; the API-call rows from the page's half.
+    // Lock lanes and API-call rows come from the worker's half of the index (a trace this big is
+    // indexed on both cores): drawn, with their queues.
     const strip = await page.$eval('[data-testid="timeline-strip"]', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
     expect(Number(strip.drawnLockLanes)).toBeGreaterThan(0);
     expect(strip.drawnQueuedLockLanes).toBe(strip.drawnLockLanes);

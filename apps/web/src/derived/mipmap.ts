@@ -150,7 +150,7 @@ export class MaxMipmap {
   }
 
   /** Brings every coarser level up to date with what changed in the finest since last time. */
-  private propagate(): void {
+  propagate(): void {
     if (this.dirtyFinest === Infinity) return;
     let from = this.dirtyFinest;
     this.dirtyFinest = Infinity;

@@ -84,16 +84,15 @@ export async function decodeOffThread(bytes: Uint8Array): Promise<Trace> {
 /** Events above which a trace loaded at once has part of its timeline index built in the worker. */
 export const SHARED_INDEX_EVENTS = 1_000_000;
 
-/** The lanes the worker builds in a shared bulk load: the lock lanes. The page builds the thread
- * lanes (lock rows and API-call rows), the blocked-by edges and the per-thread lists with its own
- * pass; with the span rows in the worker too, the worker finished last (and the load took about
- * 4 % longer in paired runs). */
-const WORKER_PARTS: IndexParts = { threadRows: false, spans: false, lockLanes: true };
+/** The lanes the worker builds in a shared bulk load: the lock lanes and the API-call rows. The
+ * page builds the thread lanes' lock rows, the blocked-by edges and the per-thread lists with its
+ * own pass, then brings its pyramids up to date while the worker finishes. */
+const WORKER_PARTS: IndexParts = { threadRows: false, spans: true, lockLanes: true };
 
 /**
  * The timeline index of a trace loaded at once, built on both cores: above SHARED_INDEX_EVENTS
  * a copy of the columns goes to the worker, which reads every event as the page does but builds
- * only the lock lanes, while the page builds the rest; the page then adopts the
+ * only the lock lanes and the API-call rows, while the page builds the rest; the page then adopts the
  * worker's lanes (they move, not copy). Without a Worker, or if the worker fails, all on the page.
  */
 export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
@@ -121,6 +120,8 @@ export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
   const reply = ask(w, { id: nextId++, kind: 'lanes', trace: data, parts: WORKER_PARTS }, [data.time, data.thread, data.kind, data.ref, data.mode].map((c) => c.buffer as ArrayBuffer));
   const index = new TimelineIndex(trace, { threadRows: true, spans: !WORKER_PARTS.spans, lockLanes: !WORKER_PARTS.lockLanes });
   index.update();
+  // (what the first draw would do, done while the worker is still busy)
+  index.propagate();
   try {
     const answer = await reply;
     if (answer.kind !== 'lanes') throw new Error('the index worker answered something else');

@@ -161,6 +161,12 @@ export class TimelineIndex implements IntervalListener {
     return { share, transfer: [...new Set(transfer)] };
   }
 
+  /** Brings every pyramid's coarser levels up to date (a first draw would, lane by lane). */
+  propagate(): void {
+    for (const lane of this.threadLanes) for (const lod of [...lane.lods, lane.spanLod, lane.phaseLod]) lod.propagate();
+    for (const ll of this.lockLanes) ll.lod.propagate();
+  }
+
   /** Takes the lanes another index built from the same events (`exportLanes`); from then on this
    * index builds them too. */
   adoptLanes(share: LaneShare): void {
