@@ -205,10 +205,11 @@ describe('IntervalBuilder', () => {
         expect(columns(lean)).toEqual(columns(all));
         expect([...Array(lean.edges.length).keys()].map((k) => lean.edge(k))).toEqual([...Array(all.edges.length).keys()].map((k) => all.edge(k)));
         for (let i = 0; i < a.length; i++) if (a.type(i) === IntervalType.Wait) expect(lean.blockingChain(i)).toEqual(all.blockingChain(i));
-        // Without edges: the same intervals and lists, no edges.
-        const edgeless = new IntervalBuilder(trace, { edges: false });
+        // Without edges and per-thread waits: the same intervals and per-lock holds, neither.
+        const edgeless = new IntervalBuilder(trace, { edges: false, waitsByThread: false });
         edgeless.update();
         expect(edgeless.edges.length).toBe(0);
+        expect(edgeless.waitsByThread.every((g) => g.length === 0)).toBe(true);
         expect(columns(edgeless)).toEqual(columns(all));
         expect(edgeless.holdsByLock.map((g) => [...g.view()])).toEqual(all.holdsByLock.map((g) => [...g.view()]));
       }),

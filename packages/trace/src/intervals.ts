@@ -233,6 +233,9 @@ export interface IntervalBuilderOptions {
   queueDepth?: boolean;
   /** Keep the blocked-by `edges` (and so chains and `firstBlocker`). Default true. */
   edges?: boolean;
+  /** Keep `waitsByThread` (chains and `waitAt` read it). Default true; when false its lists stay
+   * empty. */
+  waitsByThread?: boolean;
 }
 
 /**
@@ -277,7 +280,8 @@ export class IntervalBuilder {
   private readonly keepByThread: boolean;
   private readonly keepWaitsByLock: boolean;
   private readonly keepQueueDepth: boolean;
-  private readonly keepEdges: boolean;
+  private keepEdges: boolean;
+  private readonly keepWaitsByThread: boolean;
 
   constructor(
     readonly trace: Trace,
@@ -288,6 +292,7 @@ export class IntervalBuilder {
     this.keepWaitsByLock = options.waitsByLock ?? true;
     this.keepQueueDepth = options.queueDepth ?? true;
     this.keepEdges = options.edges ?? true;
+    this.keepWaitsByThread = options.waitsByThread ?? true;
   }
 
   /** Drops the spare room of the columns, indexes, edges and queue depths (after a bulk load:
@@ -335,7 +340,7 @@ export class IntervalBuilder {
       // Lanes from the estimate with some room; trim() returns what is left over.
       const room = (c: number): number => Math.ceil(c * 1.05) + 64;
       for (let th = 0; th < counts.waitsByThread.length; th++) {
-        this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
+        if (this.keepWaitsByThread) this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
         if (this.keepByThread) this.byThread[th].reserve(room(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]));
       }
       for (let l = 0; l < counts.holdsByLock.length; l++) {
@@ -346,7 +351,7 @@ export class IntervalBuilder {
     }
     const { time, thread, kind, ref, mode } = trace;
     const n = trace.length;
-    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock, keepEdges } = this;
+    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock, keepEdges, keepWaitsByThread } = this;
     const edges = this.edges;
     for (let i = this.next; i < n; i++) {
       const th = thread[i];
@@ -356,7 +361,7 @@ export class IntervalBuilder {
           const w = iv.open(i);
           pendingWait[th] = w;
           if (keepByThread) byThread[th].push(w);
-          waitsByThread[th].push(w);
+          if (keepWaitsByThread) waitsByThread[th].push(w);
           if (keepWaitsByLock) waitsByLock[lock].push(w);
           this.setQueue(lock, time[i], ++waiting[lock]);
           const open = openHolds[lock];
@@ -426,6 +431,20 @@ export class IntervalBuilder {
       }
     }
     this.next = n;
+  }
+
+  /**
+   * The blocked-by edges of the events read so far, found by another builder of the same trace
+   * (one that read as many events: a worker's); from now on this builder keeps its edges too.
+   */
+  adoptEdges(edges: { waitInterval: Uint32Array; holdInterval: Uint32Array; length: number }): void {
+    if (this.keepEdges) throw new Error('this builder keeps its own edges');
+    const own = this.edges;
+    own.waitInterval.data = edges.waitInterval;
+    own.waitInterval.length = edges.length;
+    own.holdInterval.data = edges.holdInterval;
+    own.holdInterval.length = edges.length;
+    this.keepEdges = true;
   }
 
   /** Spans open on `thread` now, outermost first. */

@@ -84,10 +84,10 @@ export async function decodeOffThread(bytes: Uint8Array): Promise<Trace> {
 /** Events above which a trace loaded at once has part of its timeline index built in the worker. */
 export const SHARED_INDEX_EVENTS = 1_000_000;
 
-/** The lanes the worker builds in a shared bulk load: the lock lanes and the API-call rows. The
- * page builds the thread lanes' lock rows, the blocked-by edges and the per-thread lists with its
+/** What the worker builds in a shared bulk load: the lock lanes, the API-call rows and the
+ * blocked-by edges. The page builds the thread lanes' lock rows and the per-thread lists with its
  * own pass, then brings its pyramids up to date while the worker finishes. */
-const WORKER_PARTS: IndexParts = { threadRows: false, spans: true, lockLanes: true };
+const WORKER_PARTS: IndexParts = { threadRows: false, spans: true, lockLanes: true, edges: true };
 
 /**
  * The timeline index of a trace loaded at once, built on both cores: above SHARED_INDEX_EVENTS
@@ -118,7 +118,7 @@ export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
     arg: new Uint32Array(n === 0 ? 0 : 1),
   };
   const reply = ask(w, { id: nextId++, kind: 'lanes', trace: data, parts: WORKER_PARTS }, [data.time, data.thread, data.kind, data.ref, data.mode].map((c) => c.buffer as ArrayBuffer));
-  const index = new TimelineIndex(trace, { threadRows: true, spans: !WORKER_PARTS.spans, lockLanes: !WORKER_PARTS.lockLanes });
+  const index = new TimelineIndex(trace, { threadRows: true, spans: !WORKER_PARTS.spans, lockLanes: !WORKER_PARTS.lockLanes, edges: !WORKER_PARTS.edges });
   index.update();
   // (what the first draw would do, done while the worker is still busy)
   index.propagate();

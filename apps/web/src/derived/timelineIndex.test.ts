@@ -123,11 +123,11 @@ describe('TimelineIndex', () => {
       whole.update();
       // Loaded at once up to a point (most of it: a bulk read), then growing as a live run does.
       const growing = prefix(full, Math.floor(full.length * 0.7));
-      const page = new TimelineIndex(growing, { threadRows: true, spans: false, lockLanes: false });
-      const worker = new TimelineIndex(growing, { threadRows: false, spans: true, lockLanes: true });
+      const page = new TimelineIndex(growing, { threadRows: true, spans: false, lockLanes: false, edges: false });
+      const worker = new TimelineIndex(growing, { threadRows: false, spans: true, lockLanes: true, edges: true });
       page.update();
       worker.update();
-      const { share, transfer } = worker.exportLanes({ spans: true, lockLanes: true });
+      const { share, transfer } = worker.exportLanes({ spans: true, lockLanes: true, edges: true });
       // As a worker's message arrives: a copy of the plain data, the buffers moved.
       page.adoptLanes(structuredClone(share, { transfer }));
       for (let i = growing.length; i < full.length; i++) {
@@ -141,11 +141,11 @@ describe('TimelineIndex', () => {
 
   it('refuses lanes built from another number of events', () => {
     const tr = contended();
-    const page = new TimelineIndex(tr, { threadRows: true, spans: false, lockLanes: false });
+    const page = new TimelineIndex(tr, { threadRows: true, spans: false, lockLanes: false, edges: false });
     page.update();
-    const worker = new TimelineIndex(prefix(tr, 5), { threadRows: false, spans: true, lockLanes: true });
+    const worker = new TimelineIndex(prefix(tr, 5), { threadRows: false, spans: true, lockLanes: true, edges: true });
     worker.update();
-    expect(() => page.adoptLanes(worker.exportLanes({ spans: true, lockLanes: true }).share)).toThrow(/5 events/);
+    expect(() => page.adoptLanes(worker.exportLanes({ spans: true, lockLanes: true, edges: true }).share)).toThrow(/5 events/);
   });
 
   it('finds the API call of every interval (the outermost span open when it began)', () => {

@@ -84,9 +84,11 @@ export interface IndexParts {
   spans: boolean;
   /** Lock lanes: holds, the queue of waits and its pyramid. */
   lockLanes: boolean;
+  /** The builder's blocked-by edges (what blocked each wait: arrows, chains, tooltips). */
+  edges: boolean;
 }
 
-export const ALL_PARTS: IndexParts = { threadRows: true, spans: true, lockLanes: true };
+export const ALL_PARTS: IndexParts = { threadRows: true, spans: true, lockLanes: true, edges: true };
 
 /** Lanes built by one side of a bulk load, as plain data whose buffers transfer. */
 export interface LaneShare {
@@ -94,6 +96,8 @@ export interface LaneShare {
   processed: number;
   spans: Array<{ spans: SlotState[]; spanLod: MipmapState; phaseLod: MipmapState }> | null;
   lockLanes: Array<{ holds: SlotState; waits: SlotState; waiting: number; maxWaiting: number; lod: MipmapState; lastChange: number; totalWait: number }> | null;
+  /** The blocked-by edges, as the wait and the hold they join. */
+  edges: { waitInterval: Uint32Array; holdInterval: Uint32Array; length: number } | null;
 }
 
 export interface Mark {
@@ -108,7 +112,7 @@ export class TimelineIndex implements IntervalListener {
    * `holdsByLock`. */
   readonly builder: IntervalBuilder;
   /** Row of each wait and hold (its hold nesting depth, capped at MAX_DEPTH_ROWS - 1); nesting
-   * depth of each span (capped at 255). */
+   * depth of each span (capped at 255). Kept by an index that builds the thread rows. */
   readonly depth = new GrowableU8(1024);
 
   threadLanes: ThreadLane[] = [];
@@ -132,9 +136,9 @@ export class TimelineIndex implements IntervalListener {
     private readonly trace: Trace,
     parts: IndexParts = ALL_PARTS,
   ) {
-    // Blocked-by edges are drawn and followed with the thread lanes: an index without them (one
-    // side of a shared load) does not keep them.
-    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false, edges: parts.threadRows });
+    // (a thread's waits are drawn with the thread lanes: an index without them, one side of a
+    // shared load, does not keep them)
+    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false, edges: parts.edges, waitsByThread: parts.threadRows });
     this.parts = { ...parts };
   }
 
@@ -157,6 +161,7 @@ export class TimelineIndex implements IntervalListener {
       lockLanes: parts.lockLanes
         ? this.lockLanes.map((l) => ({ holds: slots(l.holds), waits: slots(l.waits), waiting: l.waiting, maxWaiting: l.maxWaiting, lod: lod(l.lod), lastChange: l.lastChange, totalWait: l.totalWait }))
         : null,
+      edges: parts.edges ? this.edgesToShare(transfer) : null,
     };
     return { share, transfer: [...new Set(transfer)] };
   }
@@ -165,6 +170,12 @@ export class TimelineIndex implements IntervalListener {
   propagate(): void {
     for (const lane of this.threadLanes) for (const lod of [...lane.lods, lane.spanLod, lane.phaseLod]) lod.propagate();
     for (const ll of this.lockLanes) ll.lod.propagate();
+  }
+
+  private edgesToShare(transfer: ArrayBuffer[]): NonNullable<LaneShare['edges']> {
+    const { waitInterval, holdInterval } = this.builder.edges;
+    for (const g of [waitInterval, holdInterval]) if (g.data.byteLength > 0) transfer.push(g.data.buffer as ArrayBuffer);
+    return { waitInterval: waitInterval.data, holdInterval: holdInterval.data, length: waitInterval.length };
   }
 
   /** Takes the lanes another index built from the same events (`exportLanes`); from then on this
@@ -190,6 +201,10 @@ export class TimelineIndex implements IntervalListener {
         Object.assign(ll, { waiting: s.waiting, maxWaiting: s.maxWaiting, lastChange: s.lastChange, totalWait: s.totalWait });
       });
       this.parts.lockLanes = true;
+    }
+    if (share.edges) {
+      this.builder.adoptEdges(share.edges);
+      this.parts.edges = true;
     }
   }
 
@@ -240,7 +255,7 @@ export class TimelineIndex implements IntervalListener {
     if (kind === EventKind.SpanBegin) {
       // (the builder has put it on its thread's stack of open spans)
       const depth = this.builder.openSpans(th).length - 1;
-      this.depth.push(Math.min(255, depth));
+      if (this.parts.threadRows) this.depth.push(Math.min(255, depth));
       if (!this.parts.spans) return;
       while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
       lane.spans[depth].open(id);
@@ -252,13 +267,13 @@ export class TimelineIndex implements IntervalListener {
       if (threadRows) {
         this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
         this.threadWaits(lane).open(id);
-      } else this.depth.push(0);
+      }
       if (lockLanes) {
         ll.waits.open(id);
         this.setDepth(ll, tr.time[event], ll.waiting + 1);
       }
     } else {
-      this.depth.push(threadRows ? Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)) : 0);
+      if (threadRows) this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
       if (lockLanes) this.lockHolds(ll).open(id);
     }
   }
@@ -271,7 +286,6 @@ export class TimelineIndex implements IntervalListener {
     const lane = this.threadLanes[th];
     const s = tr.time[this.builder.intervals.startEvent[id]];
     const kind = tr.kind[event];
-    const depth = this.depth.data[id];
     if (kind === EventKind.SpanEnd) {
       // (the builder has taken it off its thread's stack of open spans)
       if (!this.parts.spans) return;
@@ -288,6 +302,7 @@ export class TimelineIndex implements IntervalListener {
     // One call of each pyramid's insert: the engine inlines a listener this small into the
     // builder's loop (with an insert per case, the pass took half as long again).
     if (threadRows) {
+      const depth = this.depth.data[id];
       if (acquired) this.threadWaits(lane).close(id);
       else lane.holds.close(id);
       if (!acquired || t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, acquired ? waitValue(cls) : holdValue(cls));
@@ -337,7 +352,7 @@ export class TimelineIndex implements IntervalListener {
     if (this.processed !== 0) return;
     const end = this.endTime;
     this.reserveEnd = end;
-    this.depth.reserve(counts.intervals);
+    if (this.parts.threadRows) this.depth.reserve(counts.intervals);
     const budget = (c: number): number => Math.min(1 << 21, Math.max(MIN_BULK_BUCKETS, Math.ceil(BUCKETS_PER_INTERVAL * c)));
     const { threadRows, spans, lockLanes } = this.parts;
     for (const lane of this.threadLanes) {
