@@ -5,7 +5,8 @@ import { Trace } from '@lockscope/trace';
 import { createRun, createTracedRun, errorFrom, fetchRecording, getRecordingInfo, recordRun, stopRun, uploadRecording, ApiError } from './api/client.js';
 import { LiveConnection, type ControlMessage } from './api/live.js';
 import { resetForNewTrace, useApp, type RunConfig, type RunStatusView, type TracedRunConfig } from './store/app.js';
-import { attachTrace, attachWholeTrace, clearTrace, ingest, loaded, type TraceSlot } from './store/traces.js';
+import { attachTrace, clearTrace, ingest, loaded, type TraceSlot } from './store/traces.js';
+import { indexOffThread } from './derived/offthread.js';
 import { recordingPath, simPath, type ViewState } from './url.js';
 
 const connections: Partial<Record<TraceSlot, LiveConnection>> = {};
@@ -155,11 +156,16 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
   app.stopCompare();
   resetForNewTrace();
   app.setConnection('loading');
-  app.setSource({ kind: 'recording', id });
+  const source = { kind: 'recording', id } as const;
+  app.setSource(source);
+  // Another recording or a run opened while this one loads (a big one takes seconds) wins.
+  const superseded = (): boolean => useApp.getState().source !== source;
   try {
     const [trace, info] = await Promise.all([fetchRecording(id), getRecordingInfo(id).catch(() => null)]);
+    const index = await indexOffThread(trace);
+    if (superseded()) return;
     // (a big recording's statistics come back from a worker after the first draw)
-    await attachWholeTrace('main', trace, () => useApp.getState().bump('main'));
+    attachTrace('main', trace, () => useApp.getState().bump('main'), index);
     const end = loaded('main')?.index.endTime ?? 0;
     useApp.setState({ end, window: { t0: 0, t1: Math.max(end, 1000) }, follow: false });
     app.setSource({ kind: 'recording', id, name: info?.title ?? id });
@@ -173,6 +179,7 @@ export async function openRecording(id: string, view: ViewState = {}): Promise<v
     app.setConnection('done');
     history.replaceState(null, '', recordingPath(id, view));
   } catch (error) {
+    if (superseded()) return;
     clearTrace('main');
     app.setSource({ kind: 'none' });
     app.setConnection('idle');

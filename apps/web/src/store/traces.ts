@@ -5,7 +5,7 @@
 import { Trace } from '@lockscope/trace';
 import { DashboardStats, type StatsSnapshot } from '../derived/stats.js';
 import { TimelineIndex } from '../derived/timelineIndex.js';
-import { indexOffThread, statsOffThread } from '../derived/offthread.js';
+import { statsOffThread } from '../derived/offthread.js';
 
 export type TraceSlot = 'main' | 'compare';
 
@@ -34,7 +34,7 @@ export function loaded(slot: TraceSlot = 'main'): LoadedTrace | null {
 /**
  * Starts a slot on a (possibly empty, growing) trace. `onStats` is called when statistics
  * counted off the page's thread come back (a big trace loaded at once). `index`: the trace's
- * index if it is already built (see `attachWholeTrace`).
+ * index if it is already built (a recording's, by `indexOffThread`: on both cores when big).
  */
 export function attachTrace(slot: TraceSlot, trace: Trace = new Trace(), onStats?: () => void, index = new TimelineIndex(trace)): LoadedTrace {
   const entry: LoadedTrace = { trace, index, stats: new DashboardStats(index), snapshot: null, snapshotAt: -Infinity, offThread: trace.length > OFF_THREAD_EVENTS };
@@ -57,12 +57,6 @@ export function attachTrace(slot: TraceSlot, trace: Trace = new Trace(), onStats
     );
   }
   return entry;
-}
-
-/** Starts a slot on a trace loaded at once (a recording): a big one has its index built on both
- * cores (`indexOffThread`). */
-export async function attachWholeTrace(slot: TraceSlot, trace: Trace, onStats?: () => void): Promise<LoadedTrace> {
-  return attachTrace(slot, trace, onStats, await indexOffThread(trace));
 }
 
 export function clearTrace(slot: TraceSlot): void {
