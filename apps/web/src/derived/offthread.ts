@@ -92,8 +92,8 @@ const WORKER_PARTS: IndexParts = { threadRows: false, spans: true, lockLanes: tr
 /**
  * The timeline index of a trace loaded at once, built on both cores: above SHARED_INDEX_EVENTS
  * a copy of the columns goes to the worker, which reads every event as the page does but builds
- * only the lock lanes and the API-call rows, while the page builds the rest; the page then adopts the
- * worker's lanes (they move, not copy). Without a Worker, or if the worker fails, all on the page.
+ * only WORKER_PARTS, while the page builds the rest; the page then adopts what the worker built
+ * (it moves, not copies). Without a Worker, or if the worker fails, all on the page.
  */
 export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
   const w = trace.length > SHARED_INDEX_EVENTS ? traceWorker() : null;
@@ -102,7 +102,8 @@ export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
     index.update();
     return index;
   }
-  // A copy of the columns the worker's lanes read (not the span subjects, nor the labels).
+  // A copy of the columns the worker's lanes read (not the span subjects, nor the labels: its
+  // index never reads them).
   const n = trace.length;
   const data: TraceTransfer = {
     threads: trace.threads,
@@ -115,7 +116,7 @@ export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
     kind: trace.kind.slice(0, n),
     ref: trace.ref.slice(0, n),
     mode: trace.mode.slice(0, n),
-    arg: new Uint32Array(n === 0 ? 0 : 1),
+    arg: new Uint32Array(0),
   };
   const reply = ask(w, { id: nextId++, kind: 'lanes', trace: data, parts: WORKER_PARTS }, [data.time, data.thread, data.kind, data.ref, data.mode].map((c) => c.buffer as ArrayBuffer));
   const index = new TimelineIndex(trace, { threadRows: true, spans: !WORKER_PARTS.spans, lockLanes: !WORKER_PARTS.lockLanes, edges: !WORKER_PARTS.edges });

@@ -74,8 +74,9 @@ export interface LockLane {
 
 /**
  * Which lanes an index builds. The dashboard's index builds them all; a bulk load may share them
- * between two threads (`indexOffThread` in offthread.ts): each reads every event (the interval numbering needs the
- * whole pass) but builds only its part, and one adopts the other's (`adoptLanes`).
+ * between two threads (`indexOffThread` in offthread.ts): each reads every event (the interval
+ * numbering needs the whole pass) but builds only its part, and one adopts the other's
+ * (`adoptLanes`).
  */
 export interface IndexParts {
   /** Thread lanes' lock rows: waits, holds by nesting depth and their pyramids (and `depth`). */
@@ -142,8 +143,8 @@ export class TimelineIndex implements IntervalListener {
     this.parts = { ...parts };
   }
 
-  /** The lanes of `parts` this index built, as data to send to the index that builds the rest
-   * (the lists and pyramids move: this index must not be used after). */
+  /** The lanes (and edges) of `parts` this index built, as data to send to the index that builds
+   * the rest (the lists and pyramids move: this index must not be used after). */
   exportLanes(parts: Partial<IndexParts>): { share: LaneShare; transfer: ArrayBuffer[] } {
     const transfer: ArrayBuffer[] = [];
     const lod = (m: MaxMipmap): MipmapState => {
@@ -178,8 +179,8 @@ export class TimelineIndex implements IntervalListener {
     return { waitInterval: waitInterval.data, holdInterval: holdInterval.data, length: waitInterval.length };
   }
 
-  /** Takes the lanes another index built from the same events (`exportLanes`); from then on this
-   * index builds them too. */
+  /** Takes the lanes (and edges) another index built from the same events (`exportLanes`); from
+   * then on this index builds them too. */
   adoptLanes(share: LaneShare): void {
     if (share.processed !== this.processed) throw new Error(`lanes built from ${share.processed} events, this index has read ${this.processed}`);
     if (share.spans) {
