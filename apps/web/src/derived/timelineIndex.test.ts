@@ -127,7 +127,7 @@ describe('TimelineIndex', () => {
       const worker = new TimelineIndex(growing, { threadRows: false, spans: true, lockLanes: true, edges: true });
       page.update();
       worker.update();
-      const { share, transfer } = worker.exportLanes({ spans: true, lockLanes: true, edges: true });
+      const { share, transfer } = worker.exportLanes();
       // As a worker's message arrives: a copy of the plain data, the buffers moved.
       page.adoptLanes(structuredClone(share, { transfer }));
       for (let i = growing.length; i < full.length; i++) {
@@ -145,7 +145,7 @@ describe('TimelineIndex', () => {
     page.update();
     const worker = new TimelineIndex(prefix(tr, 5), { threadRows: false, spans: true, lockLanes: true, edges: true });
     worker.update();
-    expect(() => page.adoptLanes(worker.exportLanes({ spans: true, lockLanes: true, edges: true }).share)).toThrow(/5 events/);
+    expect(() => page.adoptLanes(worker.exportLanes().share)).toThrow(/5 events/);
   });
 
   it('finds the API call of every interval (the outermost span open when it began)', () => {

@@ -143,9 +143,10 @@ export class TimelineIndex implements IntervalListener {
     this.parts = { ...parts };
   }
 
-  /** The lanes (and edges) of `parts` this index built, as data to send to the index that builds
-   * the rest (the lists and pyramids move: this index must not be used after). */
-  exportLanes(parts: Partial<IndexParts>): { share: LaneShare; transfer: ArrayBuffer[] } {
+  /** The lanes (and edges) this index built, but its thread rows, as data to send to the index
+   * that builds the rest (the lists and pyramids move: this index must not be used after). */
+  exportLanes(): { share: LaneShare; transfer: ArrayBuffer[] } {
+    const parts = this.parts;
     const transfer: ArrayBuffer[] = [];
     const lod = (m: MaxMipmap): MipmapState => {
       const st = m.toState();
@@ -314,21 +315,16 @@ export class TimelineIndex implements IntervalListener {
   /** A wait or hold closed, in its lock's lane: the queue shortens (its depth until now drawn),
    * or a hold is drawn. */
   private closeInLockLane(ll: LockLane, acquired: boolean, id: number, s: number, t: number): void {
-    let from = s;
-    let value = 1;
     if (acquired) {
       ll.waits.close(id);
       ll.totalWait += t - s;
-      from = ll.lastChange;
-      value = ll.waiting > 0 && t > from ? Math.min(255, 1 + ll.waiting) : 0;
-      ll.waiting = Math.max(0, ll.waiting - 1);
-      ll.lastChange = t;
-    } else this.lockHolds(ll).close(id);
-    if (value > 0) ll.lod.insert(from, t, value);
+      this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
+    } else {
+      this.lockHolds(ll).close(id);
+      ll.lod.insert(s, t, 1);
+    }
   }
 
-  /** The lane's waits: a thread waits for one lock at a time, so its lane reads the builder's
-   * list of the thread's waits (set up at its first wait, when the builder has made the list). */
   /** The lock lane's holds: a mutex's holds never overlap (shared mode is only taken of rwlocks
    * and jobs), so its lane reads the builder's list of the lock's holds. */
   private lockHolds(ll: LockLane): SlotSet {
@@ -336,6 +332,8 @@ export class TimelineIndex implements IntervalListener {
     return ll.holds;
   }
 
+  /** The lane's waits: a thread waits for one lock at a time, so its lane reads the builder's
+   * list of the thread's waits (set up at its first wait, when the builder has made the list). */
   private threadWaits(lane: ThreadLane): SlotSet {
     if (lane.waits.slots.length === 0) lane.waits = SlotSet.over(this.builder.waitsByThread[lane.thread]);
     return lane.waits;

@@ -20,7 +20,7 @@ scope.onmessage = (e) => {
     } else if (request.kind === 'lanes') {
       const index = new TimelineIndex(traceFromTransfer(request.trace), request.parts);
       index.update();
-      const { share, transfer } = index.exportLanes(request.parts);
+      const { share, transfer } = index.exportLanes();
       scope.postMessage({ id: request.id, kind: 'lanes', share }, transfer);
     } else {
       const { data, transfer } = traceTransfer(decodeBinaryTrace(request.bytes));
