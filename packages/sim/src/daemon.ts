@@ -57,6 +57,8 @@ export class Daemon {
   private readonly byName = new Map<string, Domain>();
   private listMutex: SimLock | null = null;
   private listRw: SimLock | null = null;
+  /** The list lock callers take now (the other one, after a live switch, only once it is free). */
+  private listInUse: SimLock | null = null;
   private securityStack: SimLock | null = null;
   private readonly driverLocks = new Map<SecurityDriver, SimLock>();
   readonly eventLoop: SerialThread;
@@ -107,14 +109,22 @@ export class Daemon {
 
   /** The domain list lock as the strategy has it now. */
   listLock(): SimLock {
-    if (this.strategy['list.lock'] === 'rwlock') {
-      this.listRw ??= this.engine.newLock(this.listMutex ? 'domain list (rwlock)' : 'domain list', 'domain-list', 'rwlock');
-      return this.listRw;
+    const kind = this.strategy['list.lock'] === 'rwlock' ? 'rwlock' : 'mutex';
+    // A live switch of list.lock takes effect once the list lock in use is free: its holders
+    // and waiters must still exclude whoever changes the list (a walk of the list under one lock
+    // while a holder of the other adds or removes a domain would read the list in pieces).
+    const inUse = this.listInUse;
+    if (inUse !== null && (inUse.kind === kind || inUse.held || inUse.waiters.length > 0)) return inUse;
+    let l: SimLock;
+    if (kind === 'rwlock') {
+      l = this.listRw ??= this.engine.newLock(this.listMutex ? 'domain list (rwlock)' : 'domain list', 'domain-list', 'rwlock');
+    } else {
+      // Named like the tracer names the real daemon's lock; a second list lock (after a live
+      // switch of list.lock) says its kind.
+      l = this.listMutex ??= this.engine.newLock(this.listRw ? 'domain list (mutex)' : 'domain list', 'domain-list', 'mutex');
     }
-    // Named like the tracer names the real daemon's lock; a second list lock (after a live
-    // switch of list.lock) says its kind.
-    this.listMutex ??= this.engine.newLock(this.listRw ? 'domain list (mutex)' : 'domain list', 'domain-list', 'mutex');
-    return this.listMutex;
+    this.listInUse = l;
+    return l;
   }
 
   newDomain(name: string, persistent: boolean): Domain {

@@ -84,6 +84,20 @@ describe('every scenario under every preset', () => {
 });
 
 describe('live runs', () => {
+  it('switches the list lock live without a walk of the list meeting a change of it', () => {
+    // Found by the property below: libvirt-9.0 turns the list mutex into an rwlock while a
+    // lookup walks every domain under the mutex; a define under the new rwlock changed the list
+    // during the walk, which then locked past its end. The switch now waits for the old lock.
+    const sim = createSimulation(resolveConfig({ scenario: 'fleet', params: SMALL.fleet, seed: 535661 }));
+    sim.runUntil(15_001 * 1e6);
+    sim.setStrategy({ preset: 'libvirt-9.0' });
+    expect(sim.runToEnd()).toBe(true);
+    expect(validateTrace(sim.trace)).toEqual({ ok: true });
+    expect(pendingRequests(sim.trace)).toEqual([]);
+    // The rwlock took over: defines and lookups after the switch are under it.
+    expect(sim.trace.locks.map((l) => l.name)).toContain('domain list (rwlock)');
+  });
+
   it('stays valid when knobs and presets change at random moments', () => {
     const changeArb = fc.oneof(
       fc.constantFrom(...presets.map((p) => ({ preset: p.name }) as Record<string, string | number>)),
