@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd, type IntervalListener } from './intervals.js';
+import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd, type IntervalBatch, type IntervalListener } from './intervals.js';
 import { Mode, NONE, Trace } from './model.js';
 import { computeStats } from './stats.js';
 import { eventsOf, withEvents } from './test-helpers.js';
@@ -25,10 +25,16 @@ function columns(b: IntervalBuilder): number[][] {
   return [...Array(iv.length).keys()].map((i) => [iv.start(i), iv.end(i), iv.thread(i), iv.ref(i), iv.type(i), iv.mode(i), iv.subject(i), iv.startEvent[i], iv.endEvent[i]]);
 }
 
-/** A listener that logs what it hears. */
+/** A listener that logs what it hears, interval by interval (an event's close before its open). */
 function heard(): IntervalListener & { log: Array<[string, number, number]> } {
   const log: Array<[string, number, number]> = [];
-  return { log, opened: (id, e) => log.push(['opened', id, e]), closed: (id, e) => log.push(['closed', id, e]) };
+  const read = ({ from, to, closed, opened }: IntervalBatch): void => {
+    for (let e = from; e < to; e++) {
+      if (closed[e - from] !== NONE) log.push(['closed', closed[e - from], e]);
+      if (opened[e - from] !== NONE) log.push(['opened', opened[e - from], e]);
+    }
+  };
+  return { log, read };
 }
 
 describe('IntervalBuilder', () => {
@@ -164,6 +170,41 @@ describe('IntervalBuilder', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('goes on from the state another builder of the same trace read, as if it had read it itself', () => {
+    fc.assert(
+      fc.property(seed, fc.nat(400), fc.boolean(), (s, cut, keep) => {
+        const full = randomValidTrace(mulberry32(s), { events: 400 });
+        const events = eventsOf(full);
+        const growing = withEvents(full, events.slice(0, Math.min(cut, events.length)));
+        // One side reads the first events (in batches of arrays of their own, or reused ones)...
+        const other = new IntervalBuilder(growing, { queueDepth: false });
+        const otherHeard = heard();
+        other.update({ read: (b) => otherHeard.read(structuredClone(b)), keepsBatches: keep });
+        const { state, transfer } = other.exportState();
+        // ...the other adopts what it read (as a worker's message arrives), then reads the rest.
+        const adopting = new IntervalBuilder(growing, { queueDepth: false });
+        adopting.adoptState(structuredClone(state, { transfer }));
+        const rest = heard();
+        while (growing.length < events.length) growing.append(events[growing.length]);
+        adopting.update(rest);
+        const one = new IntervalBuilder(full, { queueDepth: false });
+        const oneHeard = heard();
+        one.update(oneHeard);
+        expect(columns(adopting)).toEqual(columns(one));
+        expect([...otherHeard.log, ...rest.log]).toEqual(oneHeard.log);
+        expect([...Array(adopting.edges.length).keys()].map((k) => adopting.edge(k))).toEqual([...Array(one.edges.length).keys()].map((k) => one.edge(k)));
+        const lists = (b: IntervalBuilder): number[][] => [...b.byThread, ...b.waitsByThread, ...b.holdsByLock, ...b.waitsByLock].map((g) => [...g.view()]);
+        expect(lists(adopting)).toEqual(lists(one));
+        for (let th = 0; th < full.threads.length; th++) expect(adopting.openSpans(th)).toEqual(one.openSpans(th));
+      }),
+      { numRuns: 60 },
+    );
+    // Kept with other options, a state is refused.
+    const t = threeThreads();
+    const { state } = new IntervalBuilder(t, { edges: false }).exportState();
+    expect(() => new IntervalBuilder(t).adoptState(state)).toThrow(/edges false/);
   });
 
   it('derives every interval of a bulk load whose sizing sample missed nearly all of them', () => {

@@ -138,7 +138,7 @@ export interface OpeningCounts {
 const COUNT_STRIDE = 8;
 
 /** Counts the intervals events [from, to) open, from a sample. */
-function countOpening(trace: Trace, from: number, to: number): OpeningCounts {
+export function countOpening(trace: Trace, from: number, to: number): OpeningCounts {
   const nt = trace.threads.length;
   const nl = trace.locks.length;
   const { kind, thread, ref } = trace;
@@ -218,6 +218,8 @@ export interface BlockingChain {
   cycle: boolean;
 }
 
+const EMPTY = new Uint32Array(0);
+
 /** Events read at once above which `update` first counts what they open (one quick pass) to
  * allocate everything at its final size. */
 const BULK_EVENTS = 4096;
@@ -238,20 +240,61 @@ export interface IntervalBuilderOptions {
   waitsByThread?: boolean;
 }
 
+/** Events a listener hears at a time (their columns stay in cache while it reads them). */
+export const BATCH_EVENTS = 1 << 16;
+
+/** What the events `[from, to)` did to the intervals, per event (at `index - from`). */
+export interface IntervalBatch {
+  from: number;
+  to: number;
+  /** The interval each event closed, NONE if none. */
+  closed: Uint32Array;
+  /** The event that opened it (where `closed` is not NONE). */
+  closedStart: Uint32Array;
+  /** The interval each event opened, NONE if none (an acquisition closes its wait and opens its
+   * hold). */
+  opened: Uint32Array;
+}
+
 /**
- * What an incremental reader hears during `update`: each interval as its opening event is read,
- * and again as its closing event is read, in event order (an acquisition closes its wait, then
- * opens its hold). Lets a reader build its own indexes in the builder's single pass.
+ * What an incremental reader hears during `update`: batches of events with the intervals each
+ * closed and opened, in event order, once the builder has read them (its columns and lists hold
+ * them; its other state, e.g. `openSpans`, is the batch's end). Lets a reader build its own
+ * indexes in the builder's single pass, each in a loop of its own over a batch rather than in a
+ * call per interval.
  */
 export interface IntervalListener {
-  opened(interval: number, event: number): void;
-  closed(interval: number, event: number): void;
+  read(batch: IntervalBatch): void;
+  /** The listener keeps the batches it hears (e.g. to send them to another thread): each is
+   * then written into arrays of its own, not into ones the builder reuses. */
+  keepsBatches?: boolean;
   /** Before a batch of many events is read: what it will open, to size what the listener
    * builds (the builder counts them anyway for its own columns). */
   willOpen?(counts: OpeningCounts): void;
-  /** A mark (a strategy change, a note) was read: it opens no interval, but a reader that
-   * wants marks finds them in the same pass. */
-  marked?(event: number): void;
+}
+
+/** A growable list as plain data. */
+export interface ListState<A> {
+  data: A;
+  length: number;
+}
+
+/** A builder's whole state as plain data (see `IntervalBuilder.exportState`). */
+export interface BuilderState {
+  options: Required<IntervalBuilderOptions>;
+  next: number;
+  intervals: { length: number; startEvent: Uint32Array; endEvent: Uint32Array };
+  edges: { waitInterval: ListState<Uint32Array>; holdInterval: ListState<Uint32Array> };
+  byThread: ListState<Uint32Array>[];
+  waitsByThread: ListState<Uint32Array>[];
+  holdsByLock: ListState<Uint32Array>[];
+  waitsByLock: ListState<Uint32Array>[];
+  queueDepth: Array<{ time: ListState<Float64Array>; waiters: ListState<Uint32Array> }>;
+  pendingWait: number[];
+  spanStack: number[][];
+  openHolds: number[][];
+  longestClosedHold: number[];
+  waiting: number[];
 }
 
 /**
@@ -277,10 +320,15 @@ export class IntervalBuilder {
   private openHolds: number[][] = [];
   private longestClosedHold: number[] = [];
   private waiting: number[] = [];
+  /** What each event of the current batch closed and opened, for the listener (allocated at
+   * the first batch a listener hears). */
+  private closedLog = EMPTY;
+  private closedStartLog = EMPTY;
+  private openedLog = EMPTY;
   private readonly keepByThread: boolean;
   private readonly keepWaitsByLock: boolean;
   private readonly keepQueueDepth: boolean;
-  private keepEdges: boolean;
+  private readonly keepEdges: boolean;
   private readonly keepWaitsByThread: boolean;
 
   constructor(
@@ -308,14 +356,9 @@ export class IntervalBuilder {
     }
   }
 
-  /** Number of events read. */
-  get position(): number {
-    return this.next;
-  }
-
-  /** Reads the events appended to the trace since the last call; `listener` hears each
-   * interval open and close. */
-  update(listener?: IntervalListener): void {
+  /** Makes the per-thread and per-lock indexes of every thread and lock the trace has (`update`
+   * does it first). */
+  ensureIndexes(): void {
     const trace = this.trace;
     while (this.waitsByThread.length < trace.threads.length) {
       if (this.keepByThread) this.byThread.push(new GrowableU32());
@@ -331,120 +374,219 @@ export class IntervalBuilder {
       this.longestClosedHold.push(0);
       this.waiting.push(0);
     }
+  }
+
+  /** Makes room for the intervals `counts` says the events still to read open, at most one
+   * reallocation each (`update` does it before a bulk load; a reader that knows the counts of
+   * events still to come may do it sooner). */
+  reserve(counts: OpeningCounts): void {
+    this.ensureIndexes();
+    this.intervals.reserve(counts.intervals);
+    // Lists from the estimate with some room; trim() returns what is left over.
+    const room = (c: number): number => Math.ceil(c * 1.05) + 64;
+    for (let th = 0; th < counts.waitsByThread.length; th++) {
+      if (this.keepWaitsByThread) this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
+      if (this.keepByThread) this.byThread[th].reserve(room(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]));
+    }
+    for (let l = 0; l < counts.holdsByLock.length; l++) {
+      this.holdsByLock[l].reserve(room(counts.holdsByLock[l]));
+      if (this.keepWaitsByLock) this.waitsByLock[l].reserve(room(counts.waitsByLock[l]));
+    }
+  }
+
+  /** Number of events read. */
+  get position(): number {
+    return this.next;
+  }
+
+  /** Reads the events appended to the trace since the last call; `listener` hears them in
+   * batches, with the intervals each opened and closed. */
+  update(listener?: IntervalListener): void {
+    const trace = this.trace;
+    this.ensureIndexes();
     const iv = this.intervals;
     // A bulk load: room for exactly what the new events open, allocated once, without the
     // spare room of a doubling.
     if (trace.length - this.next > BULK_EVENTS) {
       const counts = countOpening(trace, this.next, trace.length);
-      iv.reserve(counts.intervals);
-      // Lanes from the estimate with some room; trim() returns what is left over.
-      const room = (c: number): number => Math.ceil(c * 1.05) + 64;
-      for (let th = 0; th < counts.waitsByThread.length; th++) {
-        if (this.keepWaitsByThread) this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
-        if (this.keepByThread) this.byThread[th].reserve(room(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]));
-      }
-      for (let l = 0; l < counts.holdsByLock.length; l++) {
-        this.holdsByLock[l].reserve(room(counts.holdsByLock[l]));
-        if (this.keepWaitsByLock) this.waitsByLock[l].reserve(room(counts.waitsByLock[l]));
-      }
+      this.reserve(counts);
       listener?.willOpen?.(counts);
     }
     const { time, thread, kind, ref, mode } = trace;
     const n = trace.length;
     const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock, keepEdges, keepWaitsByThread } = this;
     const edges = this.edges;
-    for (let i = this.next; i < n; i++) {
-      const th = thread[i];
-      switch (kind[i]) {
-        case EventKind.LockRequest: {
-          const lock = ref[i];
-          const w = iv.open(i);
-          pendingWait[th] = w;
-          if (keepByThread) byThread[th].push(w);
-          if (keepWaitsByThread) waitsByThread[th].push(w);
-          if (keepWaitsByLock) waitsByLock[lock].push(w);
-          this.setQueue(lock, time[i], ++waiting[lock]);
-          const open = openHolds[lock];
-          for (let k = 0; keepEdges && k < open.length; k++) {
-            const h = open[k];
-            const he = iv.startEvent[h];
-            if (thread[he] === th) continue;
-            if (mode[i] === Mode.Shared && mode[he] === Mode.Shared) continue;
-            edges.waitInterval.push(w);
-            edges.holdInterval.push(h);
-          }
-          listener?.opened(w, i);
-          break;
-        }
-        case EventKind.LockAcquired: {
-          const lock = ref[i];
-          const w = pendingWait[th];
-          if (w !== NONE) {
-            iv.close(w, i);
-            pendingWait[th] = NONE;
-            this.setQueue(lock, time[i], --waiting[lock]);
-            listener?.closed(w, i);
-          }
-          const h = iv.open(i);
-          if (keepByThread) byThread[th].push(h);
-          holdsByLock[lock].push(h);
-          openHolds[lock].push(h);
-          listener?.opened(h, i);
-          break;
-        }
-        case EventKind.LockReleased: {
-          const lock = ref[i];
-          // The thread's hold of the lock (locks are not recursive: at most one).
-          const open = openHolds[lock];
-          let k = 0;
-          while (k < open.length && thread[iv.startEvent[open[k]]] !== th) k++;
-          if (k === open.length) break;
-          const h = open[k];
-          if (k === open.length - 1) open.pop();
-          else open.splice(k, 1);
-          iv.close(h, i);
-          const d = time[i] - time[iv.startEvent[h]];
-          if (d > this.longestClosedHold[lock]) this.longestClosedHold[lock] = d;
-          listener?.closed(h, i);
-          break;
-        }
-        case EventKind.SpanBegin: {
-          const s = iv.open(i);
-          spanStack[th].push(s);
-          if (keepByThread) byThread[th].push(s);
-          listener?.opened(s, i);
-          break;
-        }
-        case EventKind.SpanEnd: {
-          const s = spanStack[th].pop();
-          if (s !== undefined) {
-            iv.close(s, i);
-            listener?.closed(s, i);
-          }
-          break;
-        }
-        case EventKind.Mark:
-          listener?.marked?.(i);
-          break;
-        default:
-          break;
+    const log = listener !== undefined;
+    for (let from = this.next; from < n; ) {
+      const to = Math.min(n, from + BATCH_EVENTS);
+      if (log && (listener.keepsBatches || this.closedLog.length === 0)) {
+        const size = listener.keepsBatches ? to - from : BATCH_EVENTS;
+        this.closedLog = new Uint32Array(size);
+        this.closedStartLog = new Uint32Array(size);
+        this.openedLog = new Uint32Array(size);
       }
+      const { closedLog, closedStartLog, openedLog } = this;
+      for (let i = from; i < to; i++) {
+        const th = thread[i];
+        let closed = NONE;
+        let closedStart = 0;
+        let opened = NONE;
+        switch (kind[i]) {
+          case EventKind.LockRequest: {
+            const lock = ref[i];
+            const w = (opened = iv.open(i));
+            pendingWait[th] = w;
+            if (keepByThread) byThread[th].push(w);
+            if (keepWaitsByThread) waitsByThread[th].push(w);
+            if (keepWaitsByLock) waitsByLock[lock].push(w);
+            this.setQueue(lock, time[i], ++waiting[lock]);
+            const open = openHolds[lock];
+            for (let k = 0; keepEdges && k < open.length; k++) {
+              const h = open[k];
+              const he = iv.startEvent[h];
+              if (thread[he] === th) continue;
+              if (mode[i] === Mode.Shared && mode[he] === Mode.Shared) continue;
+              edges.waitInterval.push(w);
+              edges.holdInterval.push(h);
+            }
+            break;
+          }
+          case EventKind.LockAcquired: {
+            const lock = ref[i];
+            const w = pendingWait[th];
+            if (w !== NONE) {
+              iv.close(w, i);
+              pendingWait[th] = NONE;
+              this.setQueue(lock, time[i], --waiting[lock]);
+              closed = w;
+              closedStart = iv.startEvent[w];
+            }
+            const h = (opened = iv.open(i));
+            if (keepByThread) byThread[th].push(h);
+            holdsByLock[lock].push(h);
+            openHolds[lock].push(h);
+            break;
+          }
+          case EventKind.LockReleased: {
+            const lock = ref[i];
+            // The thread's hold of the lock (locks are not recursive: at most one).
+            const open = openHolds[lock];
+            let k = 0;
+            while (k < open.length && thread[iv.startEvent[open[k]]] !== th) k++;
+            if (k === open.length) break;
+            const h = open[k];
+            if (k === open.length - 1) open.pop();
+            else open.splice(k, 1);
+            iv.close(h, i);
+            closedStart = iv.startEvent[h];
+            const d = time[i] - time[closedStart];
+            if (d > this.longestClosedHold[lock]) this.longestClosedHold[lock] = d;
+            closed = h;
+            break;
+          }
+          case EventKind.SpanBegin: {
+            const s = (opened = iv.open(i));
+            spanStack[th].push(s);
+            if (keepByThread) byThread[th].push(s);
+            break;
+          }
+          case EventKind.SpanEnd: {
+            const s = spanStack[th].pop();
+            if (s !== undefined) {
+              iv.close(s, i);
+              closed = s;
+              closedStart = iv.startEvent[s];
+            }
+            break;
+          }
+          default:
+            break;
+        }
+        if (log) {
+          closedLog[i - from] = closed;
+          closedStartLog[i - from] = closedStart;
+          openedLog[i - from] = opened;
+        }
+      }
+      this.next = to;
+      listener?.read({ from, to, closed: closedLog, closedStart: closedStartLog, opened: openedLog });
+      if (listener?.keepsBatches) this.closedLog = this.closedStartLog = this.openedLog = EMPTY;
+      from = to;
     }
     this.next = n;
   }
 
+  /** What this builder has read, as plain data whose buffers transfer (to a builder of the same
+   * trace on another thread: `adoptState`); this builder must not be used after. */
+  exportState(): { state: BuilderState; transfer: ArrayBuffer[] } {
+    const transfer: ArrayBuffer[] = [];
+    const list = <A extends Uint32Array | Float64Array>(g: ListState<A>): ListState<A> => {
+      // (empty growables share one zero-length array: it is copied, not moved)
+      if (g.data.byteLength > 0) transfer.push(g.data.buffer as ArrayBuffer);
+      return { data: g.data, length: g.length };
+    };
+    const iv = this.intervals;
+    transfer.push(iv.startEvent.buffer as ArrayBuffer, iv.endEvent.buffer as ArrayBuffer);
+    const state: BuilderState = {
+      options: this.options(),
+      next: this.next,
+      intervals: { length: iv.length, startEvent: iv.startEvent, endEvent: iv.endEvent },
+      edges: { waitInterval: list(this.edges.waitInterval), holdInterval: list(this.edges.holdInterval) },
+      byThread: this.byThread.map(list),
+      waitsByThread: this.waitsByThread.map(list),
+      holdsByLock: this.holdsByLock.map(list),
+      waitsByLock: this.waitsByLock.map(list),
+      queueDepth: this.queueDepth.map((q) => ({ time: list(q.time), waiters: list(q.waiters) })),
+      pendingWait: this.pendingWait,
+      spanStack: this.spanStack,
+      openHolds: this.openHolds,
+      longestClosedHold: this.longestClosedHold,
+      waiting: this.waiting,
+    };
+    return { state, transfer: [...new Set(transfer)] };
+  }
+
   /**
-   * The blocked-by edges of the events read so far, found by another builder of the same trace
-   * (one that read as many events: a worker's); from now on this builder keeps its edges too.
+   * Takes over what another builder of the same trace read (`exportState`: a worker's, kept with
+   * the same options) in place of reading it here. Lists keep their identity (whoever borrowed
+   * one reads the adopted data), and `update` goes on from where the other stopped.
    */
-  adoptEdges(edges: { waitInterval: Uint32Array; holdInterval: Uint32Array; length: number }): void {
-    if (this.keepEdges) throw new Error('this builder keeps its own edges');
-    const own = this.edges;
-    own.waitInterval.data = edges.waitInterval;
-    own.waitInterval.length = edges.length;
-    own.holdInterval.data = edges.holdInterval;
-    own.holdInterval.length = edges.length;
-    this.keepEdges = true;
+  adoptState(state: BuilderState): void {
+    const own = this.options();
+    for (const key of Object.keys(own) as Array<keyof typeof own>) {
+      if (state.options[key] !== own[key]) throw new Error(`a builder state kept with ${key} ${state.options[key]} cannot be adopted by one kept with ${own[key]}`);
+    }
+    if (state.next < this.next) throw new Error(`a builder state of ${state.next} events is behind this builder's ${this.next}`);
+    this.ensureIndexes();
+    if (state.waitsByThread.length !== this.waitsByThread.length || state.holdsByLock.length !== this.holdsByLock.length) throw new Error('the adopted builder state has other threads or locks than the trace');
+    const set = <A extends Uint32Array | Float64Array>(g: ListState<A>, from: ListState<A>): void => {
+      g.data = from.data;
+      g.length = from.length;
+    };
+    const iv = this.intervals;
+    iv.startEvent = state.intervals.startEvent;
+    iv.endEvent = state.intervals.endEvent;
+    iv.length = state.intervals.length;
+    set(this.edges.waitInterval, state.edges.waitInterval);
+    set(this.edges.holdInterval, state.edges.holdInterval);
+    this.byThread.forEach((g, k) => set(g, state.byThread[k]));
+    this.waitsByThread.forEach((g, k) => set(g, state.waitsByThread[k]));
+    this.holdsByLock.forEach((g, k) => set(g, state.holdsByLock[k]));
+    this.waitsByLock.forEach((g, k) => set(g, state.waitsByLock[k]));
+    this.queueDepth.forEach((q, k) => {
+      set(q.time, state.queueDepth[k].time);
+      set(q.waiters, state.queueDepth[k].waiters);
+    });
+    this.pendingWait = state.pendingWait;
+    this.spanStack = state.spanStack;
+    this.openHolds = state.openHolds;
+    this.longestClosedHold = state.longestClosedHold;
+    this.waiting = state.waiting;
+    this.next = state.next;
+  }
+
+  private options(): Required<IntervalBuilderOptions> {
+    return { byThread: this.keepByThread, waitsByLock: this.keepWaitsByLock, queueDepth: this.keepQueueDepth, edges: this.keepEdges, waitsByThread: this.keepWaitsByThread };
   }
 
   /** Spans open on `thread` now, outermost first. */

@@ -137,11 +137,12 @@ export class SlotSet {
         return 0;
       }
       // An interval opens while another is open: the owner's list is no longer one slot of
-      // intervals that never overlap (a trace that lost a release). Keep a copy of it, without
-      // `id` (its owner has just added it), and place `id` as any slot set would.
+      // intervals that never overlap (a trace that lost a release). Keep a copy of what it held
+      // before `id` (in start order: `id` and what follows, its owner has added ahead of this
+      // set, in the same batch of events), and place `id` as any slot set would.
       const list = this.slots[0];
       const own = new GrowableU32(Math.max(16, list.length));
-      for (let k = 0; k < list.length; k++) if (list.data[k] !== id) own.push(list.data[k]);
+      for (let k = 0; k < list.length && list.data[k] < id; k++) own.push(list.data[k]);
       this.slots[0] = own;
       this.external = false;
     }
@@ -156,8 +157,9 @@ export class SlotSet {
     return s;
   }
 
-  close(id: number): void {
-    const s = slotOf(this.openIn, id);
+  /** Closes interval `id`; `slot`, if given, is where it probably is (where `open` put it). */
+  close(id: number, slot = -1): void {
+    const s = slot >= 0 && this.openIn[slot] === id ? slot : slotOf(this.openIn, id);
     if (s >= 0) this.openIn[s] = -1;
   }
 

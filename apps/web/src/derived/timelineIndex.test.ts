@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NONE, Trace, mulberry32, randomValidTrace } from '@lockscope/trace';
-import { IntervalKind, TimelineIndex, isWaitValue } from './timelineIndex.js';
+import { BATCH_EVENTS, NONE, Trace, mulberry32, randomValidTrace } from '@lockscope/trace';
+import { IntervalKind, TimelineIndex, isWaitValue, otherSide, type IndexParts } from './timelineIndex.js';
 import { DashboardStats } from './stats.js';
 import { syntheticTrace } from './synthetic.js';
 
@@ -101,7 +101,7 @@ describe('TimelineIndex', () => {
   it('gives the same result fed in pieces as fed at once (live streaming vs bulk load)', () => {
     // A random valid trace has rwlocks and jobs held shared, same-ns events, nested spans.
     const random = [5, 17, 99].map((seed) => randomValidTrace(mulberry32(seed), { events: 6000, threads: 5, locks: 4, maxStep: 50 }));
-    for (const full of [contended(), syntheticTrace({ intervals: 6000, threads: 6, locks: 5, seed: 3 }), ...random]) {
+    for (const full of [contended(), syntheticTrace({ intervals: 30_000, threads: 6, locks: 5, seed: 3 }), ...random]) {
       const whole = new TimelineIndex(full);
       whole.update();
       const growing = prefix(full, 0);
@@ -116,36 +116,54 @@ describe('TimelineIndex', () => {
     }
   });
 
-  it('gives the same index built on two sides, each with part of the lanes, once one adopts the other\'s (a shared bulk load), and after it grows', () => {
-    const random = [5, 17].map((seed) => randomValidTrace(mulberry32(seed), { events: 9000, threads: 5, locks: 4, maxStep: 50 }));
-    for (const full of [contended(), syntheticTrace({ intervals: 9000, threads: 6, locks: 5, seed: 3 }), ...random]) {
-      const whole = new TimelineIndex(full);
-      whole.update();
-      // Loaded at once up to a point (most of it: a bulk read), then growing as a live run does.
-      const growing = prefix(full, Math.floor(full.length * 0.7));
-      const page = new TimelineIndex(growing, { threadRows: true, spans: false, lockLanes: false, edges: false });
-      const worker = new TimelineIndex(growing, { threadRows: false, spans: true, lockLanes: true, edges: true });
-      page.update();
-      worker.update();
-      const { share, transfer } = worker.exportLanes();
-      // As a worker's message arrives: a copy of the plain data, the buffers moved.
-      page.adoptLanes(structuredClone(share, { transfer }));
-      for (let i = growing.length; i < full.length; i++) {
-        growing.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
-        if (i % 501 === 0) page.update();
+  it('gives the same index built on two sides, one running the builder and sending its batches, once the other adopts its builder and lanes (a shared bulk load), and after it grows', () => {
+    // Traces of several batches of events (BATCH_EVENTS each).
+    const random = [5, 17].map((seed) => randomValidTrace(mulberry32(seed), { events: 2.5 * BATCH_EVENTS, threads: 5, locks: 4, maxStep: 50 }));
+    const traces = [contended(), syntheticTrace({ intervals: 1.6 * BATCH_EVENTS, threads: 6, locks: 5, seed: 3 }), ...random];
+    expect(traces[1].length).toBeGreaterThan(2 * BATCH_EVENTS);
+    // Either side may build the span rows, and all, none or half the lock lanes.
+    const splits: IndexParts[] = [
+      { threadRows: false, spans: true, lockLanes: 'odd' },
+      { threadRows: false, spans: false, lockLanes: 'all' },
+      { threadRows: false, spans: true, lockLanes: 'none' },
+      { threadRows: false, spans: false, lockLanes: 'even' },
+    ];
+    for (const [i, workerParts] of splits.entries()) {
+      for (const full of [traces[0], traces[1 + (i % 3)]]) {
+        const whole = new TimelineIndex(full);
+        whole.update();
+        // Loaded at once up to a point (most of it: a bulk read), then growing as a live run does.
+        const growing = prefix(full, Math.floor(full.length * 0.7));
+        const page = new TimelineIndex(growing, otherSide(workerParts));
+        const worker = new TimelineIndex(growing, workerParts);
+        page.beginShared();
+        // As the worker's messages arrive: copies of the batches (the builder reuses its arrays).
+        worker.update((batch) => page.read(structuredClone(batch)));
+        const { share, transfer } = worker.exportLanes();
+        page.adoptLanes(structuredClone(share, { transfer }));
+        for (let i = growing.length; i < full.length; i++) {
+          growing.push(full.time[i], full.thread[i], full.kind[i] as 0, full.ref[i], full.mode[i], full.arg[i]);
+          if (i % 501 === 0) page.update();
+        }
+        page.update();
+        expectSameIndex(page, whole);
+        expect(page.marks).toEqual(whole.marks);
       }
-      page.update();
-      expectSameIndex(page, whole);
     }
-  });
+  }, 30_000);
 
-  it('refuses lanes built from another number of events', () => {
+  it('refuses a builder and lanes built from another number of events than the batches it read', () => {
     const tr = contended();
-    const page = new TimelineIndex(tr, { threadRows: true, spans: false, lockLanes: false, edges: false });
-    page.update();
-    const worker = new TimelineIndex(prefix(tr, 5), { threadRows: false, spans: true, lockLanes: true, edges: true });
-    worker.update();
-    expect(() => page.adoptLanes(worker.exportLanes().share)).toThrow(/5 events/);
+    const page = new TimelineIndex(tr, { threadRows: true, spans: true, lockLanes: 'none' });
+    page.beginShared();
+    const worker = new TimelineIndex(tr, { threadRows: false, spans: false, lockLanes: 'all' });
+    worker.update((batch) => page.read(structuredClone(batch)));
+    const short = new TimelineIndex(prefix(tr, 5), { threadRows: false, spans: false, lockLanes: 'all' });
+    short.update();
+    expect(() => page.adoptLanes(short.exportLanes().share)).toThrow(/5 events/);
+    // A batch out of turn.
+    const again = new TimelineIndex(tr, { threadRows: false, spans: false, lockLanes: 'all' });
+    expect(() => again.update((batch) => page.read(batch))).toThrow(/from event 0/);
   });
 
   it('finds the API call of every interval (the outermost span open when it began)', () => {

@@ -5,7 +5,7 @@
 // interval, marks, and a level-of-detail pyramid per lane. Every lookup a frame needs is a binary
 // search or a pyramid read, never a scan of the whole trace.
 
-import { EventKind, GrowableU8, IntervalBuilder, intervalEnd, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type IntervalListener, type LockClass, type OpeningCounts, type Trace } from '@lockscope/trace';
+import { countOpening, EventKind, GrowableU8, IntervalBuilder, intervalEnd, IntervalType, LOCK_CLASSES, NONE, SPAN_KINDS, type BuilderState, type IntervalBatch, type IntervalListener, type LockClass, type OpeningCounts, type Trace } from '@lockscope/trace';
 import { DEFAULT_MAX_BUCKETS, MaxMipmap, type MipmapState } from './mipmap.js';
 import { SlotSet, type IntervalTimes, type SlotState } from './slots.js';
 
@@ -74,31 +74,39 @@ export interface LockLane {
 
 /**
  * Which lanes an index builds. The dashboard's index builds them all; a bulk load may share them
- * between two threads (`indexOffThread` in offthread.ts): each reads every event (the interval
- * numbering needs the whole pass) but builds only its part, and one adopts the other's
- * (`adoptLanes`).
+ * between two threads (`indexOffThread` in offthread.ts): one runs the interval builder and
+ * builds its part of the lanes, and hands each batch of events it read to the other, which builds
+ * the rest from them (`beginShared`, `read`); then that one adopts the builder and the lanes
+ * (`exportLanes`, `adoptLanes`).
  */
 export interface IndexParts {
   /** Thread lanes' lock rows: waits, holds by nesting depth and their pyramids (and `depth`). */
   threadRows: boolean;
   /** Thread lanes' span rows: API calls and phases, and their pyramids. */
   spans: boolean;
-  /** Lock lanes: holds, the queue of waits and its pyramid. */
-  lockLanes: boolean;
-  /** The builder's blocked-by edges (what blocked each wait: arrows, chains, tooltips). */
-  edges: boolean;
+  /** Lock lanes (holds, the queue of waits and its pyramid): of every lock, of none, or of the
+   * locks whose id is even, or odd (each side of a shared load builds half of them). */
+  lockLanes: LockLaneShare;
 }
 
-export const ALL_PARTS: IndexParts = { threadRows: true, spans: true, lockLanes: true, edges: true };
+export type LockLaneShare = 'all' | 'none' | 'even' | 'odd';
 
-/** Lanes built by one side of a bulk load, as plain data whose buffers transfer. */
+export const ALL_PARTS: IndexParts = { threadRows: true, spans: true, lockLanes: 'all' };
+
+/** What the other side of a shared load builds, given what one side builds. */
+export function otherSide(parts: IndexParts): IndexParts {
+  const locks = { all: 'none', none: 'all', even: 'odd', odd: 'even' } as const;
+  return { threadRows: !parts.threadRows, spans: !parts.spans, lockLanes: locks[parts.lockLanes] };
+}
+
+/** What the side of a bulk load that ran the builder built, as plain data whose buffers
+ * transfer. */
 export interface LaneShare {
-  /** Events the sender had read (the receiver must have read as many). */
-  processed: number;
+  /** Its builder (intervals, lists, edges) after the last event. */
+  builder: BuilderState;
   spans: Array<{ spans: SlotState[]; spanLod: MipmapState; phaseLod: MipmapState }> | null;
-  lockLanes: Array<{ holds: SlotState; waits: SlotState; waiting: number; maxWaiting: number; lod: MipmapState; lastChange: number; totalWait: number }> | null;
-  /** The blocked-by edges, as the wait and the hold they join. */
-  edges: { waitInterval: Uint32Array; holdInterval: Uint32Array; length: number } | null;
+  /** Per lock, its lane, or null where the other side builds it. */
+  lockLanes: Array<{ holds: SlotState; waits: SlotState; waiting: number; maxWaiting: number; lod: MipmapState; lastChange: number; totalWait: number } | null>;
 }
 
 export interface Mark {
@@ -121,14 +129,27 @@ export class TimelineIndex implements IntervalListener {
   marks: Mark[] = [];
   /** Events of the trace already consumed. */
   processed = 0;
+  /** Events whose batches this index has read (its builder's, or another side's in a shared
+   * load). */
+  private readTo = 0;
   /** Time of the newest event seen. */
   endTime = 0;
   /** Lock class index per lock id (cached from the dictionary). */
   private lockClass: number[] = [];
+  /** Per thread: spans open (as the builder's stack, counted as the batches are read). */
+  private spanDepth: number[] = [];
+  /** Per thread: the slot of its wait in its lock's lane (a hint: a thread waits for one lock at
+   * a time). */
+  private waitSlot: number[] = [];
   /** Trace end known at a bulk load: pyramids of deeper rows created later are sized for it. */
   private reserveEnd = 0;
   /** The current update reads many events at once (the builder announced them): trim after. */
   private bulk = false;
+  /** The lanes were sized for a bulk load (once: at the first, or by `beginShared`). */
+  private sized = false;
+  /** One side of a shared load, until the page side adopts the other's (no trim before: the
+   * side with the builder may still read more of the trace). */
+  private shared = false;
 
   /** What this index builds (all of it, unless it is one side of a shared bulk load). */
   private parts: IndexParts;
@@ -137,17 +158,15 @@ export class TimelineIndex implements IntervalListener {
     private readonly trace: Trace,
     parts: IndexParts = ALL_PARTS,
   ) {
-    // (a thread's waits are drawn with the thread lanes: an index without them, one side of a
-    // shared load, does not keep them)
-    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false, edges: parts.edges, waitsByThread: parts.threadRows });
+    this.builder = new IntervalBuilder(trace, { byThread: false, waitsByLock: false, queueDepth: false });
     this.parts = { ...parts };
   }
 
-  /** The lanes (and edges) this index built, but its thread rows, as data to send to the index
-   * that builds the rest (the lists and pyramids move: this index must not be used after). */
+  /** The builder and the lanes this index built, as data to send to the index of the other side
+   * of a shared load (the lists and pyramids move: this index must not be used after). */
   exportLanes(): { share: LaneShare; transfer: ArrayBuffer[] } {
     const parts = this.parts;
-    const transfer: ArrayBuffer[] = [];
+    const { state, transfer } = this.builder.exportState();
     const lod = (m: MaxMipmap): MipmapState => {
       const st = m.toState();
       for (const l of st.levels) transfer.push(l.buffer as ArrayBuffer);
@@ -158,12 +177,11 @@ export class TimelineIndex implements IntervalListener {
       return s.toState();
     };
     const share: LaneShare = {
-      processed: this.processed,
+      builder: state,
       spans: parts.spans ? this.threadLanes.map((l) => ({ spans: l.spans.map(slots), spanLod: lod(l.spanLod), phaseLod: lod(l.phaseLod) })) : null,
-      lockLanes: parts.lockLanes
-        ? this.lockLanes.map((l) => ({ holds: slots(l.holds), waits: slots(l.waits), waiting: l.waiting, maxWaiting: l.maxWaiting, lod: lod(l.lod), lastChange: l.lastChange, totalWait: l.totalWait }))
-        : null,
-      edges: parts.edges ? this.edgesToShare(transfer) : null,
+      lockLanes: this.lockLanes.map((l) =>
+        this.buildsLockLane(l.lock) ? { holds: slots(l.holds), waits: slots(l.waits), waiting: l.waiting, maxWaiting: l.maxWaiting, lod: lod(l.lod), lastChange: l.lastChange, totalWait: l.totalWait } : null,
+      ),
     };
     return { share, transfer: [...new Set(transfer)] };
   }
@@ -174,16 +192,29 @@ export class TimelineIndex implements IntervalListener {
     for (const ll of this.lockLanes) ll.lod.propagate();
   }
 
-  private edgesToShare(transfer: ArrayBuffer[]): NonNullable<LaneShare['edges']> {
-    const { waitInterval, holdInterval } = this.builder.edges;
-    for (const g of [waitInterval, holdInterval]) if (g.data.byteLength > 0) transfer.push(g.data.buffer as ArrayBuffer);
-    return { waitInterval: waitInterval.data, holdInterval: holdInterval.data, length: waitInterval.length };
+  /**
+   * Either side of a shared bulk load: sizes the lanes for the whole trace, as `update` would, from
+   * `counts` of what its events open and its `end` time. The side without the builder then reads
+   * the batches of the other (`read`); the side with it may get the events in pieces (each
+   * `update` reads what has come; `counts` and `end` are the whole trace's).
+   */
+  beginShared(counts = countOpening(this.trace, 0, this.trace.length), end = this.trace.endTime): void {
+    this.addLanes();
+    this.endTime = Math.max(this.endTime, end);
+    this.builder.ensureIndexes();
+    this.willOpen(counts);
+    this.shared = true;
   }
 
-  /** Takes the lanes (and edges) another index built from the same events (`exportLanes`); from
-   * then on this index builds them too. */
+  /** Takes the builder and the lanes the other side of a shared load built from the batches this
+   * index read (`exportLanes`); from then on this index builds everything itself. */
   adoptLanes(share: LaneShare): void {
-    if (share.processed !== this.processed) throw new Error(`lanes built from ${share.processed} events, this index has read ${this.processed}`);
+    const next = share.builder.next;
+    if (next !== this.readTo) throw new Error(`lanes built from ${next} events, this index has read ${this.readTo}`);
+    // (a thread's waits borrow the builder's list, empty on this side until now: one that had to
+    // keep a copy of it, on a trace that lost an event, copied nothing)
+    if (this.threadLanes.some((l) => l.waits.slots.length > 0 && !l.waits.borrowed)) throw new Error('a thread lane lost its waits on this side of the load');
+    this.builder.adoptState(share.builder);
     if (share.spans) {
       share.spans.forEach((s, th) => {
         const lane = this.threadLanes[th];
@@ -193,21 +224,20 @@ export class TimelineIndex implements IntervalListener {
       });
       this.parts.spans = true;
     }
-    if (share.lockLanes) {
-      share.lockLanes.forEach((s, lock) => {
-        const ll = this.lockLanes[lock];
-        // A mutex lane's holds read the builder's list of them: this side's builder has the same.
-        ll.holds = SlotSet.fromState(s.holds, this.builder.holdsByLock[lock]);
-        ll.waits = SlotSet.fromState(s.waits);
-        ll.lod = MaxMipmap.fromState(s.lod);
-        Object.assign(ll, { waiting: s.waiting, maxWaiting: s.maxWaiting, lastChange: s.lastChange, totalWait: s.totalWait });
-      });
-      this.parts.lockLanes = true;
-    }
-    if (share.edges) {
-      this.builder.adoptEdges(share.edges);
-      this.parts.edges = true;
-    }
+    share.lockLanes.forEach((s, lock) => {
+      if (!s) return;
+      const ll = this.lockLanes[lock];
+      // A mutex lane's holds read the builder's list of them: this side's builder has the same.
+      ll.holds = SlotSet.fromState(s.holds, this.builder.holdsByLock[lock]);
+      ll.waits = SlotSet.fromState(s.waits);
+      ll.lod = MaxMipmap.fromState(s.lod);
+      Object.assign(ll, { waiting: s.waiting, maxWaiting: s.maxWaiting, lastChange: s.lastChange, totalWait: s.totalWait });
+    });
+    if (share.lockLanes.some((s, lock) => !s && !this.buildsLockLane(lock))) throw new Error('neither side built some lock lanes');
+    this.parts.lockLanes = 'all';
+    this.processed = next;
+    this.shared = false;
+    if (this.bulk) this.trim();
   }
 
   get source(): Trace {
@@ -224,104 +254,152 @@ export class TimelineIndex implements IntervalListener {
     return { time: this.trace.time, startEvent: iv.startEvent, endEvent: iv.endEvent };
   }
 
-  /** Consumes the events appended since the last call. Returns how many were consumed. */
-  update(): number {
-    const tr = this.trace;
+  /** Consumes the events appended since the last call. Returns how many were consumed.
+   * `forward` hears each batch after this index, and may keep it (the other side of a shared
+   * load). */
+  update(forward?: (batch: IntervalBatch) => void): number {
     const from = this.processed;
-    const n = tr.length;
-    for (let i = this.threadLanes.length; i < tr.threads.length; i++) this.threadLanes.push(newThreadLane(i));
-    for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
-      this.lockLanes.push(newLockLane(i));
-      this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
-    }
-    if (n > from) this.endTime = Math.max(this.endTime, tr.time[n - 1]);
+    const n = this.trace.length;
+    this.addLanes();
     this.bulk = false;
-    this.builder.update(this);
-    if (this.bulk) this.trim();
+    this.builder.update(forward ? { read: (b) => (this.read(b), forward(b)), willOpen: (c) => this.willOpen(c), keepsBatches: true } : this);
+    if (this.bulk && !this.shared) this.trim();
     this.processed = n;
     return n - from;
   }
 
-  /** The builder read a mark (IntervalListener). */
-  marked(event: number): void {
+  /** Lanes for threads and locks new to the trace; the newest event's time. */
+  private addLanes(): void {
     const tr = this.trace;
-    this.marks.push({ t: tr.time[event], label: tr.labels[tr.ref[event]] ?? '' });
+    for (let i = this.threadLanes.length; i < tr.threads.length; i++) {
+      this.threadLanes.push(newThreadLane(i));
+      this.spanDepth.push(0);
+      this.waitSlot.push(-1);
+    }
+    for (let i = this.lockLanes.length; i < tr.locks.length; i++) {
+      this.lockLanes.push(newLockLane(i));
+      this.lockClass.push(LOCK_CLASSES.indexOf(tr.locks[i].class as LockClass));
+    }
+    if (tr.length > 0) this.endTime = Math.max(this.endTime, tr.time[tr.length - 1]);
   }
 
-  /** The builder heard an interval open (IntervalListener). */
-  opened(id: number, event: number): void {
+  /** The builder read a batch of events (IntervalListener): each kind of lane reads it in a loop
+   * of its own. */
+  read(batch: IntervalBatch): void {
+    if (batch.from !== this.readTo) throw new Error(`a batch from event ${batch.from}, this index has read ${this.readTo}`);
+    this.readTo = batch.to;
+    this.readLanes(batch);
+  }
+
+  /**
+   * A batch, for every lane this index builds: thread lanes (lock rows, span rows), lock lanes,
+   * marks. One loop: each event is told apart once (a pass over millions of events of mixed
+   * kinds costs its branches more than its work).
+   */
+  private readLanes({ from, to, closed, closedStart, opened }: IntervalBatch): void {
     const tr = this.trace;
-    const th = tr.thread[event];
-    const lane = this.threadLanes[th];
-    const kind = tr.kind[event];
-    if (kind === EventKind.SpanBegin) {
-      // (the builder has put it on its thread's stack of open spans)
-      const depth = this.builder.openSpans(th).length - 1;
-      if (this.parts.threadRows) this.depth.push(Math.min(255, depth));
-      if (!this.parts.spans) return;
-      while (lane.spans.length <= depth) lane.spans.push(new SlotSet());
-      lane.spans[depth].open(id);
-      return;
-    }
-    const { threadRows, lockLanes } = this.parts;
-    const ll = this.lockLanes[tr.ref[event]];
-    if (kind === EventKind.LockRequest) {
-      if (threadRows) {
-        this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
-        this.threadWaits(lane).open(id);
+    const { time, thread, kind, ref } = tr;
+    const { threadRows, spans } = this.parts;
+    const { threadLanes, lockLanes, spanDepth, depth } = this;
+    // Lock lanes built here: those of the locks whose id & lockMask is lockMatch.
+    const lockMask = this.parts.lockLanes === 'all' ? 0 : 1;
+    const lockMatch = this.parts.lockLanes === 'none' ? 2 : this.parts.lockLanes === 'odd' ? 1 : 0;
+    for (let i = from; i < to; i++) {
+      const j = i - from;
+      switch (kind[i]) {
+        case EventKind.SpanBegin: {
+          const th = thread[i];
+          const d = spanDepth[th]++;
+          if (threadRows) depth.push(Math.min(255, d));
+          if (!spans) break;
+          const lane = threadLanes[th];
+          while (lane.spans.length <= d) lane.spans.push(new SlotSet());
+          lane.spans[d].open(opened[j]);
+          break;
+        }
+        case EventKind.SpanEnd: {
+          const id = closed[j];
+          if (id === NONE) break;
+          const th = thread[i];
+          const d = --spanDepth[th];
+          if (!spans) break;
+          const lane = threadLanes[th];
+          lane.spans[d].close(id);
+          const start = closedStart[j];
+          const s = time[start];
+          if (d === 0) lane.spanLod.insert(s, time[i], tr.mode[start] === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
+          else lane.phaseLod.insert(s, time[i], SpanValue.api);
+          break;
+        }
+        case EventKind.LockRequest: {
+          const th = thread[i];
+          const w = opened[j];
+          if (threadRows) {
+            const lane = threadLanes[th];
+            depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
+            this.threadWaits(lane).open(w);
+          }
+          const lock = ref[i];
+          if ((lock & lockMask) === lockMatch) {
+            const ll = lockLanes[lock];
+            // (a thread waits for one lock at a time: its wait's slot is found again by its thread)
+            this.waitSlot[th] = ll.waits.open(w);
+            this.setDepth(ll, time[i], ll.waiting + 1);
+          }
+          break;
+        }
+        case EventKind.LockAcquired: {
+          const th = thread[i];
+          const lock = ref[i];
+          const w = closed[j];
+          const t = time[i];
+          if (threadRows) {
+            const lane = threadLanes[th];
+            if (w !== NONE) {
+              lane.waits.close(w);
+              const s = time[closedStart[j]];
+              const d = depth.data[w];
+              // (an uncontended acquisition's wait, 0 ns, is not drawn)
+              if (t > s) (lane.lods[d] ?? this.rowLod(lane, d)).insert(s, t, waitValue(this.lockClass[lock]));
+            }
+            depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(opened[j])));
+          }
+          if ((lock & lockMask) === lockMatch) {
+            const ll = lockLanes[lock];
+            if (w !== NONE) {
+              ll.waits.close(w, this.waitSlot[th]);
+              ll.totalWait += t - time[closedStart[j]];
+              this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
+            }
+            this.lockHolds(ll).open(opened[j]);
+          }
+          break;
+        }
+        case EventKind.LockReleased: {
+          const h = closed[j];
+          if (h === NONE) break;
+          const lock = ref[i];
+          const s = time[closedStart[j]];
+          const t = time[i];
+          if (threadRows) {
+            const lane = threadLanes[thread[i]];
+            const d = depth.data[h];
+            lane.holds.close(h, d);
+            (lane.lods[d] ?? this.rowLod(lane, d)).insert(s, t, holdValue(this.lockClass[lock]));
+          }
+          if ((lock & lockMask) === lockMatch) {
+            const ll = lockLanes[lock];
+            ll.holds.close(h);
+            ll.lod.insert(s, t, 1);
+          }
+          break;
+        }
+        case EventKind.Mark:
+          this.marks.push({ t: time[i], label: tr.labels[tr.ref[i]] ?? '' });
+          break;
+        default:
+          break;
       }
-      if (lockLanes) {
-        ll.waits.open(id);
-        this.setDepth(ll, tr.time[event], ll.waiting + 1);
-      }
-    } else {
-      if (threadRows) this.depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(id)));
-      if (lockLanes) this.lockHolds(ll).open(id);
-    }
-  }
-
-  /** The builder heard an interval close (IntervalListener). */
-  closed(id: number, event: number): void {
-    const tr = this.trace;
-    const t = tr.time[event];
-    const th = tr.thread[event];
-    const lane = this.threadLanes[th];
-    const s = tr.time[this.builder.intervals.startEvent[id]];
-    const kind = tr.kind[event];
-    if (kind === EventKind.SpanEnd) {
-      // (the builder has taken it off its thread's stack of open spans)
-      if (!this.parts.spans) return;
-      const depth = this.builder.openSpans(th).length;
-      lane.spans[depth].close(id);
-      if (depth === 0) lane.spanLod.insert(s, t, this.modeOf(id) === QUEUE_KIND ? SpanValue.queue : SpanValue.api);
-      else lane.phaseLod.insert(s, t, SpanValue.api);
-      return;
-    }
-    const { threadRows, lockLanes } = this.parts;
-    const lock = tr.ref[event];
-    const cls = this.lockClass[lock];
-    const acquired = kind === EventKind.LockAcquired;
-    // One call of each pyramid's insert: the engine inlines a listener this small into the
-    // builder's loop (with an insert per case, the pass took half as long again).
-    if (threadRows) {
-      const depth = this.depth.data[id];
-      if (acquired) this.threadWaits(lane).close(id);
-      else lane.holds.close(id);
-      if (!acquired || t > s) (lane.lods[depth] ?? this.rowLod(lane, depth)).insert(s, t, acquired ? waitValue(cls) : holdValue(cls));
-    }
-    if (lockLanes) this.closeInLockLane(this.lockLanes[lock], acquired, id, s, t);
-  }
-
-  /** A wait or hold closed, in its lock's lane: the queue shortens (its depth until now drawn),
-   * or a hold is drawn. */
-  private closeInLockLane(ll: LockLane, acquired: boolean, id: number, s: number, t: number): void {
-    if (acquired) {
-      ll.waits.close(id);
-      ll.totalWait += t - s;
-      this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
-    } else {
-      this.lockHolds(ll).close(id);
-      ll.lod.insert(s, t, 1);
     }
   }
 
@@ -348,12 +426,13 @@ export class TimelineIndex implements IntervalListener {
    */
   willOpen(counts: OpeningCounts): void {
     this.bulk = true;
-    if (this.processed !== 0) return;
+    if (this.processed !== 0 || this.sized) return;
+    this.sized = true;
     const end = this.endTime;
     this.reserveEnd = end;
     if (this.parts.threadRows) this.depth.reserve(counts.intervals);
     const budget = (c: number): number => Math.min(1 << 21, Math.max(MIN_BULK_BUCKETS, Math.ceil(BUCKETS_PER_INTERVAL * c)));
-    const { threadRows, spans, lockLanes } = this.parts;
+    const { threadRows, spans } = this.parts;
     for (const lane of this.threadLanes) {
       const th = lane.thread;
       if (threadRows) {
@@ -374,14 +453,20 @@ export class TimelineIndex implements IntervalListener {
         lane.spanLod.reserve(end);
       }
     }
-    if (lockLanes) {
-      for (const ll of this.lockLanes) {
+    for (const ll of this.lockLanes) {
+      if (this.buildsLockLane(ll.lock)) {
         // By its holds: its waits show as the queue's depth over them.
         if (ll.lod.bytes <= 64) ll.lod = new MaxMipmap(budget(counts.holdsByLock[ll.lock]));
         ll.lod.reserve(end);
         if (this.trace.locks[ll.lock].kind !== 'mutex') ll.holds.reserve(Math.ceil(counts.holdsByLock[ll.lock] * 1.05) + 64);
       }
     }
+  }
+
+  /** This index builds the lane of `lock`. */
+  private buildsLockLane(lock: number): boolean {
+    const share = this.parts.lockLanes;
+    return share === 'all' || (share === 'even' && lock % 2 === 0) || (share === 'odd' && lock % 2 === 1);
   }
 
   /** After a bulk load: drops the spare room growing columns keep (up to half of each). */

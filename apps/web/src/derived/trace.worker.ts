@@ -3,7 +3,7 @@
 // index (its lanes move back to the page). Columns move between the page and
 // this worker, they are not copied (see offthread.ts).
 
-import { decodeBinaryTrace, traceFromTransfer, traceTransfer } from '@lockscope/trace';
+import { decodeBinaryTrace, traceFromTransfer, traceTransfer, type Trace } from '@lockscope/trace';
 import { DashboardStats } from './stats.js';
 import { TimelineIndex } from './timelineIndex.js';
 import type { WorkerReply, WorkerRequest } from './offthread.js';
@@ -18,15 +18,53 @@ scope.onmessage = (e) => {
       stats.update();
       scope.postMessage({ id: request.id, kind: 'stats', snapshot: stats.snapshot() });
     } else if (request.kind === 'lanes') {
-      const index = new TimelineIndex(traceFromTransfer(request.trace), request.parts);
-      index.update();
-      const { share, transfer } = index.exportLanes();
-      scope.postMessage({ id: request.id, kind: 'lanes', share }, transfer);
+      // Columns for the whole trace, filled as its pieces come; sized for all of it at once.
+      const { trace: first, total } = request;
+      const whole = <A extends Float64Array | Uint32Array | Uint8Array>(piece: A): A => {
+        const all = new (piece.constructor as new (n: number) => A)(total);
+        all.set(piece);
+        return all;
+      };
+      const trace = traceFromTransfer({ ...first, time: whole(first.time), thread: whole(first.thread), kind: whole(first.kind), ref: whole(first.ref), mode: whole(first.mode) });
+      const index = new TimelineIndex(trace, request.parts);
+      index.beginShared(request.counts, request.end);
+      index.builder.reserve(request.counts);
+      const load = { trace, index, total };
+      loads.set(request.id, load);
+      readMore(request.id, load);
+    } else if (request.kind === 'events') {
+      // (none: the load failed, and said so)
+      const load = loads.get(request.id);
+      if (!load) return;
+      const { trace } = load;
+      const { time, thread, kind, ref, mode } = request.columns;
+      trace.time.set(time, request.from);
+      trace.thread.set(thread, request.from);
+      trace.kind.set(kind, request.from);
+      trace.ref.set(ref, request.from);
+      trace.mode.set(mode, request.from);
+      trace.length = request.from + time.length;
+      readMore(request.id, load);
     } else {
       const { data, transfer } = traceTransfer(decodeBinaryTrace(request.bytes));
       scope.postMessage({ id: request.id, kind: 'trace', trace: data }, transfer);
     }
   } catch (err) {
+    loads.delete(request.id);
     scope.postMessage({ id: request.id, kind: 'error', error: err instanceof Error ? err.message : String(err) });
   }
 };
+
+/** Shared loads whose events are still coming, by request. */
+const loads = new Map<number, { trace: Trace; index: TimelineIndex; total: number }>();
+
+/** Reads the events of a shared load that have come; sends each batch to the page as soon as it
+ * is read (its arrays move there), and the builder and lanes once all are read. */
+function readMore(id: number, load: { trace: Trace; index: TimelineIndex; total: number }): void {
+  load.index.update((batch) => scope.postMessage({ id, kind: 'batch', batch }, [batch.closed.buffer, batch.closedStart.buffer, batch.opened.buffer] as ArrayBuffer[]));
+  if (load.trace.length < load.total) return;
+  loads.delete(id);
+  const { share, transfer } = load.index.exportLanes();
+  scope.postMessage({ id, kind: 'lanes', share }, transfer);
+}
+
