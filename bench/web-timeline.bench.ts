@@ -23,7 +23,8 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    // Cross-origin isolated, as the server serves the app (trace columns shared with the worker).
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
@@ -41,7 +42,7 @@ interface BenchApi {
   panZoom(frames: number): number[];
   svgBaseline(intervals: number, frames: number): { firstDrawMs: number; frames: number[] };
   heapBytes(): number;
-  dataBytes(): { trace: number; index: number; intervals: number };
+  dataBytes(): { trace: number; index: number; intervals: number; shared?: number };
 }
 
 interface Measured {
@@ -51,7 +52,7 @@ interface Measured {
   usage: { usedSize: number; backingStorageSize?: number };
   pageReportedHeap: number;
   /** What the page says it holds (absent from builds before the page could tell). */
-  data: { trace: number; index: number; intervals: number } | null;
+  data: { trace: number; index: number; intervals: number; shared?: number } | null;
   svg: { firstDrawMs: number; frames: number[] };
 }
 
@@ -91,12 +92,14 @@ async function measure(dist: string, intervals: number, quick: boolean, shot: st
     const cdp = await context.newCDPSession(page);
     for (let i = 0; i < 2; i++) await cdp.send('HeapProfiler.collectGarbage');
     const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
-    const heap = usage.usedSize + (usage.backingStorageSize ?? 0);
     const pageReportedHeap = await page.evaluate(() => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.heapBytes());
     const data = await page.evaluate(() => {
       const api = (window as unknown as { lockscopeBench: Partial<BenchApi> }).lockscopeBench;
       return api.dataBytes ? api.dataBytes() : null;
     });
+    // V8's backing-store figure leaves SharedArrayBuffers out (the trace's columns, on a
+    // cross-origin isolated page): the page counts them.
+    const heap = usage.usedSize + (usage.backingStorageSize ?? 0) + (data?.shared ?? 0);
     const frameTimes = await page.evaluate((f) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.panZoom(f), frames);
     const svg = await page.evaluate(
       ({ f }) => (window as unknown as { lockscopeBench: BenchApi }).lockscopeBench.svgBaseline(20_000, f),
@@ -169,6 +172,7 @@ const bench: Bench = async ({ quick, options }) => {
         'bytes per interval': Math.round(heap / loaded.intervals),
         'V8 used heap (MB)': usage.usedSize / 2 ** 20,
         'array buffer backing stores (MB)': (usage.backingStorageSize ?? 0) / 2 ** 20,
+        'shared array buffers, counted by the page (MB)': (last.data?.shared ?? 0) / 2 ** 20,
         'performance.memory used, without waiting for GC (MB)': pageReportedHeap / 2 ** 20,
         ...(last.data ? { 'trace columns, bytes per interval': last.data.trace / last.data.intervals, 'index, bytes per interval': last.data.index / last.data.intervals } : {}),
       },

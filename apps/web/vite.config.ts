@@ -14,6 +14,8 @@ export default defineConfig({
     rollupOptions: { input: { index: 'index.html', bench: 'bench.html' } },
   },
   server: {
+    // Cross-origin isolated, as the server serves the app (trace columns shared with the worker).
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
     proxy: {
       '/api': { target: api, ws: true, changeOrigin: true },
     },

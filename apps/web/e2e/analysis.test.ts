@@ -129,6 +129,9 @@ describe.skipIf(reason !== null)('analysis views in Chromium', () => {
     for (const c of expected) expect(rows.find((r) => r[0].includes(c.class))?.[1], c.class).toBe(c.acquisitions.toLocaleString('en-US'));
     // The page started the statistics worker (its script fetched).
     expect(fetched.some((u) => /trace\.worker/.test(u))).toBe(true);
+    // The page is cross-origin isolated (the server sends COOP and COEP): the recording was decoded
+    // onto shared memory, which the worker indexes in place instead of a copy.
+    expect(await page.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === 'function')).toBe(true);
     // Lock lanes and API-call rows come from the worker's half of the index (a trace this big is
     // indexed on both cores): drawn, with their queues.
     const strip = await page.$eval('[data-testid="timeline-strip"]', (c) => ({ ...(c as HTMLCanvasElement).dataset }));

@@ -26,6 +26,14 @@ describe('binary file format', () => {
     );
   });
 
+  it('decodes onto shared columns when asked, the same events', () => {
+    const trace = randomValidTrace(mulberry32(8), { events: 500 });
+    const back = decodeBinaryTrace(encodeTrace(trace), { shared: true });
+    expect(back.shared).toBe(true);
+    expect(back.time.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(traceData(back)).toEqual(traceData(trace));
+  });
+
   it('refuses a frame size below one event', () => {
     const trace = randomValidTrace(mulberry32(6), { events: 10 });
     expect(() => encodeTrace(trace, 0)).toThrow(TraceError);

@@ -406,16 +406,16 @@ export function hasBinaryMagic(bytes: Uint8Array): boolean {
 
 /**
  * Reads a file written by `encodeTrace`. Throws `TraceError` on a truncated or corrupt file;
- * no partial trace is ever returned.
+ * no partial trace is ever returned. `shared`: the columns on SharedArrayBuffers (`Trace.shared`).
  */
-export function decodeBinaryTrace(bytes: Uint8Array): Trace {
+export function decodeBinaryTrace(bytes: Uint8Array, options: { shared?: boolean } = {}): Trace {
   if (!hasBinaryMagic(bytes)) throw new TraceError('binary trace: missing the Lockscope magic bytes');
   if (bytes.length < FILE_HEADER_BYTES) throw new TraceError('binary trace: truncated header');
   const version = bytes[FILE_MAGIC.length];
   if (version !== BINARY_VERSION) throw new TraceError(`binary trace: unsupported version ${version} (this Lockscope reads version ${BINARY_VERSION})`);
   // The end record gives the event count: size the columns once (bounded by what the bytes can hold).
   const counted = bytes.length >= FILE_HEADER_BYTES + END_BYTES ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
-  const trace = new Trace(Math.min(counted, Math.floor(bytes.length / 4)));
+  const trace = new Trace(Math.min(counted, Math.floor(bytes.length / 4)), options.shared);
   const decoder = new FrameDecoder();
   let at = FILE_HEADER_BYTES;
   for (;;) {

@@ -52,6 +52,26 @@ describe('traceTransfer', () => {
     expect(back.label('virDomainCreateXML')).toBe(t.labels.indexOf('virDomainCreateXML'));
   });
 
+  it('shares a trace on shared columns: nothing moved or copied, both sides read the same memory, and it stays shared as it grows', () => {
+    const t = new Trace(16, true);
+    const w = t.addThread('worker-1', 'worker');
+    const l = t.addLock({ name: 'vm-1', class: 'domain-object', kind: 'mutex' });
+    // Past its first capacity: grown columns are shared too.
+    for (let i = 0; i < 20; i++) t.request(i, w, l);
+    expect(t.shared).toBe(true);
+    for (const c of [t.time, t.thread, t.kind, t.ref, t.mode, t.arg]) expect(c.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const copy of [false, true]) {
+      const { data, transfer } = traceTransfer(t, copy);
+      expect(transfer).toEqual([]);
+      const there = traceFromTransfer(structuredClone(data));
+      expect(there.shared).toBe(true);
+      expect(there.length).toBe(20);
+      // (what one side writes, the other reads)
+      t.time[19] = 1000 + Number(copy);
+      expect(there.time[19]).toBe(1000 + Number(copy));
+    }
+  });
+
   it('sends a copy and keeps the trace whole when asked to', () => {
     const t = randomValidTrace(mulberry32(3), { events: 100 });
     const before = Array.from({ length: t.length }, (_, i) => t.event(i));

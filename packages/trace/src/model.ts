@@ -105,15 +105,23 @@ export class Trace {
   mode: Uint8Array;
   arg: Uint32Array;
   private labelIds = new Map<string, number>();
+  /** The columns live on SharedArrayBuffers: a thread sent the trace (a page's worker) reads the
+   * same memory, nothing is copied or moved (see `sharedColumnsAvailable`). */
+  readonly shared: boolean;
 
-  constructor(capacity = INITIAL_CAPACITY) {
+  constructor(capacity = INITIAL_CAPACITY, shared = false) {
+    this.shared = shared;
     const c = Math.max(16, capacity);
-    this.time = new Float64Array(c);
-    this.thread = new Uint32Array(c);
-    this.kind = new Uint8Array(c);
-    this.ref = new Uint32Array(c);
-    this.mode = new Uint8Array(c);
-    this.arg = new Uint32Array(c);
+    this.time = this.column(Float64Array, c);
+    this.thread = this.column(Uint32Array, c);
+    this.kind = this.column(Uint8Array, c);
+    this.ref = this.column(Uint32Array, c);
+    this.mode = this.column(Uint8Array, c);
+    this.arg = this.column(Uint32Array, c);
+  }
+
+  private column<A extends Float64Array | Uint32Array | Uint8Array>(type: { new (length: number): A; new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, length: number): A {
+    return this.shared ? new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT)) : new type(length);
   }
 
   get capacity(): number {
@@ -274,17 +282,17 @@ export class Trace {
 
   private grow(capacity: number): void {
     const n = this.length;
-    const time = new Float64Array(capacity);
+    const time = this.column(Float64Array, capacity);
     time.set(this.time.subarray(0, n));
-    const thread = new Uint32Array(capacity);
+    const thread = this.column(Uint32Array, capacity);
     thread.set(this.thread.subarray(0, n));
-    const kind = new Uint8Array(capacity);
+    const kind = this.column(Uint8Array, capacity);
     kind.set(this.kind.subarray(0, n));
-    const ref = new Uint32Array(capacity);
+    const ref = this.column(Uint32Array, capacity);
     ref.set(this.ref.subarray(0, n));
-    const mode = new Uint8Array(capacity);
+    const mode = this.column(Uint8Array, capacity);
     mode.set(this.mode.subarray(0, n));
-    const arg = new Uint32Array(capacity);
+    const arg = this.column(Uint32Array, capacity);
     arg.set(this.arg.subarray(0, n));
     this.time = time;
     this.thread = thread;
@@ -344,16 +352,23 @@ export type TraceTransfer = Pick<Trace, 'threads' | 'locks' | 'labels' | 'meta' 
  * unless `copy` (then copies of its used columns move, and `trace` stays whole). */
 export function traceTransfer(trace: Trace, copy = false): { data: TraceTransfer; transfer: ArrayBuffer[] } {
   const { threads, locks, labels, meta, length } = trace;
-  const col = <A extends Float64Array | Uint32Array | Uint8Array>(c: A): A => (copy ? (c.slice(0, length) as A) : c);
+  // (shared columns are neither copied nor moved: the receiver reads the same memory)
+  const col = <A extends Float64Array | Uint32Array | Uint8Array>(c: A): A => (copy && !trace.shared ? (c.slice(0, length) as A) : c);
   const [time, thread, kind, ref, mode, arg] = [col(trace.time), col(trace.thread), col(trace.kind), col(trace.ref), col(trace.mode), col(trace.arg)];
   const data: TraceTransfer = { threads, locks, labels, meta, length, time, thread, kind, ref, mode, arg };
-  const transfer = [time, thread, kind, ref, mode, arg].map((c) => c.buffer as ArrayBuffer);
+  const transfer = trace.shared ? [] : [time, thread, kind, ref, mode, arg].map((c) => c.buffer as ArrayBuffer);
   return { data, transfer: transfer.filter((b, i) => transfer.indexOf(b) === i) };
+}
+
+/** Whether trace columns can live on SharedArrayBuffers here: a browser page (and its workers)
+ * only when cross-origin isolated (the server sends COOP and COEP). */
+export function sharedColumnsAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
 
 /** The trace a `TraceTransfer` carries. */
 export function traceFromTransfer(data: TraceTransfer): Trace {
-  const trace = new Trace(1);
+  const trace = new Trace(1, typeof SharedArrayBuffer !== 'undefined' && data.time.buffer instanceof SharedArrayBuffer);
   trace.threads = data.threads;
   trace.locks = data.locks;
   trace.setLabels(data.labels);

@@ -35,6 +35,9 @@ export function securityHeaders(app: FastifyInstance): void {
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    // With COOP, the page is cross-origin isolated: its trace columns can be shared with its
+    // worker instead of copied (SharedArrayBuffer). It loads nothing from other origins.
+    reply.header('Cross-Origin-Embedder-Policy', 'require-corp');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');
     const type = String(reply.getHeader('content-type') ?? '');
     reply.header('Content-Security-Policy', type.startsWith('text/html') ? htmlCsp(request) : NON_HTML_CSP);

@@ -125,9 +125,12 @@ export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
     const columns = { time: trace.time.slice(from, to), thread: trace.thread.slice(from, to), kind: trace.kind.slice(from, to), ref: trace.ref.slice(from, to), mode: trace.mode.slice(from, to) };
     return { columns, transfer: Object.values(columns).map((c) => c.buffer as ArrayBuffer) };
   };
+  // Shared columns (a recording decoded in the worker of an isolated page) go as they are, at once.
+  const whole = { columns: { time: trace.time, thread: trace.thread, kind: trace.kind, ref: trace.ref, mode: trace.mode }, transfer: [] };
   const id = nextId++;
-  const first = piece(0, Math.min(n, PIECE_EVENTS));
-  const data: TraceTransfer = { threads: trace.threads, locks: trace.locks, labels: [], meta: {}, length: first.columns.time.length, ...first.columns, arg: new Uint32Array(0) };
+  const first = trace.shared ? whole : piece(0, Math.min(n, PIECE_EVENTS));
+  const firstLength = trace.shared ? n : first.columns.time.length;
+  const data: TraceTransfer = { threads: trace.threads, locks: trace.locks, labels: [], meta: {}, length: firstLength, ...first.columns, arg: new Uint32Array(0) };
   const index = new TimelineIndex(trace, otherSide(WORKER_PARTS));
   let failed: unknown = null;
   const onBatch = (batch: IntervalBatch): void => {
@@ -141,7 +144,7 @@ export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
     }
   };
   const reply = ask(w, { id, kind: 'lanes', trace: data, total: n, end, counts, parts: WORKER_PARTS }, first.transfer, onBatch);
-  for (let from = PIECE_EVENTS; from < n; from += PIECE_EVENTS) {
+  for (let from = firstLength; from < n; from += PIECE_EVENTS) {
     const { columns, transfer } = piece(from, Math.min(n, from + PIECE_EVENTS));
     w.postMessage({ id, kind: 'events', from, columns } satisfies WorkerRequest, transfer);
   }

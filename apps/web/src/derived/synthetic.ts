@@ -11,6 +11,8 @@ export interface SyntheticOptions {
   seed?: number;
   /** ns between consecutive events. */
   step?: number;
+  /** Columns on SharedArrayBuffers (as a recording decoded in the worker of an isolated page). */
+  shared?: boolean;
 }
 
 const API_NAMES = ['virDomainCreateXML', 'virDomainDefineXML', 'virDomainLookupByName', 'virDomainGetInfo', 'virConnectListAllDomains'];
@@ -22,7 +24,7 @@ export function syntheticTrace(opts: SyntheticOptions): Trace {
   const step = opts.step ?? 1000;
   const rand = mulberry32(opts.seed ?? 1);
   // About 1.6 events per interval (a wait and a hold share the acquire event).
-  const tr = new Trace(Math.ceil(opts.intervals * 1.7) + 64);
+  const tr = new Trace(Math.ceil(opts.intervals * 1.7) + 64, opts.shared);
   const roles: ThreadRole[] = ['worker', 'priority-worker', 'event-loop'];
   for (let i = 0; i < nThreads; i++) {
     const role = roles[i < nThreads - 6 ? 0 : i < nThreads - 1 ? 1 : 2];

@@ -3,7 +3,7 @@
 // index (its lanes move back to the page). Columns move between the page and
 // this worker, they are not copied (see offthread.ts).
 
-import { decodeBinaryTrace, traceFromTransfer, traceTransfer, type Trace } from '@lockscope/trace';
+import { decodeBinaryTrace, sharedColumnsAvailable, traceFromTransfer, traceTransfer, type Trace } from '@lockscope/trace';
 import { DashboardStats } from './stats.js';
 import { TimelineIndex } from './timelineIndex.js';
 import type { WorkerReply, WorkerRequest } from './offthread.js';
@@ -18,9 +18,11 @@ scope.onmessage = (e) => {
       stats.update();
       scope.postMessage({ id: request.id, kind: 'stats', snapshot: stats.snapshot() });
     } else if (request.kind === 'lanes') {
-      // Columns for the whole trace, filled as its pieces come; sized for all of it at once.
+      // Columns for the whole trace, filled as its pieces come (unless the first is all of it:
+      // shared columns come whole).
       const { trace: first, total } = request;
       const whole = <A extends Float64Array | Uint32Array | Uint8Array>(piece: A): A => {
+        if (piece.length >= total) return piece;
         const all = new (piece.constructor as new (n: number) => A)(total);
         all.set(piece);
         return all;
@@ -46,7 +48,8 @@ scope.onmessage = (e) => {
       trace.length = request.from + time.length;
       readMore(request.id, load);
     } else {
-      const { data, transfer } = traceTransfer(decodeBinaryTrace(request.bytes));
+      // (on shared columns where the page can share them: then they are not even moved)
+      const { data, transfer } = traceTransfer(decodeBinaryTrace(request.bytes, { shared: sharedColumnsAvailable() }));
       scope.postMessage({ id: request.id, kind: 'trace', trace: data }, transfer);
     }
   } catch (err) {
