@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IntervalBuilder, IntervalType, deriveIntervals, intervalEnd, type IntervalBatch, type IntervalListener } from './intervals.js';
-import { Mode, NONE, Trace } from './model.js';
+import { EventKind, Mode, NONE, Trace } from './model.js';
 import { computeStats } from './stats.js';
 import { eventsOf, withEvents } from './test-helpers.js';
 import { randomValidTrace } from './testing.js';
@@ -25,13 +25,16 @@ function columns(b: IntervalBuilder): number[][] {
   return [...Array(iv.length).keys()].map((i) => [iv.start(i), iv.end(i), iv.thread(i), iv.ref(i), iv.type(i), iv.mode(i), iv.subject(i), iv.startEvent[i], iv.endEvent[i]]);
 }
 
-/** A listener that logs what it hears, interval by interval (an event's close before its open). */
-function heard(): IntervalListener & { log: Array<[string, number, number]> } {
+/** A listener that logs what it hears, interval by interval (an event's close before its open;
+ * every request, acquisition and span begin of `trace` opens the next). */
+function heard(trace: Trace): IntervalListener & { log: Array<[string, number, number]> } {
   const log: Array<[string, number, number]> = [];
-  const read = ({ from, to, closed, opened }: IntervalBatch): void => {
+  const opening: number[] = [EventKind.LockRequest, EventKind.LockAcquired, EventKind.SpanBegin];
+  const read = ({ from, to, closed, firstOpened }: IntervalBatch): void => {
+    let next = firstOpened;
     for (let e = from; e < to; e++) {
       if (closed[e - from] !== NONE) log.push(['closed', closed[e - from], e]);
-      if (opened[e - from] !== NONE) log.push(['opened', opened[e - from], e]);
+      if (opening.includes(trace.kind[e])) log.push(['opened', next++, e]);
     }
   };
   return { log, read };
@@ -156,13 +159,13 @@ describe('IntervalBuilder', () => {
         const events = eventsOf(full);
         const growing = withEvents(full, []);
         const inc = new IntervalBuilder(growing);
-        const incHeard = heard();
+        const incHeard = heard(growing);
         for (const cut of [...cuts].sort((a, b) => a - b).concat(events.length)) {
           while (growing.length < cut) growing.append(events[growing.length]);
           inc.update(incHeard);
         }
         const one = new IntervalBuilder(full);
-        const oneHeard = heard();
+        const oneHeard = heard(full);
         one.update(oneHeard);
         expect(columns(inc)).toEqual(columns(one));
         expect(incHeard.log).toEqual(oneHeard.log);
@@ -180,17 +183,17 @@ describe('IntervalBuilder', () => {
         const growing = withEvents(full, events.slice(0, Math.min(cut, events.length)));
         // One side reads the first events (in batches of arrays of their own, or reused ones)...
         const other = new IntervalBuilder(growing, { queueDepth: false });
-        const otherHeard = heard();
+        const otherHeard = heard(growing);
         other.update({ read: (b) => otherHeard.read(structuredClone(b)), keepsBatches: keep });
         const { state, transfer } = other.exportState();
         // ...the other adopts what it read (as a worker's message arrives), then reads the rest.
         const adopting = new IntervalBuilder(growing, { queueDepth: false });
         adopting.adoptState(structuredClone(state, { transfer }));
-        const rest = heard();
+        const rest = heard(growing);
         while (growing.length < events.length) growing.append(events[growing.length]);
         adopting.update(rest);
         const one = new IntervalBuilder(full, { queueDepth: false });
-        const oneHeard = heard();
+        const oneHeard = heard(full);
         one.update(oneHeard);
         expect(columns(adopting)).toEqual(columns(one));
         expect([...otherHeard.log, ...rest.log]).toEqual(oneHeard.log);
@@ -292,7 +295,7 @@ describe('IntervalBuilder', () => {
           else expect(iv.endEvent[i]).toBe(NONE);
         }
         // The listener hears every closed interval once, in the order of their ending events.
-        const listened = heard();
+        const listened = heard(trace);
         new IntervalBuilder(trace).update(listened);
         const closed = listened.log.filter(([what]) => what === 'closed').map(([, id]) => id);
         expect([...closed].sort((x, y) => x - y)).toEqual([...Array(iv.length).keys()].filter((i) => !Number.isNaN(iv.end(i))));

@@ -251,9 +251,9 @@ export interface IntervalBatch {
   closed: Uint32Array;
   /** The event that opened it (where `closed` is not NONE). */
   closedStart: Uint32Array;
-  /** The interval each event opened, NONE if none (an acquisition closes its wait and opens its
-   * hold). */
-  opened: Uint32Array;
+  /** The interval the batch's first opening event opened: every request, acquisition (which
+   * closes its wait first) and span begin opens the next, in event order. */
+  firstOpened: number;
 }
 
 /**
@@ -324,7 +324,6 @@ export class IntervalBuilder {
    * the first batch a listener hears). */
   private closedLog = EMPTY;
   private closedStartLog = EMPTY;
-  private openedLog = EMPTY;
   private readonly keepByThread: boolean;
   private readonly keepWaitsByLock: boolean;
   private readonly keepQueueDepth: boolean;
@@ -423,18 +422,17 @@ export class IntervalBuilder {
         const size = listener.keepsBatches ? to - from : BATCH_EVENTS;
         this.closedLog = new Uint32Array(size);
         this.closedStartLog = new Uint32Array(size);
-        this.openedLog = new Uint32Array(size);
       }
-      const { closedLog, closedStartLog, openedLog } = this;
+      const { closedLog, closedStartLog } = this;
+      const firstOpened = iv.length;
       for (let i = from; i < to; i++) {
         const th = thread[i];
         let closed = NONE;
         let closedStart = 0;
-        let opened = NONE;
         switch (kind[i]) {
           case EventKind.LockRequest: {
             const lock = ref[i];
-            const w = (opened = iv.open(i));
+            const w = iv.open(i);
             pendingWait[th] = w;
             if (keepByThread) byThread[th].push(w);
             if (keepWaitsByThread) waitsByThread[th].push(w);
@@ -461,7 +459,7 @@ export class IntervalBuilder {
               closed = w;
               closedStart = iv.startEvent[w];
             }
-            const h = (opened = iv.open(i));
+            const h = iv.open(i);
             if (keepByThread) byThread[th].push(h);
             holdsByLock[lock].push(h);
             openHolds[lock].push(h);
@@ -485,7 +483,7 @@ export class IntervalBuilder {
             break;
           }
           case EventKind.SpanBegin: {
-            const s = (opened = iv.open(i));
+            const s = iv.open(i);
             spanStack[th].push(s);
             if (keepByThread) byThread[th].push(s);
             break;
@@ -505,12 +503,11 @@ export class IntervalBuilder {
         if (log) {
           closedLog[i - from] = closed;
           closedStartLog[i - from] = closedStart;
-          openedLog[i - from] = opened;
         }
       }
       this.next = to;
-      listener?.read({ from, to, closed: closedLog, closedStart: closedStartLog, opened: openedLog });
-      if (listener?.keepsBatches) this.closedLog = this.closedStartLog = this.openedLog = EMPTY;
+      listener?.read({ from, to, closed: closedLog, closedStart: closedStartLog, firstOpened });
+      if (listener?.keepsBatches) this.closedLog = this.closedStartLog = EMPTY;
       from = to;
     }
     this.next = n;

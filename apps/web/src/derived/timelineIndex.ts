@@ -296,7 +296,7 @@ export class TimelineIndex implements IntervalListener {
    * marks. One loop: each event is told apart once (a pass over millions of events of mixed
    * kinds costs its branches more than its work).
    */
-  private readLanes({ from, to, closed, closedStart, opened }: IntervalBatch): void {
+  private readLanes({ from, to, closed, closedStart, firstOpened }: IntervalBatch): void {
     const tr = this.trace;
     const { time, thread, kind, ref } = tr;
     const { threadRows, spans } = this.parts;
@@ -304,17 +304,20 @@ export class TimelineIndex implements IntervalListener {
     // Lock lanes built here: those of the locks whose id & lockMask is lockMatch.
     const lockMask = this.parts.lockLanes === 'all' ? 0 : 1;
     const lockMatch = this.parts.lockLanes === 'none' ? 2 : this.parts.lockLanes === 'odd' ? 1 : 0;
+    // (each request, acquisition and span begin opens the next interval)
+    let opened = firstOpened;
     for (let i = from; i < to; i++) {
       const j = i - from;
       switch (kind[i]) {
         case EventKind.SpanBegin: {
+          const id = opened++;
           const th = thread[i];
           const d = spanDepth[th]++;
           if (threadRows) depth.push(Math.min(255, d));
           if (!spans) break;
           const lane = threadLanes[th];
           while (lane.spans.length <= d) lane.spans.push(new SlotSet());
-          lane.spans[d].open(opened[j]);
+          lane.spans[d].open(id);
           break;
         }
         case EventKind.SpanEnd: {
@@ -333,7 +336,7 @@ export class TimelineIndex implements IntervalListener {
         }
         case EventKind.LockRequest: {
           const th = thread[i];
-          const w = opened[j];
+          const w = opened++;
           if (threadRows) {
             const lane = threadLanes[th];
             depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.firstFree()));
@@ -352,6 +355,7 @@ export class TimelineIndex implements IntervalListener {
           const th = thread[i];
           const lock = ref[i];
           const w = closed[j];
+          const h = opened++;
           const t = time[i];
           if (threadRows) {
             const lane = threadLanes[th];
@@ -362,7 +366,7 @@ export class TimelineIndex implements IntervalListener {
               // (an uncontended acquisition's wait, 0 ns, is not drawn)
               if (t > s) (lane.lods[d] ?? this.rowLod(lane, d)).insert(s, t, waitValue(this.lockClass[lock]));
             }
-            depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(opened[j])));
+            depth.push(Math.min(MAX_DEPTH_ROWS - 1, lane.holds.open(h)));
           }
           if ((lock & lockMask) === lockMatch) {
             const ll = lockLanes[lock];
@@ -371,7 +375,7 @@ export class TimelineIndex implements IntervalListener {
               ll.totalWait += t - time[closedStart[j]];
               this.setDepth(ll, t, Math.max(0, ll.waiting - 1));
             }
-            this.lockHolds(ll).open(opened[j]);
+            this.lockHolds(ll).open(h);
           }
           break;
         }

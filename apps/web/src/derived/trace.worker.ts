@@ -64,7 +64,7 @@ const loads = new Map<number, { trace: Trace; index: TimelineIndex; total: numbe
 /** Reads the events of a shared load that have come; sends each batch to the page as soon as it
  * is read (its arrays move there), and the builder and lanes once all are read. */
 function readMore(id: number, load: { trace: Trace; index: TimelineIndex; total: number }): void {
-  load.index.update((batch) => scope.postMessage({ id, kind: 'batch', batch }, [batch.closed.buffer, batch.closedStart.buffer, batch.opened.buffer] as ArrayBuffer[]));
+  load.index.update((batch) => scope.postMessage({ id, kind: 'batch', batch }, [batch.closed.buffer, batch.closedStart.buffer] as ArrayBuffer[]));
   if (load.trace.length < load.total) return;
   loads.delete(id);
   const { share, transfer } = load.index.exportLanes();
