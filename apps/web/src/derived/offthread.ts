@@ -105,12 +105,13 @@ const WORKER_PARTS: IndexParts = { threadRows: false, spans: true, lockLanes: 'o
 const PIECE_EVENTS = 1 << 20;
 
 /**
- * The timeline index of a trace loaded at once, built on both cores. Above SHARED_INDEX_EVENTS a
- * copy of the columns goes to the worker, in pieces; it runs the interval builder (the one pass
- * that numbers the intervals) over each as it comes and builds WORKER_PARTS, and sends each batch
- * of events it has read, with the intervals each event closed and opened. The page builds the
- * other lanes from those batches as they come, then adopts the worker's builder and lanes (they
- * move, not copied). Without a Worker, or if the worker fails, all on the page.
+ * The timeline index of a trace loaded at once, built on both cores. Above SHARED_INDEX_EVENTS the
+ * columns go to the worker: shared columns as they are, otherwise a copy, in pieces. It runs the
+ * interval builder (the one pass that numbers the intervals) over them as they come and builds
+ * WORKER_PARTS, and sends each batch of events it has read, with the interval each event closed.
+ * The page builds the other lanes from those batches as they come, then adopts the worker's
+ * builder and lanes (they move, not copied). Without a Worker, or if the worker fails, all on
+ * the page.
  */
 export async function indexOffThread(trace: Trace): Promise<TimelineIndex> {
   const w = trace.length > SHARED_INDEX_EVENTS ? traceWorker() : null;

@@ -283,8 +283,8 @@ export class TimelineIndex implements IntervalListener {
     if (tr.length > 0) this.endTime = Math.max(this.endTime, tr.time[tr.length - 1]);
   }
 
-  /** The builder read a batch of events (IntervalListener): each kind of lane reads it in a loop
-   * of its own. */
+  /** The builder read a batch of events (IntervalListener; or the other side's builder, in a
+   * shared load): batches come in order, each read once. */
   read(batch: IntervalBatch): void {
     if (batch.from !== this.readTo) throw new Error(`a batch from event ${batch.from}, this index has read ${this.readTo}`);
     this.readTo = batch.to;

@@ -1,7 +1,8 @@
 // Work on whole traces off the page's thread: the statistics of a trace (a time range's cut, or a
 // big recording), the decoding of a recording's bytes, and a share of a big trace's timeline
-// index (its lanes move back to the page). Columns move between the page and
-// this worker, they are not copied (see offthread.ts).
+// index (the interval builder, and some lanes: its batches, builder and lanes move to the page).
+// Columns are shared with the page where it is cross-origin isolated, and otherwise move between
+// the page and this worker (see offthread.ts).
 
 import { decodeBinaryTrace, sharedColumnsAvailable, traceFromTransfer, traceTransfer, type Trace } from '@lockscope/trace';
 import { DashboardStats } from './stats.js';
