@@ -206,8 +206,8 @@ describe('IntervalBuilder', () => {
     );
     // Kept with other options, a state is refused.
     const t = threeThreads();
-    const { state } = new IntervalBuilder(t, { edges: false }).exportState();
-    expect(() => new IntervalBuilder(t).adoptState(state)).toThrow(/edges false/);
+    const { state } = new IntervalBuilder(t, { byThread: false }).exportState();
+    expect(() => new IntervalBuilder(t).adoptState(state)).toThrow(/byThread false/);
   });
 
   it('derives every interval of a bulk load whose sizing sample missed nearly all of them', () => {
@@ -249,13 +249,6 @@ describe('IntervalBuilder', () => {
         expect(columns(lean)).toEqual(columns(all));
         expect([...Array(lean.edges.length).keys()].map((k) => lean.edge(k))).toEqual([...Array(all.edges.length).keys()].map((k) => all.edge(k)));
         for (let i = 0; i < a.length; i++) if (a.type(i) === IntervalType.Wait) expect(lean.blockingChain(i)).toEqual(all.blockingChain(i));
-        // Without edges and per-thread waits: the same intervals and per-lock holds, neither.
-        const edgeless = new IntervalBuilder(trace, { edges: false, waitsByThread: false });
-        edgeless.update();
-        expect(edgeless.edges.length).toBe(0);
-        expect(edgeless.waitsByThread.every((g) => g.length === 0)).toBe(true);
-        expect(columns(edgeless)).toEqual(columns(all));
-        expect(edgeless.holdsByLock.map((g) => [...g.view()])).toEqual(all.holdsByLock.map((g) => [...g.view()]));
       }),
       { numRuns: 40 },
     );

@@ -233,11 +233,6 @@ export interface IntervalBuilderOptions {
   /** Keep `queueDepth` (about two entries per wait). Default true; when false it stays
    * empty. */
   queueDepth?: boolean;
-  /** Keep the blocked-by `edges` (and so chains and `firstBlocker`). Default true. */
-  edges?: boolean;
-  /** Keep `waitsByThread` (chains and `waitAt` read it). Default true; when false its lists stay
-   * empty. */
-  waitsByThread?: boolean;
 }
 
 /** Events a listener hears at a time (their columns stay in cache while it reads them). */
@@ -327,8 +322,6 @@ export class IntervalBuilder {
   private readonly keepByThread: boolean;
   private readonly keepWaitsByLock: boolean;
   private readonly keepQueueDepth: boolean;
-  private readonly keepEdges: boolean;
-  private readonly keepWaitsByThread: boolean;
 
   constructor(
     readonly trace: Trace,
@@ -338,8 +331,6 @@ export class IntervalBuilder {
     this.keepByThread = options.byThread ?? true;
     this.keepWaitsByLock = options.waitsByLock ?? true;
     this.keepQueueDepth = options.queueDepth ?? true;
-    this.keepEdges = options.edges ?? true;
-    this.keepWaitsByThread = options.waitsByThread ?? true;
   }
 
   /** Drops the spare room of the columns, indexes, edges and queue depths (after a bulk load:
@@ -384,7 +375,7 @@ export class IntervalBuilder {
     // Lists from the estimate with some room; trim() returns what is left over.
     const room = (c: number): number => Math.ceil(c * 1.05) + 64;
     for (let th = 0; th < counts.waitsByThread.length; th++) {
-      if (this.keepWaitsByThread) this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
+      this.waitsByThread[th].reserve(room(counts.waitsByThread[th]));
       if (this.keepByThread) this.byThread[th].reserve(room(counts.waitsByThread[th] + counts.holdsByThread[th] + counts.spansByThread[th]));
     }
     for (let l = 0; l < counts.holdsByLock.length; l++) {
@@ -413,7 +404,7 @@ export class IntervalBuilder {
     }
     const { time, thread, kind, ref, mode } = trace;
     const n = trace.length;
-    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock, keepEdges, keepWaitsByThread } = this;
+    const { byThread, waitsByThread, waitsByLock, holdsByLock, pendingWait, openHolds, spanStack, waiting, keepByThread, keepWaitsByLock } = this;
     const edges = this.edges;
     const log = listener !== undefined;
     for (let from = this.next; from < n; ) {
@@ -435,11 +426,11 @@ export class IntervalBuilder {
             const w = iv.open(i);
             pendingWait[th] = w;
             if (keepByThread) byThread[th].push(w);
-            if (keepWaitsByThread) waitsByThread[th].push(w);
+            waitsByThread[th].push(w);
             if (keepWaitsByLock) waitsByLock[lock].push(w);
             this.setQueue(lock, time[i], ++waiting[lock]);
             const open = openHolds[lock];
-            for (let k = 0; keepEdges && k < open.length; k++) {
+            for (let k = 0; k < open.length; k++) {
               const h = open[k];
               const he = iv.startEvent[h];
               if (thread[he] === th) continue;
@@ -583,7 +574,7 @@ export class IntervalBuilder {
   }
 
   private options(): Required<IntervalBuilderOptions> {
-    return { byThread: this.keepByThread, waitsByLock: this.keepWaitsByLock, queueDepth: this.keepQueueDepth, edges: this.keepEdges, waitsByThread: this.keepWaitsByThread };
+    return { byThread: this.keepByThread, waitsByLock: this.keepWaitsByLock, queueDepth: this.keepQueueDepth };
   }
 
   /** Spans open on `thread` now, outermost first. */

@@ -301,9 +301,7 @@ export class TimelineIndex implements IntervalListener {
     const { time, thread, kind, ref } = tr;
     const { threadRows, spans } = this.parts;
     const { threadLanes, lockLanes, spanDepth, depth } = this;
-    // Lock lanes built here: those of the locks whose id & lockMask is lockMatch.
-    const lockMask = this.parts.lockLanes === 'all' ? 0 : 1;
-    const lockMatch = this.parts.lockLanes === 'none' ? 2 : this.parts.lockLanes === 'odd' ? 1 : 0;
+    const { mask: lockMask, match: lockMatch } = this.lockLaneRule();
     // (each request, acquisition and span begin opens the next interval)
     let opened = firstOpened;
     for (let i = from; i < to; i++) {
@@ -469,8 +467,14 @@ export class TimelineIndex implements IntervalListener {
 
   /** This index builds the lane of `lock`. */
   private buildsLockLane(lock: number): boolean {
+    const { mask, match } = this.lockLaneRule();
+    return (lock & mask) === match;
+  }
+
+  /** The lock lanes this index builds: those of the locks whose `id & mask` is `match`. */
+  private lockLaneRule(): { mask: number; match: number } {
     const share = this.parts.lockLanes;
-    return share === 'all' || (share === 'even' && lock % 2 === 0) || (share === 'odd' && lock % 2 === 1);
+    return { mask: share === 'all' ? 0 : 1, match: share === 'none' ? 2 : share === 'odd' ? 1 : 0 };
   }
 
   /** After a bulk load: drops the spare room growing columns keep (up to half of each). */
